@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import cookie from '@fastify/cookie';
+import { Logger } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config';
+import { AppModule, type AppExtensions } from './app.module';
+
+/** Requests larger than this are refused with 413 (forms and JSON alike). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface CreateAppOptions extends AppExtensions {
+  /** keep Nest's own bootstrap logs quiet (tests) */
+  readonly quiet?: boolean;
+}
+
+/**
+ * Builds the application for a configuration: used by main.ts, the CLI and the tests, so all
+ * three run exactly the same wiring.
+ */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: MAX_BODY_BYTES,
+    // Forwarded headers are resolved by the hosting module with the operator's trust rules.
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  await app.register(cookie as never);
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}

@@ -1,0 +1,74 @@
+import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { CommonModule } from './common/common.module';
+import { ProtocolModule } from './protocol/protocol.module';
+import { DatabaseModule } from './database/database.module';
+import { StoresModule } from './stores/stores.module';
+import { CachingModule } from './caching/caching.module';
+import { DataProtectionModule } from './data-protection/data-protection.module';
+import { KeyManagementModule } from './key-management/key-management.module';
+import { HostingModule } from './hosting/hosting.module';
+import { DiscoveryModule } from './discovery/discovery.module';
+import { TokenModule } from './token/token.module';
+import { HealthModule } from './health/health.module';
+
+/** How a team extends the server without forking it: extra modules, provider overrides. */
+export interface AppExtensions {
+  /** modules added to the application (e.g. one that binds your own stores) */
+  readonly imports?: ModuleMetadata['imports'];
+}
+
+/** Headers and fields never written to logs (SPEC: no secret or token in logs). */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["dpop"]',
+  'res.headers["set-cookie"]',
+];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, extensions: AppExtensions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+            // Query strings may carry codes or tokens: log the path only.
+            serializers: {
+              req: (req: IncomingMessage & { id?: unknown }) => ({
+                id: req.id,
+                method: req.method,
+                url: (req.url ?? '').split('?')[0],
+              }),
+            },
+            genReqId: (req: IncomingMessage) => {
+              const incoming = req.headers['x-request-id'];
+              return typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+            },
+            autoLogging: config.logLevel === 'debug',
+          },
+        }),
+        CommonModule,
+        ProtocolModule,
+        DatabaseModule,
+        StoresModule,
+        CachingModule,
+        DataProtectionModule,
+        KeyManagementModule,
+        HostingModule,
+        DiscoveryModule,
+        TokenModule,
+        HealthModule,
+        ...(extensions.imports ?? []),
+      ],
+    };
+  }
+}
