@@ -1,4 +1,5 @@
 import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -56,6 +57,7 @@ export class AppModule {
             autoLogging: config.logLevel === 'debug',
           },
         }),
+        ScheduleModule.forRoot(),
         CommonModule,
         ProtocolModule,
         DatabaseModule,
