@@ -1,4 +1,4 @@
-/** Unit specs live beside the code (src/**/*.spec.ts); integration and e2e suites in test/. */
+// Unit specs live beside the code (src/**/*.spec.ts); integration and e2e suites in test/.
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/test'],
@@ -12,7 +12,12 @@ module.exports = {
       },
       module: { type: 'commonjs' },
     }],
+    '/node_modules/(jose|openid-client|oauth4webapi|cookie|@fastify/cookie)/.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
+  // jose 6, openid-client 6, oauth4webapi and cookie 2 ship only ES modules (and @fastify/cookie
+  // import()s cookie): let swc turn them into CommonJS, which jest's runtime can load.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|cookie|@fastify/cookie)/)'],
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

@@ -8,19 +8,32 @@ import { ConfigModule } from './config/config.module';
 import { CommonModule } from './common/common.module';
 import { ProtocolModule } from './protocol/protocol.module';
 import { DatabaseModule } from './database/database.module';
-import { StoresModule } from './stores/stores.module';
+import { StoresModule, type StoresModuleOptions } from './stores/stores.module';
 import { CachingModule } from './caching/caching.module';
 import { DataProtectionModule } from './data-protection/data-protection.module';
-import { KeyManagementModule } from './key-management/key-management.module';
+import { KeyManagementModule, type KeyManagementModuleOptions } from './key-management/key-management.module';
 import { HostingModule } from './hosting/hosting.module';
 import { DiscoveryModule } from './discovery/discovery.module';
 import { TokenModule } from './token/token.module';
+import { IntrospectionModule } from './introspection/introspection.module';
+import { RevocationModule } from './revocation/revocation.module';
 import { HealthModule } from './health/health.module';
+import { DeviceFlowModule } from './device-flow/device-flow.module';
+import { EndSessionModule } from './end-session/end-session.module';
+import { TokenCleanupModule } from './token-cleanup/token-cleanup.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { AuthorizeModule } from './authorize/authorize.module';
+import { UiModule } from './ui/ui.module';
+import { UserInfoModule } from './userinfo/userinfo.module';
 
 /** How a team extends the server without forking it: extra modules, provider overrides. */
 export interface AppExtensions {
   /** modules added to the application (e.g. one that binds your own stores) */
   readonly imports?: ModuleMetadata['imports'];
+  /** replace stores with your own classes, e.g. `{ userStore: MyUserStore }` */
+  readonly stores?: StoresModuleOptions;
+  /** replace the signing-key store, e.g. `{ signingKeyStore: MyKeyStore }` */
+  readonly keyManagement?: KeyManagementModuleOptions;
 }
 
 /** Headers and fields never written to logs (SPEC: no secret or token in logs). */
@@ -61,14 +74,23 @@ export class AppModule {
         CommonModule,
         ProtocolModule,
         DatabaseModule,
-        StoresModule,
+        StoresModule.forRoot(extensions.stores),
         CachingModule,
         DataProtectionModule,
-        KeyManagementModule,
+        KeyManagementModule.forRoot(extensions.keyManagement),
         HostingModule,
         DiscoveryModule,
         TokenModule,
+        IntrospectionModule,
+        RevocationModule,
         HealthModule,
+        DeviceFlowModule,
+        EndSessionModule,
+        TokenCleanupModule,
+        MetricsModule,
+        AuthorizeModule,
+        UiModule,
+        UserInfoModule,
         ...(extensions.imports ?? []),
       ],
     };

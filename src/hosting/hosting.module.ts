@@ -1,5 +1,14 @@
 import { Module } from '@nestjs/common';
+import { ForwardedHeadersMonitor } from './forwarded-headers.monitor';
+import { RequestOriginHook } from './request-origin.hook';
 
-/** Placeholder: filled in by the hosting work. */
-@Module({})
+/**
+ * Where requests come from: forwarded headers per SPEC section 1, the effective client IP,
+ * scheme, host and issuer on every request (`@Origin()`, `getRequestOrigin`), and the count of
+ * forwarded headers that were ignored (ForwardedHeadersMonitor) for the deployment checks.
+ */
+@Module({
+  providers: [ForwardedHeadersMonitor, RequestOriginHook],
+  exports: [ForwardedHeadersMonitor],
+})
 export class HostingModule {}

@@ -39,6 +39,10 @@ export abstract class SigningService {
   abstract getSigningAlgorithms(): Promise<readonly SigningAlgorithm[]>;
   /** Verifies a JWT against the published keys (issuer/audience/typ per options). */
   abstract verify(jwt: string, options?: JWTVerifyOptions): Promise<JWTVerifyResult>;
+  /** Kids of stored managed keys that could not be unprotected (health, doctor); none by default. */
+  getUnreadableKeyIds(): readonly string[] {
+    return [];
+  }
 }
 
 export class AlgorithmNotAllowedError extends Error {

@@ -1,5 +1,34 @@
 import { Module } from '@nestjs/common';
+import { ClientAuthenticationModule } from '../client-authentication/client-authentication.module';
+import { ResourcesModule } from '../resources/resources.module';
+import { TokensModule } from '../tokens/tokens.module';
+import { ClientCredentialsGrantHandler } from './grants/client-credentials.grant-handler';
+import { RefreshTokenGrantHandler } from './grants/refresh-token.grant-handler';
+import { DeviceCodeGrantHandler } from './grants/device-code.grant-handler';
+import { DeviceFlowModule } from '../device-flow/device-flow.module';
+import { AuthorizeModule } from '../authorize/authorize.module';
+import { AuthorizationCodeGrantHandler } from './grants/authorization-code.grant-handler';
+import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
+import { TokenController } from './token.controller';
 
-/** Placeholder: filled in by the token work. */
-@Module({})
+/**
+ * The token endpoint. Grant handlers are listed once, below: to add a grant, add its handler to
+ * `providers` and to the GRANT_HANDLERS `inject` list.
+ */
+@Module({
+  imports: [ClientAuthenticationModule, ResourcesModule, TokensModule, DeviceFlowModule, AuthorizeModule],
+  controllers: [TokenController],
+  providers: [
+    ClientCredentialsGrantHandler,
+    RefreshTokenGrantHandler,
+    DeviceCodeGrantHandler,
+    AuthorizationCodeGrantHandler,
+    {
+      provide: GRANT_HANDLERS,
+      useFactory: (...handlers: GrantHandler[]): GrantHandler[] => handlers,
+      inject: [ClientCredentialsGrantHandler, RefreshTokenGrantHandler, DeviceCodeGrantHandler, AuthorizationCodeGrantHandler],
+    },
+  ],
+  exports: [GRANT_HANDLERS],
+})
 export class TokenModule {}

@@ -1,0 +1,183 @@
+// Benchmark of the production build (`npm run bench` builds first): starts `node dist/src/main.js`
+// on a free loopback port, once with SQLite and once with PostgreSQL (when BENCH_DATABASE_URL or
+// TEST_DATABASE_URL is set), drives each scenario with autocannon after a warm-up and prints
+// req/s, p50/p99 latency and the server's peak RSS (VmHWM).
+//
+// Settings: BENCH_DURATION (seconds per scenario, default 10), BENCH_WARMUP (default 3),
+// BENCH_CONNECTIONS (default 32), BENCH_ONLY (comma list of scenario names).
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+
+const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
+
+const benchConfig = {
+  clients: [
+    { clientId: 'bench.rs256', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'] },
+    { clientId: 'bench.es256', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], allowedTokenSigningAlgorithms: ['ES256'] },
+    { clientId: 'bench.reference', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], accessTokenType: 'reference' },
+  ],
+  identityResources: [{ name: 'openid', userClaims: ['sub'] }],
+  apiScopes: [{ name: 'api1' }],
+  apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [{ type: 'SharedSecret', value: 'api1-secret' }] }],
+  users: [],
+};
+
+function tokenRequest(clientId) {
+  return { method: 'POST', path: '/connect/token', headers: { 'content-type': FORM, authorization: basic(clientId, 'bench-secret') }, body: 'grant_type=client_credentials&scope=api1' };
+}
+
+/** Scenarios in order; `prepare` may fetch what the requests need (a token to introspect). */
+const SCENARIOS = [
+  { name: 'discovery', request: () => ({ method: 'GET', path: '/.well-known/openid-configuration' }) },
+  { name: 'jwks', request: () => ({ method: 'GET', path: '/.well-known/openid-configuration/jwks' }) },
+  { name: 'client_credentials RS256 JWT', request: () => tokenRequest('bench.rs256') },
+  { name: 'client_credentials ES256 JWT', request: () => tokenRequest('bench.es256') },
+  { name: 'client_credentials reference', request: () => tokenRequest('bench.reference') },
+  {
+    name: 'introspection (reference)',
+    prepare: async (baseUrl) => {
+      const { method, path, headers, body } = tokenRequest('bench.reference');
+      const response = await fetch(baseUrl + path, { method, headers, body });
+      const { access_token: token } = await response.json();
+      if (!token) throw new Error(`could not obtain a reference token: ${response.status}`);
+      return token;
+    },
+    request: (token) => ({ method: 'POST', path: '/connect/introspect', headers: { 'content-type': FORM, authorization: basic('urn:api1', 'api1-secret') }, body: `token=${token}` }),
+  },
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function memoryKiB(pid, field) {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : NaN;
+}
+
+async function waitUntilReady(baseUrl, child) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${baseUrl}/.well-known/openid-configuration/jwks`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('server did not become ready within 60 s');
+}
+
+function run(baseUrl, request, duration) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: baseUrl, connections: CONNECTIONS, duration, requests: [request] }, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+async function startServer(label, databaseUrl, dir) {
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    CONFIG_FILE: join(dir, 'identity.json'),
+    KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256',
+    KEY_MANAGEMENT_KEY_PATH: join(dir, 'keys'),
+    DATA_PROTECTION_KEY_PATH: join(dir, 'dp-keys'),
+    DATA_PROTECTION_APPLICATION_NAME: `bench-${label}`,
+    LOG_LEVEL: 'warn',
+  };
+  const child = spawn(process.execPath, ['dist/src/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilReady(baseUrl, child);
+  return { child, baseUrl };
+}
+
+async function benchmark(label, databaseUrl) {
+  const dir = mkdtempSync(join(tmpdir(), 'idsrv-bench-'));
+  writeFileSync(join(dir, 'identity.json'), JSON.stringify(benchConfig));
+  const { child, baseUrl } = await startServer(label, databaseUrl, dir);
+  const rows = [];
+  try {
+    for (const scenario of SCENARIOS) {
+      if (ONLY && !ONLY.some((name) => scenario.name.startsWith(name))) continue;
+      const prepared = scenario.prepare ? await scenario.prepare(baseUrl) : undefined;
+      const request = scenario.request(prepared);
+      // Check the scenario answers 200 before measuring it.
+      const probe = await fetch(baseUrl + request.path, { method: request.method, headers: request.headers, body: request.body });
+      if (probe.status !== 200) throw new Error(`${scenario.name}: expected 200, got ${probe.status} ${await probe.text()}`);
+      await run(baseUrl, request, WARMUP);
+      const result = await run(baseUrl, request, DURATION);
+      const non2xx = result.non2xx + result.errors + result.timeouts;
+      rows.push({
+        database: label,
+        scenario: scenario.name,
+        'req/s': Math.round(result.requests.average),
+        'p50 ms': result.latency.p50,
+        'p99 ms': result.latency.p99,
+        'peak RSS MiB': Math.round(memoryKiB(child.pid, 'VmHWM') / 1024),
+        failures: non2xx,
+      });
+      process.stderr.write(`${label} ${scenario.name}: ${Math.round(result.requests.average)} req/s\n`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+async function withPostgresDatabase(work) {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  const name = `bench_${randomBytes(6).toString('hex')}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    return await work(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+const rows = [];
+const sqliteDir = mkdtempSync(join(tmpdir(), 'idsrv-bench-db-'));
+try {
+  rows.push(...await benchmark('sqlite', `sqlite:${join(sqliteDir, 'bench.sqlite')}`));
+} finally {
+  rmSync(sqliteDir, { recursive: true, force: true });
+}
+if (POSTGRES_URL) {
+  rows.push(...await withPostgresDatabase((url) => benchmark('postgres', url)));
+} else {
+  process.stderr.write('BENCH_DATABASE_URL / TEST_DATABASE_URL unset: PostgreSQL variant skipped\n');
+}
+process.stdout.write(`\n${CONNECTIONS} connections, ${WARMUP} s warm-up, ${DURATION} s per scenario, node ${process.version}\n`);
+console.table(rows);

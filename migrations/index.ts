@@ -1,0 +1,19 @@
+import type { MigrationInterface } from 'typeorm';
+import { CreatePersistedGrants1795420000000 } from './1795420000000-create-persisted-grants';
+import { CreateDeviceCodes1795420000001 } from './1795420000001-create-device-codes';
+import { CreateServerSideSessions1795420000002 } from './1795420000002-create-server-side-sessions';
+import { CreateSigningKeys1795420000100 } from './1795420000100-create-signing-keys';
+import { CreateDataProtectionKeys1795420000200 } from './1795420000200-create-data-protection-keys';
+
+/**
+ * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
+ * the dialects differ). Add yours here; TypeORM runs them in the order of the timestamp that
+ * ends each class name, so name new ones with the current time in milliseconds.
+ */
+export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
+  CreatePersistedGrants1795420000000,
+  CreateDeviceCodes1795420000001,
+  CreateServerSideSessions1795420000002,
+  CreateSigningKeys1795420000100,
+  CreateDataProtectionKeys1795420000200,
+];

@@ -1,0 +1,66 @@
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { Clock } from '../common/clock';
+import { DistributedCache } from '../caching/distributed-cache';
+import { InMemoryDistributedCache } from '../caching/in-memory-distributed-cache';
+import { InvalidClientError } from '../protocol/protocol-errors';
+import type { Client } from '../stores/models';
+import { ClientAssertionValidator } from './client-assertion.validator';
+
+class FakeClock extends Clock {
+  constructor(public current = new Date()) { super(); }
+  now(): Date { return this.current; }
+}
+class BrokenCache extends InMemoryDistributedCache {
+  override async addIfAbsent(): Promise<boolean> { throw new Error('connection refused'); }
+}
+
+const AUD = 'https://id.example/connect/token';
+
+describe('ClientAssertionValidator', () => {
+  let clock: FakeClock;
+  let cache: InMemoryDistributedCache;
+  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
+  let client: Client;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('ES256');
+    privateKey = pair.privateKey;
+    const jwk: JWK = await exportJWK(pair.publicKey);
+    client = { clientId: 'jwt-client', clientSecrets: [{ type: 'JsonWebKey', jwk }] } as Partial<Client> as Client;
+  });
+  beforeEach(() => { clock = new FakeClock(); cache = new InMemoryDistributedCache(clock); });
+  afterEach(() => cache.onModuleDestroy());
+
+  const validator = (c: DistributedCache = cache): ClientAssertionValidator => new ClientAssertionValidator(c, clock);
+  const assertion = (claims: Record<string, unknown> = {}, expiresIn = 60): Promise<string> =>
+    new SignJWT({ jti: `j-${Math.random()}`, ...claims }).setProtectedHeader({ alg: 'ES256' })
+      .setIssuer('jwt-client').setSubject('jwt-client').setAudience(AUD)
+      .setIssuedAt(Math.floor(clock.now().getTime() / 1000))
+      .setExpirationTime(Math.floor(clock.now().getTime() / 1000) + expiresIn).sign(privateKey);
+
+  it('validate, when the assertion is valid, should accept it once and refuse a replay', async () => {
+    const jwt = await assertion();
+    await expect(validator().validate(client, jwt, { audiences: [AUD] })).resolves.toBeUndefined();
+    await expect(validator().validate(client, jwt, { audiences: [AUD] })).rejects.toThrow(/already been used/);
+  });
+
+  it('validate, when exp is too far ahead, should refuse', async () => {
+    await expect(validator().validate(client, await assertion({}, 3600), { audiences: [AUD] })).rejects.toBeInstanceOf(InvalidClientError);
+  });
+
+  it('validate, when the audience is another server, should refuse', async () => {
+    await expect(validator().validate(client, await assertion(), { audiences: ['https://other/connect/token'] })).rejects.toBeInstanceOf(InvalidClientError);
+  });
+
+  it('validate, when the replay cache is down, should fail closed', async () => {
+    const broken = new BrokenCache(clock);
+    await expect(validator(broken).validate(client, await assertion(), { audiences: [AUD] })).rejects.toBeInstanceOf(InvalidClientError);
+    broken.onModuleDestroy();
+  });
+
+  it('claimedClientId, when sub differs from iss, should refuse', async () => {
+    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer('a').setSubject('b').sign(privateKey);
+    expect(() => ClientAssertionValidator.claimedClientId(jwt)).toThrow(InvalidClientError);
+    expect(() => ClientAssertionValidator.claimedClientId('not-a-jwt')).toThrow(InvalidClientError);
+  });
+});

@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { JWK } from 'jose';
+import { z } from 'zod';
+import type {
+  ApiResource, ApiScope, Client, ClientSecret, IdentityResource, SharedSecret, User,
+} from '../stores/models';
+import { hashPassword, type PasswordHash } from '../stores/config-file/password-hash';
+import { ConfigError } from './config-error';
+import { identityConfigSchema, type ClientConfig, type IdentityConfigFile } from './identity-config.schema';
+
+/** A configured user as the demo user store keeps it: the password only as its scrypt hash. */
+export interface ConfiguredUser extends User {
+  readonly passwordHash: PasswordHash;
+}
+
+/** The configuration file (SPEC section 3) as domain models, validated and frozen. */
+export interface IdentityConfiguration {
+  readonly clients: readonly Client[];
+  readonly identityResources: readonly IdentityResource[];
+  readonly apiScopes: readonly ApiScope[];
+  readonly apiResources: readonly ApiResource[];
+  readonly users: readonly ConfiguredUser[];
+}
+
+/**
+ * Reads, validates and converts the configuration file. Throws ConfigError listing every
+ * problem with its JSON path (`clients[2].redirectUris[0]: must be an absolute URI`).
+ * Shared secrets and passwords are hashed here; the plaintext is not kept.
+ */
+export async function loadIdentityConfig(path: string): Promise<IdentityConfiguration> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([`CONFIG_FILE: cannot read "${path}": ${reason}`]);
+  }
+  return parseIdentityConfig(text, path);
+}
+
+/** As loadIdentityConfig, for text already read; `source` names it in messages. */
+export async function parseIdentityConfig(text: string, source: string): Promise<IdentityConfiguration> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([describeJsonSyntaxError(text, error)], source);
+  }
+  const result = identityConfigSchema.safeParse(json, { errorMap: problemMessage });
+  if (!result.success) throw new ConfigError(formatIssues(result.error.issues), source);
+  return deepFreeze(await toDomain(result.data));
+}
+
+async function toDomain(file: IdentityConfigFile): Promise<IdentityConfiguration> {
+  const users: ConfiguredUser[] = [];
+  // One at a time on purpose: scrypt is memory-hard and start-up is not the place to spike memory.
+  for (const u of file.users) {
+    users.push({ subjectId: u.subjectId, username: u.username, claims: u.claims, passwordHash: await hashPassword(u.password) });
+  }
+  return {
+    clients: file.clients.map(toClient),
+    identityResources: file.identityResources.map((r) => ({ ...r })),
+    apiScopes: file.apiScopes.map((s) => ({ ...s })),
+    apiResources: file.apiResources.map((r) => ({
+      name: r.name,
+      displayName: r.displayName,
+      scopes: r.scopes,
+      apiSecrets: r.apiSecrets.map((s) => toSharedSecret(s.value, s.expiration)),
+      allowedAccessTokenSigningAlgorithms: r.allowedAccessTokenSigningAlgorithms,
+    })),
+    users,
+  };
+}
+
+function toClient(c: ClientConfig): Client {
+  const clientSecrets = c.clientSecrets.map((s): ClientSecret => (s.type === 'SharedSecret'
+    ? toSharedSecret(s.value, s.expiration)
+    : { type: 'JsonWebKey', jwk: s.value as JWK, ...(s.expiration ? { expiration: new Date(s.expiration) } : {}) }));
+  return { ...c, clientSecrets };
+}
+
+const SHA256_PREFIX = 'sha256:';
+
+/** SPEC section 3: plaintext is hashed now; `sha256:BASE64` is already the digest. */
+function toSharedSecret(value: string, expiration: string | undefined): SharedSecret {
+  const sha256 = value.startsWith(SHA256_PREFIX)
+    ? Buffer.from(value.slice(SHA256_PREFIX.length), 'base64')
+    : createHash('sha256').update(value, 'utf8').digest();
+  return { type: 'SharedSecret', sha256, ...(expiration ? { expiration: new Date(expiration) } : {}) };
+}
+
+function describeJsonSyntaxError(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /position (\d+)/.exec(message);
+  if (!position) return `invalid JSON: ${message}`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `invalid JSON at line ${line}, column ${column}: ${message}`;
+}
+
+/** Messages an operator can act on, in place of zod's generic ones. */
+const problemMessage: z.ZodErrorMap = (issue, ctx) => {
+  switch (issue.code) {
+    case z.ZodIssueCode.invalid_type:
+      return { message: issue.received === 'undefined' ? 'is required' : `expected ${issue.expected}, got ${issue.received}` };
+    case z.ZodIssueCode.invalid_enum_value:
+      return { message: `must be one of ${issue.options.join(', ')}, got ${JSON.stringify(issue.received)}` };
+    case z.ZodIssueCode.invalid_literal:
+      return { message: `must be ${JSON.stringify(issue.expected)}` };
+    case z.ZodIssueCode.invalid_union_discriminator:
+      return { message: `must be one of ${issue.options.map(String).join(', ')}` };
+    default:
+      return { message: ctx.defaultError };
+  }
+};
+
+function formatIssues(issues: readonly z.ZodIssue[]): string[] {
+  return issues.flatMap((issue) => (issue.code === z.ZodIssueCode.unrecognized_keys
+    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field (check the spelling; see SPEC section 3)`)
+    : [`${formatPath(issue.path)}: ${issue.message}`]));
+}
+
+/** `['clients', 2, 'redirectUris', 0]` → `clients[2].redirectUris[0]`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return '(root)';
+  return path.map((segment, index) => {
+    if (typeof segment === 'number') return `[${segment}]`;
+    if (/^[A-Za-z_$][\w$]*$/.test(segment)) return index === 0 ? segment : `.${segment}`;
+    return `[${JSON.stringify(segment)}]`;
+  }).join('');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,32 @@
+import type { StoredDataProtectionKey } from './data-protection-key';
+
+/**
+ * Persists one application's key ring (DATA_PROTECTION_KEY_STORE). Stores only persist: which
+ * key protects and when keys are made is decided by resolveKeyRing (key-ring.policy.ts).
+ * Every implementation is scoped to DATA_PROTECTION_APPLICATION_NAME.
+ */
+export abstract class DataProtectionKeyStore {
+  /** where the ring lives, for logs and the doctor, e.g. `file /var/lib/idsrv/dp-keys` */
+  abstract readonly location: string;
+  /** every key of the ring, revoked ones included */
+  abstract loadAll(): Promise<StoredDataProtectionKey[]>;
+  abstract add(key: StoredDataProtectionKey): Promise<void>;
+  /** marks a key revoked; false when there is no such key */
+  abstract revoke(id: string): Promise<boolean>;
+  /**
+   * Runs `work` while no other instance sharing the store runs its own: key creation re-reads
+   * the ring inside it, so instances starting together on an empty store make one key.
+   */
+  abstract withCreationLock<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/** Serialises work inside one process (the fallback where the backend is single-writer). */
+export class ProcessMutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work, work);
+    this.tail = result.then(() => undefined, () => undefined);
+    return result;
+  }
+}

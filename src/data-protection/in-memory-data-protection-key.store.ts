@@ -1,0 +1,32 @@
+import type { StoredDataProtectionKey } from './data-protection-key';
+import { DataProtectionKeyStore, ProcessMutex } from './data-protection-key.store';
+
+/**
+ * A key ring that lives only in this process (ASP.NET Core's ephemeral provider): for unit
+ * tests. Never for a server: a restart orphans every protected payload.
+ */
+export class InMemoryDataProtectionKeyStore extends DataProtectionKeyStore {
+  readonly location = 'memory (ephemeral)';
+  readonly keys = new Map<string, StoredDataProtectionKey>();
+  private readonly mutex = new ProcessMutex();
+
+  async loadAll(): Promise<StoredDataProtectionKey[]> {
+    return [...this.keys.values()];
+  }
+
+  async add(key: StoredDataProtectionKey): Promise<void> {
+    if (this.keys.has(key.id)) throw new Error(`duplicate data-protection key ${key.id}`);
+    this.keys.set(key.id, key);
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const key = this.keys.get(id);
+    if (!key) return false;
+    this.keys.set(id, { ...key, revoked: true });
+    return true;
+  }
+
+  withCreationLock<T>(work: () => Promise<T>): Promise<T> {
+    return this.mutex.run(work);
+  }
+}

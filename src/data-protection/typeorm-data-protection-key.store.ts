@@ -1,0 +1,76 @@
+import type { Repository } from 'typeorm';
+import type { KeyMaterialEncryption, StoredDataProtectionKey } from './data-protection-key';
+import { DataProtectionKeyStore, ProcessMutex } from './data-protection-key.store';
+import type { DataProtectionKeyRow } from './data-protection-key.entity';
+
+const ENCRYPTIONS: readonly KeyMaterialEncryption[] = ['none', 'master-key', 'certificate'];
+
+/** The key ring in the application's database (`data_protection_keys`), shared by every instance using it. */
+export class TypeOrmDataProtectionKeyStore extends DataProtectionKeyStore {
+  private readonly mutex = new ProcessMutex();
+
+  constructor(private readonly repository: Repository<DataProtectionKeyRow>, private readonly applicationName: string) {
+    super();
+  }
+
+  get location(): string {
+    return `database (${this.repository.manager.connection.options.type})`;
+  }
+
+  async loadAll(): Promise<StoredDataProtectionKey[]> {
+    const rows = await this.repository.find({ where: { applicationName: this.applicationName }, order: { creationDate: 'ASC' } });
+    return rows.map(toKey);
+  }
+
+  async add(key: StoredDataProtectionKey): Promise<void> {
+    await this.repository.insert({
+      id: key.id,
+      applicationName: this.applicationName,
+      creationDate: key.creationDate,
+      activationDate: key.activationDate,
+      expirationDate: key.expirationDate,
+      revoked: key.revoked,
+      encryption: key.encryption,
+      keyMaterial: key.keyMaterial,
+    });
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const result = await this.repository.update({ id, applicationName: this.applicationName }, { revoked: true });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async withCreationLock<T>(work: () => Promise<T>): Promise<T> {
+    const dataSource = this.repository.manager.connection;
+    // SQLite has one writer per file and better-sqlite3 one connection: a process mutex suffices.
+    if (dataSource.options.type !== 'postgres') return this.mutex.run(work);
+    // PostgreSQL: a session advisory lock per application name, held on one dedicated connection
+    // while the ring is re-read and the key inserted through the pool (committed before unlock).
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`data-protection-key-ring:${this.applicationName}`]);
+      try {
+        return await work();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`data-protection-key-ring:${this.applicationName}`]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+function toKey(row: DataProtectionKeyRow): StoredDataProtectionKey {
+  const encryption = ENCRYPTIONS.find((e) => e === row.encryption);
+  if (!encryption) throw new Error(`data_protection_keys row ${row.id}: unknown encryption "${row.encryption}"`);
+  return {
+    id: row.id,
+    creationDate: new Date(row.creationDate),
+    activationDate: new Date(row.activationDate),
+    expirationDate: new Date(row.expirationDate),
+    revoked: Boolean(row.revoked),
+    encryption,
+    keyMaterial: row.keyMaterial,
+  };
+}

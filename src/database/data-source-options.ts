@@ -1,0 +1,47 @@
+import type { DataSourceOptions } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+
+/** Which engine a DATABASE_URL selects. */
+export type DatabaseDialect = 'sqlite' | 'postgres';
+
+export function databaseDialect(url: string): DatabaseDialect {
+  return /^postgres(ql)?:\/\//i.test(url) ? 'postgres' : 'sqlite';
+}
+
+/** How long SQLite waits for another writer's lock before failing (its busy timeout). */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * TypeORM options for a DATABASE_URL (SPEC §2): `sqlite:PATH`, `sqlite::memory:` or
+ * `postgres://…`. Schema changes only ever come from migrations/: `synchronize` stays off, and
+ * migrations are run by DatabaseMigrator (under a lock), never by TypeORM's `migrationsRun`.
+ */
+export function dataSourceOptionsFor(url: string): DataSourceOptions {
+  const common = {
+    synchronize: false,
+    migrationsRun: false,
+    migrations: [...MIGRATIONS],
+    migrationsTableName: 'migrations',
+    logging: false,
+  };
+  if (databaseDialect(url) === 'postgres') {
+    return {
+      ...common,
+      type: 'postgres',
+      url,
+      applicationName: 'identity-server',
+      // An unreachable host must fail start-up and health checks, not hang them.
+      connectTimeoutMS: 5000,
+    };
+  }
+  const path = url.slice('sqlite:'.length);
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    // TypeORM creates the parent folder of a file database.
+    database: path === ':memory:' ? ':memory:' : path,
+    // WAL lets readers run beside the single writer; the timeout waits out short write locks.
+    enableWAL: path !== ':memory:',
+    timeout: SQLITE_BUSY_TIMEOUT_MS,
+  };
+}

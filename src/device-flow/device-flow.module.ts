@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { ClientAuthenticationModule } from '../client-authentication/client-authentication.module';
+import { ConsentModule } from '../consent/consent.module';
+import { ResourcesModule } from '../resources/resources.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { UiModule } from '../ui/ui.module';
+import { DeviceAuthorizationController } from './device-authorization.controller';
+import { DeviceCodeService } from './device-code.service';
+import { DeviceFlowThrottlingService } from './device-flow-throttling.service';
+import { DefaultDeviceUi, DeviceUi } from './device-page.ui';
+import { DeviceController } from './device.controller';
+
+/**
+ * RFC 8628 device flow: the device authorization endpoint, the `/device` pages, and the services
+ * the device_code grant (token module) uses. Depends on the global stores, data protection,
+ * cache and clock.
+ */
+@Module({
+  imports: [ClientAuthenticationModule, ResourcesModule, SessionsModule, ConsentModule, UiModule],
+  controllers: [DeviceAuthorizationController, DeviceController],
+  providers: [DeviceCodeService, DeviceFlowThrottlingService, { provide: DeviceUi, useClass: DefaultDeviceUi }],
+  exports: [DeviceCodeService, DeviceFlowThrottlingService],
+})
+export class DeviceFlowModule {}

@@ -1,0 +1,131 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { SerializedSigningKey } from '../stores/models';
+import { SigningKeyStore } from '../stores/signing-key.store';
+import { KID_PATTERN } from './signing-key-material';
+
+const FILE_PATTERN = /^key-([A-Za-z0-9_-]{8,64})\.json$/;
+const LOCK_FILE = '.signing-keys.lock';
+
+export interface FileSigningKeyStoreOptions {
+  /** a lock file older than this is left over from a crashed process and is broken */
+  readonly staleLockMs?: number;
+  /** give up waiting for the lock after this long */
+  readonly lockTimeoutMs?: number;
+}
+
+interface StoredFile {
+  readonly id: string;
+  readonly version: number;
+  readonly created: string;
+  readonly algorithm: string;
+  readonly isX509Certificate: boolean;
+  readonly dataProtected: boolean;
+  readonly data: string;
+}
+
+/**
+ * Signing keys as one JSON file per key in KEY_MANAGEMENT_KEY_PATH. File names come only from
+ * our own kids (checked against KID_PATTERN), writes are atomic (temp file + rename), and an
+ * exclusive lock file serialises key creation between processes sharing the folder.
+ */
+export class FileSigningKeyStore extends SigningKeyStore {
+  private readonly logger = new Logger(FileSigningKeyStore.name);
+  private readonly staleLockMs: number;
+  private readonly lockTimeoutMs: number;
+  /** serialises lock holders inside this process before the lock file is tried */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly folder: string, options: FileSigningKeyStoreOptions = {}) {
+    super();
+    this.staleLockMs = options.staleLockMs ?? 60_000;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+  }
+
+  async loadKeys(): Promise<readonly SerializedSigningKey[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.folder);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const keys: SerializedSigningKey[] = [];
+    for (const name of names.filter((n) => FILE_PATTERN.test(n)).sort()) {
+      try {
+        const stored = JSON.parse(await fs.readFile(join(this.folder, name), 'utf8')) as StoredFile;
+        if (`key-${stored.id}.json` !== name) throw new Error('id does not match the file name');
+        keys.push({ ...stored, created: new Date(stored.created) });
+      } catch (error) {
+        // One damaged file must not take the others down; the key is simply not available.
+        if (isErrno(error, 'ENOENT')) continue;
+        this.logger.error(`Skipping unreadable signing key file ${name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return keys;
+  }
+
+  async storeKey(key: SerializedSigningKey): Promise<void> {
+    const path = this.pathFor(key.id);
+    await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
+    const stored: StoredFile = { ...key, created: key.created.toISOString() };
+    const temp = join(this.folder, `.tmp-${randomBytes(8).toString('hex')}`);
+    await fs.writeFile(temp, JSON.stringify(stored, null, 2), { mode: 0o600, flag: 'wx' });
+    await fs.rename(temp, path);
+  }
+
+  async deleteKey(id: string): Promise<void> {
+    await fs.rm(this.pathFor(id), { force: true });
+  }
+
+  withExclusiveLock<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.withLockFile(work));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async withLockFile<T>(work: () => Promise<T>): Promise<T> {
+    await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
+    const lockPath = join(this.folder, LOCK_FILE);
+    const token = `${process.pid}:${randomBytes(8).toString('hex')}`;
+    const deadline = Date.now() + this.lockTimeoutMs;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+      try {
+        await fs.writeFile(lockPath, token, { flag: 'wx', mode: 0o600 });
+        break;
+      } catch (error) {
+        if (!isErrno(error, 'EEXIST')) throw error;
+        await this.breakStaleLock(lockPath);
+        if (Date.now() > deadline) throw new Error(`Timed out waiting for the signing-key lock file ${lockPath}`);
+        await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      // Remove only our own lock: after a stale-lock break another process may hold it.
+      const holder = await fs.readFile(lockPath, 'utf8').catch(() => undefined);
+      if (holder === token) await fs.rm(lockPath, { force: true });
+    }
+  }
+
+  private async breakStaleLock(lockPath: string): Promise<void> {
+    const stat = await fs.stat(lockPath).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > this.staleLockMs) {
+      this.logger.warn(`Breaking stale signing-key lock file ${lockPath} (older than ${this.staleLockMs} ms)`);
+      await fs.rm(lockPath, { force: true });
+    }
+  }
+
+  private pathFor(id: string): string {
+    // Never build a path from anything but our own kid format (no traversal, no odd names).
+    if (!KID_PATTERN.test(id)) throw new Error(`Invalid signing key id "${id}"`);
+    return join(this.folder, `key-${id}.json`);
+  }
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
+}

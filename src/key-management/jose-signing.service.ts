@@ -1,0 +1,124 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import {
+  createLocalJWKSet, jwtVerify, SignJWT, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult,
+} from 'jose';
+import { APP_CONFIG, type AppConfig, type SigningAlgorithm } from '../config/app-config';
+import { KeyManager, type ManagedKeySet } from './key-manager.service';
+import type { LoadedSigningKey } from './signing-key-material';
+import {
+  AlgorithmNotAllowedError, NoSigningKeyError, SigningService, type PublishedKeySet, type SignedJwt, type SignOptions,
+} from './signing.service';
+import type { StaticKeys } from './static-credentials.loader';
+
+/** DI token of the static keys loaded at start-up. */
+export const STATIC_SIGNING_KEYS = Symbol('STATIC_SIGNING_KEYS');
+
+interface PublishedState extends PublishedKeySet {
+  readonly fingerprint: string;
+  readonly verifyKeys: ReturnType<typeof createLocalJWKSet>;
+}
+
+/**
+ * Signs with static credentials first (SIGNING_CREDENTIALS take precedence), then managed keys;
+ * publishes static, validation and managed keys. The JWKS is serialised once per key-set
+ * change and every key is imported once (hot paths: token signing and JWKS).
+ */
+@Injectable()
+export class JoseSigningService extends SigningService {
+  private published?: PublishedState;
+  /** algorithms in preference order: static signing keys, then configured managed algorithms */
+  private readonly algorithmOrder: readonly SigningAlgorithm[];
+  private readonly staticSigners: ReadonlyMap<SigningAlgorithm, LoadedSigningKey>;
+
+  constructor(
+    private readonly keyManager: KeyManager,
+    @Inject(STATIC_SIGNING_KEYS) private readonly staticKeys: StaticKeys,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    super();
+    const signers = new Map<SigningAlgorithm, LoadedSigningKey>();
+    // The first static credential of an algorithm signs for it.
+    for (const key of staticKeys.signing) if (!signers.has(key.alg)) signers.set(key.alg, key);
+    this.staticSigners = signers;
+    const managed = config.keyManagement.enabled ? config.keyManagement.signingAlgorithms.map((a) => a.alg) : [];
+    this.algorithmOrder = [...new Set([...staticKeys.signing.map((k) => k.alg), ...managed])];
+  }
+
+  async sign(payload: JWTPayload, options: SignOptions = {}): Promise<SignedJwt> {
+    const set = await this.keyManager.getKeySet();
+    const alg = this.chooseAlgorithm(set, options.allowedAlgorithms ?? []);
+    const key = this.signerFor(set, alg);
+    if (!key?.privateKey) throw new NoSigningKeyError(alg);
+    const jwt = await new SignJWT(payload)
+      .setProtectedHeader({ alg, kid: key.kid, typ: options.typ ?? 'JWT' })
+      .sign(key.privateKey);
+    return { jwt, alg, kid: key.kid };
+  }
+
+  async getPublishedKeySet(): Promise<PublishedKeySet> {
+    return this.getPublishedState();
+  }
+
+  async getSigningAlgorithms(): Promise<readonly SigningAlgorithm[]> {
+    const set = await this.keyManager.getKeySet();
+    return this.algorithmOrder.filter((alg) => this.signerFor(set, alg) !== undefined);
+  }
+
+  async verify(jwt: string, options: JWTVerifyOptions = {}): Promise<JWTVerifyResult> {
+    const state = await this.getPublishedState();
+    // Only algorithms we publish keys for; never `none` or HMAC with a public key (RFC 8725 §3.1).
+    const algorithms = options.algorithms ?? [...new Set(state.jwks.keys.map((k) => k.alg).filter((a): a is string => !!a))];
+    return jwtVerify(jwt, state.verifyKeys, { ...options, algorithms });
+  }
+
+  override getUnreadableKeyIds(): readonly string[] {
+    return this.keyManager.getUnreadableKeyIds();
+  }
+
+  /**
+   * SPEC section 3: several lists apply → the first algorithm allowed by all (in our preference
+   * order) that has a key; none in common → AlgorithmNotAllowedError; no constraint → the default.
+   */
+  private chooseAlgorithm(set: ManagedKeySet, lists: ReadonlyArray<readonly SigningAlgorithm[]>): SigningAlgorithm {
+    const constraints = lists.filter((list) => list.length > 0);
+    const usable = this.algorithmOrder.filter((alg) => this.signerFor(set, alg) !== undefined);
+    if (constraints.length === 0) {
+      const fallback = usable[0] ?? this.algorithmOrder[0];
+      if (!fallback) throw new NoSigningKeyError('default');
+      return fallback;
+    }
+    const allowed = constraints[0].filter((alg) => constraints.every((list) => list.includes(alg)));
+    if (allowed.length === 0) {
+      throw new AlgorithmNotAllowedError(
+        `No signing algorithm is allowed by all of ${constraints.map((l) => `[${l.join(', ')}]`).join(' and ')}`,
+      );
+    }
+    const chosen = usable.find((alg) => allowed.includes(alg));
+    if (!chosen) throw new NoSigningKeyError(allowed.join(', '));
+    return chosen;
+  }
+
+  private signerFor(set: ManagedKeySet, alg: SigningAlgorithm): LoadedSigningKey | undefined {
+    return this.staticSigners.get(alg) ?? set.decision.signingKeys.get(alg)?.material;
+  }
+
+  private async getPublishedState(): Promise<PublishedState> {
+    const set = await this.keyManager.getKeySet();
+    if (this.published?.fingerprint === set.fingerprint) return this.published;
+    const seen = new Set<string>();
+    const keys = [...this.staticKeys.signing, ...this.staticKeys.validation, ...set.decision.published.map((k) => k.material)]
+      .filter((k) => !seen.has(k.kid) && seen.add(k.kid))
+      .map((k) => k.publicJwk);
+    const jwks: JSONWebKeySet = { keys };
+    const json = JSON.stringify(jwks);
+    this.published = {
+      fingerprint: set.fingerprint,
+      jwks,
+      json,
+      etag: `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`,
+      verifyKeys: createLocalJWKSet(jwks),
+    };
+    return this.published;
+  }
+}

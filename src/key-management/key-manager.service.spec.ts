@@ -1,0 +1,283 @@
+import { Logger } from '@nestjs/common';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeProtectedHeader } from 'jose';
+import { JoseSigningService } from './jose-signing.service';
+import { KeyManager } from './key-manager.service';
+import { AlgorithmNotAllowedError, NoSigningKeyError } from './signing.service';
+import { loadStaticCredentials, type StaticKeys } from './static-credentials.loader';
+import {
+  DAY, FakeClock, FakeDataProtectionProvider, InMemorySigningKeyStore, keyConfig,
+} from './testing/key-management.fakes';
+
+const NO_STATIC: StaticKeys = { signing: [], validation: [] };
+
+async function build(env: Record<string, string> = {}, staticKeys: StaticKeys = NO_STATIC, store = new InMemorySigningKeyStore()) {
+  const clock = new FakeClock();
+  const protection = new FakeDataProtectionProvider();
+  const config = keyConfig(env);
+  const manager = new KeyManager(store, clock, config, protection);
+  const signing = new JoseSigningService(manager, staticKeys, config);
+  await manager.onModuleInit();
+  const jwksKids = async () => (await signing.getPublishedKeySet()).jwks.keys.map((k) => k.kid);
+  const signingKid = async (allowed?: string[]) =>
+    (await signing.sign({ sub: 'x' }, allowed ? { allowedAlgorithms: [allowed as never] } : {})).kid;
+  return { clock, store, protection, config, manager, signing, jwksKids, signingKid };
+}
+
+type Env = Awaited<ReturnType<typeof build>>;
+
+/**
+ * Walks simulated time in steps, running the scheduled check at each, and checks the SPEC
+ * section 5 guarantees at every step: the signing key is published; it was published at least
+ * the propagation time before it first signed (except the very first key); a key stays
+ * published until rotation + retention.
+ */
+async function walk(env: Env, untilMs: number, stepMs: number, options: { rotation: number; propagation: number; retention: number }) {
+  const firstPublished = new Map<string, number>();
+  const firstSigned = new Map<string, number>();
+  const start = env.clock.now().getTime();
+  let previousJwks: string[] = [];
+  for (let t = 0; t <= untilMs; t += stepMs) {
+    if (t > 0) env.clock.advance(stepMs);
+    await env.manager.ensureKeys();
+    const now = env.clock.now().getTime();
+    const kids = await env.jwksKids();
+    for (const kid of kids) if (kid && !firstPublished.has(kid)) firstPublished.set(kid, now);
+    const kid = await env.signingKid();
+    expect(kids).toContain(kid);
+    if (!firstSigned.has(kid)) firstSigned.set(kid, now);
+    const created = [...env.store.rows.values()].find((r) => r.id === kid)?.created.getTime() ?? start;
+    if (firstSigned.size > 1 && firstSigned.get(kid) === now) {
+      expect(now - (firstPublished.get(kid) ?? now)).toBeGreaterThanOrEqual(options.propagation);
+    }
+    // A key leaves JWKS only once older than rotation + retention.
+    for (const gone of previousJwks.filter((k) => k && !kids.includes(k))) {
+      const published = firstPublished.get(gone) ?? now;
+      expect(now - published).toBeGreaterThanOrEqual(options.rotation + options.retention);
+    }
+    expect(now - created).toBeLessThanOrEqual(options.rotation);
+    previousJwks = kids.filter((k): k is string => k !== undefined);
+  }
+  return { firstPublished, firstSigned };
+}
+
+describe('KeyManager + JoseSigningService (simulated time)', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  it('walk, with the default intervals (90d/14d/14d), should move keys through every phase', async () => {
+    const env = await build();
+    const [k1] = await env.jwksKids();
+    expect(await env.signingKid()).toBe(k1); // first key signs at once
+
+    env.clock.advance(75 * DAY);
+    await env.manager.ensureKeys();
+    expect(await env.jwksKids()).toEqual([k1]);
+
+    env.clock.advance(1 * DAY); // age 76d = rotation − propagation: successor announced
+    await env.manager.ensureKeys();
+    const kids = await env.jwksKids();
+    expect(kids).toHaveLength(2);
+    const k2 = kids[1];
+    expect(await env.signingKid()).toBe(k1);
+    expect((await env.manager.listKeys()).map((k) => [k.kid, k.phase])).toEqual([[k1, 'signing'], [k2, 'announced']]);
+
+    env.clock.advance(14 * DAY - 1); // just before k1 retires
+    await env.manager.ensureKeys();
+    expect(await env.signingKid()).toBe(k1);
+
+    env.clock.advance(1); // 90d: k1 retired, k2 signs after a full propagation time
+    await env.manager.ensureKeys();
+    expect(await env.signingKid()).toBe(k2);
+    expect(await env.jwksKids()).toEqual([k1, k2]);
+    const list = await env.manager.listKeys();
+    expect(list.map((k) => [k.kid, k.phase])).toEqual([[k1, 'retired'], [k2, 'signing']]);
+    expect(list[0].nextPhaseAt?.getTime()).toBe(list[0].created.getTime() + 104 * DAY);
+
+    env.clock.advance(14 * DAY - 1); // retired key still published during retention
+    await env.manager.ensureKeys();
+    expect(await env.jwksKids()).toEqual([k1, k2]);
+
+    env.clock.advance(1); // 104d: k1 expired → out of JWKS and deleted (default)
+    await env.manager.ensureKeys();
+    expect(await env.jwksKids()).toEqual([k2]);
+    expect([...env.store.rows.keys()]).toEqual([k2]);
+  });
+
+  it('walk, over 400 simulated days with default intervals, should keep every SPEC guarantee at each step', async () => {
+    const env = await build();
+    const { firstSigned } = await walk(env, 400 * DAY, DAY, { rotation: 90 * DAY, propagation: 14 * DAY, retention: 14 * DAY });
+    expect(firstSigned.size).toBe(6); // 0, 90, 166, 242, 318, 394 (successors every 76 days)
+    expect(env.store.rows.size).toBeLessThanOrEqual(2);
+  });
+
+  it('walk, with custom intervals (10d/2d/3d, cache 1d), should rotate on those intervals', async () => {
+    const env = await build({
+      KEY_MANAGEMENT_ROTATION_INTERVAL: '10d', KEY_MANAGEMENT_PROPAGATION_TIME: '2d',
+      KEY_MANAGEMENT_RETENTION_DURATION: '3d', KEY_MANAGEMENT_KEY_CACHE_DURATION: '1d',
+    });
+    const [k1] = await env.jwksKids();
+    env.clock.advance(8 * DAY);
+    await env.manager.ensureKeys();
+    const k2 = (await env.jwksKids())[1];
+    expect(k2).toBeDefined();
+    expect(await env.signingKid()).toBe(k1);
+    env.clock.advance(2 * DAY);
+    expect(await env.signingKid()).toBe(k2); // via the cache refresh alone (phase boundary passed)
+    env.clock.advance(3 * DAY);
+    expect(await env.jwksKids()).toEqual([k2]);
+
+    const walkEnv = await build({
+      KEY_MANAGEMENT_ROTATION_INTERVAL: '10d', KEY_MANAGEMENT_PROPAGATION_TIME: '2d',
+      KEY_MANAGEMENT_RETENTION_DURATION: '3d', KEY_MANAGEMENT_KEY_CACHE_DURATION: '1d',
+    });
+    const { firstSigned } = await walk(walkEnv, 60 * DAY, DAY / 4, { rotation: 10 * DAY, propagation: 2 * DAY, retention: 3 * DAY });
+    expect(firstSigned.size).toBe(8); // 0, 10, 18, 26, 34, 42, 50, 58
+  });
+
+  it('getKeySet, without the scheduler running, should create the successor when the cached set reaches its boundary', async () => {
+    const env = await build({ KEY_MANAGEMENT_KEY_CACHE_DURATION: '1h' });
+    const [k1] = await env.jwksKids();
+    env.clock.advance(76 * DAY);
+    expect(await env.signingKid()).toBe(k1);
+    expect(await env.jwksKids()).toHaveLength(2);
+  });
+
+  it('ensureKeys, with KEY_MANAGEMENT_DELETE_RETIRED_KEYS=false, should keep expired keys stored but unpublished', async () => {
+    const env = await build({ KEY_MANAGEMENT_DELETE_RETIRED_KEYS: 'false' });
+    const [k1] = await env.jwksKids();
+    env.clock.advance(104 * DAY);
+    await env.manager.ensureKeys();
+    expect(await env.jwksKids()).not.toContain(k1);
+    expect(env.store.rows.has(k1 as string)).toBe(true);
+    expect((await env.manager.listKeys()).find((k) => k.kid === k1)?.phase).toBe('expired');
+  });
+
+  it('rotateNow should announce a new key that signs only after the propagation time', async () => {
+    const env = await build();
+    const [k1] = await env.jwksKids();
+    env.clock.advance(20 * DAY);
+    const [k2] = await env.manager.rotateNow();
+    expect(await env.jwksKids()).toEqual([k1, k2]);
+    expect(await env.signingKid()).toBe(k1);
+    env.clock.advance(14 * DAY);
+    expect(await env.signingKid()).toBe(k2);
+    expect(await env.jwksKids()).toEqual([k1, k2]); // k1 stays published until 104d
+  });
+
+  it('several algorithms should each get their own key and lifecycle; x509 keys carry x5c/x5t', async () => {
+    const env = await build({ KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256+x509,PS384' });
+    const { jwks } = await env.signing.getPublishedKeySet();
+    expect(jwks.keys.map((k) => [k.alg, k.kty, k.use])).toEqual([['RS256', 'RSA', 'sig'], ['ES256', 'EC', 'sig'], ['PS384', 'RSA', 'sig']]);
+    const ec = jwks.keys[1];
+    expect(ec.crv).toBe('P-256');
+    expect(ec.x5c).toHaveLength(1);
+    expect(typeof ec.x5t).toBe('string');
+    expect(typeof ec['x5t#S256']).toBe('string');
+    expect(jwks.keys[0].x5c).toBeUndefined();
+    for (const key of jwks.keys) expect(key).not.toHaveProperty('d');
+
+    expect(await env.signing.getSigningAlgorithms()).toEqual(['RS256', 'ES256', 'PS384']);
+    const signed = await env.signing.sign({ sub: 'alice' }, { allowedAlgorithms: [['PS384', 'ES256'], ['ES256']], typ: 'at+jwt' });
+    expect(signed.alg).toBe('ES256');
+    expect(decodeProtectedHeader(signed.jwt)).toEqual({ alg: 'ES256', kid: ec.kid, typ: 'at+jwt' });
+    expect((await env.signing.verify(signed.jwt)).payload.sub).toBe('alice');
+    expect((await env.signing.sign({ sub: 'a' })).alg).toBe('RS256');
+    await expect(env.signing.sign({}, { allowedAlgorithms: [['PS384'], ['ES256']] })).rejects.toBeInstanceOf(AlgorithmNotAllowedError);
+    await expect(env.signing.sign({}, { allowedAlgorithms: [['ES512']] })).rejects.toBeInstanceOf(NoSigningKeyError);
+
+    // A forced rotation of all algorithms: each takes over after its own propagation time.
+    env.clock.advance(DAY);
+    const created = await env.manager.rotateNow();
+    expect(created).toHaveLength(3);
+    expect((await env.signing.getPublishedKeySet()).jwks.keys).toHaveLength(6);
+  });
+
+  it('getPublishedKeySet should serialise once per key-set change (same object, stable ETag)', async () => {
+    const env = await build();
+    const first = await env.signing.getPublishedKeySet();
+    expect(await env.signing.getPublishedKeySet()).toBe(first);
+    expect(JSON.parse(first.json)).toEqual(first.jwks);
+    await env.manager.rotateNow();
+    const second = await env.signing.getPublishedKeySet();
+    expect(second.etag).not.toBe(first.etag);
+  });
+
+  it('verify should reject a token signed by a key that is not published', async () => {
+    const a = await build();
+    const b = await build();
+    const { jwt } = await b.signing.sign({ sub: 'x' });
+    await expect(a.signing.verify(jwt)).rejects.toThrow();
+  });
+
+  it('a key that cannot be unprotected should be logged, skipped and reported, never crash', async () => {
+    const first = await build();
+    const [k1] = await first.jwksKids();
+    const errors: string[] = [];
+    const logger = { error: (m: string) => errors.push(m), log: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined };
+    Logger.overrideLogger(logger);
+    try {
+      // A second instance whose data protection cannot read the first one's keys.
+      const second = await build({}, NO_STATIC, first.store);
+      second.protection.broken = true;
+      const manager = new KeyManager(first.store, second.clock, second.config, second.protection);
+      await manager.onModuleInit();
+      expect(manager.getUnreadableKeyIds()).toContain(k1);
+      expect(errors.some((e) => e.includes(`Error unprotecting key with kid ${k1}`))).toBe(true);
+      // It made one key of its own, which it cannot read either: it does not make another.
+      const before = first.store.rows.size;
+      second.clock.advance(DAY);
+      await manager.ensureKeys();
+      await manager.ensureKeys();
+      expect(first.store.rows.size).toBe(before);
+      expect((await manager.listKeys()).every((k) => !k.readable)).toBe(true);
+    } finally {
+      Logger.overrideLogger(false);
+    }
+  });
+
+  describe('static credentials with managed keys', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'km-static-'));
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      writeFileSync(join(dir, 'rsa.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+      writeFileSync(join(dir, 'ec-pub.pem'), publicKey.export({ format: 'pem', type: 'spki' }));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('sign should prefer the static credential while managed keys are still created and announced', async () => {
+      const env0 = {
+        SIGNING_CREDENTIALS: `RS256=${join(dir, 'rsa.pem')}`,
+        VALIDATION_KEYS: `ES384=${join(dir, 'ec-pub.pem')}`,
+        KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256',
+      };
+      const staticKeys = await loadStaticCredentials(keyConfig(env0));
+      const env = await build(env0, staticKeys);
+      const staticKid = staticKeys.signing[0].kid;
+      const validationKid = staticKeys.validation[0].kid;
+      expect(await env.signingKid()).toBe(staticKid);
+      const kids = await env.jwksKids();
+      expect(kids.slice(0, 2)).toEqual([staticKid, validationKid]);
+      expect(kids).toHaveLength(4); // plus the managed RS256 and ES256 keys, announced
+      expect(env.store.rows.size).toBe(2);
+      expect(await env.signingKid(['ES256'])).toBe(kids[3]);
+      env.clock.advance(100 * DAY);
+      expect(await env.signingKid()).toBe(staticKid);
+      expect(await env.signing.getSigningAlgorithms()).toEqual(['RS256', 'ES256']);
+    });
+
+    it('with KEY_MANAGEMENT_ENABLED=false, only static keys are used and the store is untouched', async () => {
+      const env0 = { SIGNING_CREDENTIALS: `RS256=${join(dir, 'rsa.pem')}`, KEY_MANAGEMENT_ENABLED: 'false' };
+      const staticKeys = await loadStaticCredentials(keyConfig(env0));
+      const env = await build(env0, staticKeys);
+      expect(await env.jwksKids()).toEqual([staticKeys.signing[0].kid]);
+      expect(await env.signingKid()).toBe(staticKeys.signing[0].kid);
+      expect(env.store.rows.size).toBe(0);
+      await expect(env.signing.sign({}, { allowedAlgorithms: [['ES256']] })).rejects.toBeInstanceOf(NoSigningKeyError);
+    });
+  });
+});

@@ -1,0 +1,301 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, type SigningAlgorithm } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { DataProtectionProvider, type DataProtector, UnprotectError } from '../data-protection/data-protector';
+import type { SerializedSigningKey } from '../stores/models';
+import { SigningKeyStore } from '../stores/signing-key.store';
+import { decideKeys, type KeyDecision, type KeyInfo, type KeyLifecycleOptions, type KeyPhase } from './key-lifecycle';
+import {
+  generateSigningKey, importSigningKeyPayload, KID_PATTERN, type LoadedSigningKey, type SigningKeyPayload,
+} from './signing-key-material';
+
+/** Data-protection purpose of stored signing keys. */
+export const SIGNING_KEY_PURPOSE = 'SigningKeys';
+const PAYLOAD_VERSION = 1;
+/** How soon to look again when an algorithm has no signing key or the store failed. */
+const STORE_RETRY_MS = 1000;
+
+/** A managed key as the decision sees it, with its imported material. */
+export interface ManagedKey extends KeyInfo {
+  readonly material: LoadedSigningKey;
+}
+
+/** The cached key set of this instance. */
+export interface ManagedKeySet {
+  readonly decision: KeyDecision<ManagedKey>;
+  /** kids of the published keys, in order: changes exactly when JWKS changes */
+  readonly fingerprint: string;
+  readonly loadedAt: Date;
+  /** re-read the store from this instant (cache duration, or an earlier phase boundary) */
+  readonly validUntil: Date;
+}
+
+/** One row of `keys list` (SPEC section 7). */
+export interface KeyListEntry {
+  readonly kid: string;
+  readonly alg: string;
+  readonly created: Date;
+  readonly phase: KeyPhase;
+  readonly nextPhaseAt?: Date;
+  readonly x509: boolean;
+  /** false when this instance cannot unprotect or import it */
+  readonly readable: boolean;
+}
+
+/**
+ * Duende's KeyManager: reads the store, asks the pure `decideKeys` what to do, and does the
+ * I/O (create, delete, protect, cache). Creation runs under the store's exclusive lock and
+ * re-reads the store inside it, so instances sharing a store never create keys twice.
+ */
+@Injectable()
+export class KeyManager implements OnModuleInit {
+  private readonly logger = new Logger(KeyManager.name);
+  private readonly options: KeyLifecycleOptions;
+  private readonly x509Algorithms: ReadonlySet<SigningAlgorithm>;
+  /** imported once per kid (keys never change once written) */
+  private readonly imported = new Map<string, LoadedSigningKey>();
+  /** kid → why it cannot be read (logged once per reason) */
+  private readonly unreadable = new Map<string, string>();
+  /** kids this instance created (see decide) */
+  private readonly createdHere = new Set<string>();
+  private protector?: DataProtector;
+  private current?: ManagedKeySet;
+  private loading?: Promise<ManagedKeySet>;
+
+  constructor(
+    private readonly store: SigningKeyStore,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly protection: DataProtectionProvider,
+  ) {
+    const km = config.keyManagement;
+    this.options = {
+      rotationInterval: km.rotationInterval,
+      propagationTime: km.propagationTime,
+      retentionDuration: km.retentionDuration,
+      deleteRetiredKeys: km.deleteRetiredKeys,
+      algorithms: km.signingAlgorithms.map((a) => a.alg),
+    };
+    this.x509Algorithms = new Set(km.signingAlgorithms.filter((a) => a.x509).map((a) => a.alg));
+  }
+
+  get enabled(): boolean {
+    return this.config.keyManagement.enabled;
+  }
+
+  /** Keys exist before the first request: the first token can be signed at once. */
+  async onModuleInit(): Promise<void> {
+    await this.ensureKeys();
+  }
+
+  /**
+   * The current key set (hot path: no I/O while the cache is valid). Re-reads the store when the
+   * cache duration or a phase boundary of a cached key has passed, or soon when an algorithm has
+   * no signing key; creates what is due on the way (like Duende, not only on the schedule).
+   */
+  async getKeySet(): Promise<ManagedKeySet> {
+    const now = this.clock.now();
+    if (this.current && now < this.current.validUntil) return this.current;
+    this.loading ??= this.refreshKeySet().finally(() => { this.loading = undefined; });
+    return this.loading;
+  }
+
+  /**
+   * The scheduled work (KeyRotationService) and start-up: creates first keys and successors,
+   * deletes expired keys, and refreshes this instance's cache. Returns the kids created.
+   */
+  async ensureKeys(): Promise<readonly string[]> {
+    if (!this.enabled) {
+      // Static keys only: managed keys in the store are neither read nor published.
+      this.current = this.buildSet({ rows: [], readable: [] });
+      return [];
+    }
+    let state = await this.readStore();
+    const outside = this.decide(state);
+    let created: string[] = [];
+    if (outside.toCreate.length > 0) {
+      created = await this.store.withExclusiveLock(async () => {
+        // Re-read inside the lock: another instance may have created the key meanwhile.
+        const inside = this.decide(await this.readStore());
+        const made: string[] = [];
+        for (const alg of inside.toCreate) made.push(await this.createKey(alg));
+        return made;
+      });
+    }
+    for (const key of outside.toDelete) {
+      await this.store.deleteKey(key.id);
+      this.imported.delete(key.id);
+      this.unreadable.delete(key.id);
+      this.logger.log(`Deleted expired signing key ${key.id} (${key.algorithm})`);
+    }
+    if (created.length > 0 || outside.toDelete.length > 0) state = await this.readStore();
+    this.current = this.buildSet(state);
+    return created;
+  }
+
+  private async refreshKeySet(): Promise<ManagedKeySet> {
+    try {
+      await this.ensureKeys();
+    } catch (error) {
+      // A store outage must not stop signing with the keys we already hold.
+      if (!this.current) throw error;
+      this.logger.error(`Could not refresh signing keys, using the cached set: ${error instanceof Error ? error.message : String(error)}`);
+      this.current = { ...this.current, validUntil: new Date(this.clock.now().getTime() + STORE_RETRY_MS) };
+    }
+    if (!this.current) throw new Error('signing keys were not loaded');
+    return this.current;
+  }
+
+  /** `keys rotate`: announce a new key now for every managed algorithm. It signs after the propagation time. */
+  async rotateNow(): Promise<readonly string[]> {
+    if (!this.enabled) throw new Error('Automatic key management is disabled (KEY_MANAGEMENT_ENABLED=false)');
+    const created = await this.store.withExclusiveLock(async () => {
+      const made: string[] = [];
+      for (const alg of this.options.algorithms) made.push(await this.createKey(alg));
+      return made;
+    });
+    this.current = this.buildSet(await this.readStore());
+    return created;
+  }
+
+  /** Every stored key with its phase (`keys list`), including keys this instance cannot read. */
+  async listKeys(): Promise<readonly KeyListEntry[]> {
+    const rows = await this.store.loadKeys();
+    const readable = await this.readRows(rows);
+    const decision = decideKeys(readable, this.clock.now(), this.options);
+    const entries: KeyListEntry[] = decision.statuses.map((s) => ({
+      kid: s.key.id,
+      alg: s.key.algorithm,
+      created: s.key.created,
+      phase: s.phase,
+      nextPhaseAt: s.nextPhaseAt,
+      x509: s.key.material.x509,
+      readable: true,
+    }));
+    // Keys this instance cannot read: the phase they would have, flagged (doctor, health).
+    const readableIds = new Set(readable.map((k) => k.id));
+    const unreadable = rows.filter((r) => !readableIds.has(r.id));
+    if (unreadable.length > 0) {
+      const all = decideKeys(rows.map((r) => ({ id: r.id, algorithm: r.algorithm, created: r.created, x509: r.isX509Certificate })), this.clock.now(), this.options);
+      for (const s of all.statuses.filter((st) => !readableIds.has(st.key.id))) {
+        entries.push({ kid: s.key.id, alg: s.key.algorithm, created: s.key.created, phase: s.phase, nextPhaseAt: s.nextPhaseAt, x509: s.key.x509, readable: false });
+      }
+    }
+    return entries.sort((a, b) => a.created.getTime() - b.created.getTime());
+  }
+
+  /** Kids of stored keys that could not be unprotected or imported (health, doctor). */
+  getUnreadableKeyIds(): readonly string[] {
+    return [...this.unreadable.keys()];
+  }
+
+  /** Configured managed algorithms without a signing key in this key set. */
+  missingAlgorithms(set: ManagedKeySet): SigningAlgorithm[] {
+    return this.options.algorithms.filter((alg) => !set.decision.signingKeys.has(alg));
+  }
+
+  private buildSet(state: { rows: readonly SerializedSigningKey[]; readable: ManagedKey[] }): ManagedKeySet {
+    const now = this.clock.now();
+    const decision = this.enabled ? this.decide(state).decision : decideKeys<ManagedKey>([], now, this.options);
+    let validUntil = now.getTime() + this.config.keyManagement.keyCacheDuration;
+    if (decision.nextChangeAt) validUntil = Math.min(validUntil, decision.nextChangeAt.getTime());
+    const set: ManagedKeySet = {
+      decision,
+      fingerprint: decision.published.map((k) => k.id).join(','),
+      loadedAt: now,
+      validUntil: new Date(validUntil),
+    };
+    if (this.enabled && this.missingAlgorithms(set).length > 0) {
+      set.validUntil.setTime(Math.min(validUntil, now.getTime() + STORE_RETRY_MS));
+    }
+    return set;
+  }
+
+  private async readStore(): Promise<{ rows: readonly SerializedSigningKey[]; readable: ManagedKey[] }> {
+    const rows = await this.store.loadKeys();
+    return { rows, readable: await this.readRows(rows) };
+  }
+
+  /**
+   * Readable keys decide signing and publishing. Creation also counts unreadable keys this
+   * instance made itself (so broken data protection cannot make it create a key per check), and
+   * expiry is decided on every row's clear metadata, so unreadable keys are still cleaned up.
+   */
+  private decide(state: { rows: readonly SerializedSigningKey[]; readable: ManagedKey[] }): {
+    decision: KeyDecision<ManagedKey>; toCreate: readonly SigningAlgorithm[]; toDelete: readonly KeyInfo[];
+  } {
+    const now = this.clock.now();
+    const info = (r: SerializedSigningKey): KeyInfo => ({ id: r.id, algorithm: r.algorithm, created: r.created });
+    const decision = decideKeys(state.readable, now, this.options);
+    const readableIds = new Set(state.readable.map((k) => k.id));
+    const ownUnreadable = state.rows.filter((r) => !readableIds.has(r.id) && this.createdHere.has(r.id)).map(info);
+    const toCreate = ownUnreadable.length === 0
+      ? decision.toCreate
+      : decideKeys<KeyInfo>([...state.readable, ...ownUnreadable], now, this.options).toCreate;
+    const toDelete = decideKeys(state.rows.map(info), now, this.options).toDelete;
+    return { decision, toCreate, toDelete };
+  }
+
+  private async readRows(rows: readonly SerializedSigningKey[]): Promise<ManagedKey[]> {
+    const keys: ManagedKey[] = [];
+    const present = new Set(rows.map((r) => r.id));
+    for (const kid of [...this.imported.keys()]) if (!present.has(kid)) this.imported.delete(kid);
+    for (const row of rows) {
+      const material = await this.importRow(row);
+      if (material) keys.push({ id: row.id, algorithm: row.algorithm, created: row.created, material });
+    }
+    return keys;
+  }
+
+  private async importRow(row: SerializedSigningKey): Promise<LoadedSigningKey | undefined> {
+    const cached = this.imported.get(row.id);
+    if (cached) return cached;
+    try {
+      const json = row.dataProtected ? await this.getProtector().unprotect(row.data) : row.data;
+      const payload = JSON.parse(json) as SigningKeyPayload;
+      if (payload.kid !== row.id || payload.alg !== row.algorithm) throw new Error('key data does not match its kid or algorithm');
+      const material = await importSigningKeyPayload(payload);
+      this.imported.set(row.id, material);
+      this.unreadable.delete(row.id);
+      return material;
+    } catch (error) {
+      // Never crash on one bad key: skip it, say why, and report it (health, doctor).
+      const reason = error instanceof UnprotectError ? `${error.reason}: ${error.message}` : error instanceof Error ? error.message : String(error);
+      if (this.unreadable.get(row.id) !== reason) {
+        this.logger.error(`Error unprotecting key with kid ${row.id}: ${reason}`);
+      }
+      this.unreadable.set(row.id, reason);
+      return undefined;
+    }
+  }
+
+  private async createKey(alg: SigningAlgorithm): Promise<string> {
+    const now = this.clock.now();
+    const km = this.config.keyManagement;
+    const payload = await generateSigningKey(alg, {
+      x509: this.x509Algorithms.has(alg),
+      now,
+      // the certificate covers the key's whole published life
+      lifetimeMs: km.rotationInterval + km.retentionDuration,
+    });
+    if (!KID_PATTERN.test(payload.kid)) throw new Error('generated kid has an unexpected format');
+    const json = JSON.stringify(payload);
+    await this.store.storeKey({
+      id: payload.kid,
+      version: PAYLOAD_VERSION,
+      created: now,
+      algorithm: alg,
+      isX509Certificate: payload.x5c !== undefined,
+      dataProtected: km.dataProtectKeys,
+      data: km.dataProtectKeys ? await this.getProtector().protect(json) : json,
+    });
+    this.createdHere.add(payload.kid);
+    this.logger.log(`Created signing key ${payload.kid} (${alg}${payload.x5c ? ', X.509' : ''})`);
+    return payload.kid;
+  }
+
+  private getProtector(): DataProtector {
+    this.protector ??= this.protection.createProtector(SIGNING_KEY_PURPOSE);
+    return this.protector;
+  }
+}

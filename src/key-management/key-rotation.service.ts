@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { KeyManager } from './key-manager.service';
+
+const TIMEOUT_NAME = 'key-rotation-start';
+const INTERVAL_NAME = 'key-rotation';
+/** Start-up jitter cap, so instances started together do not check in lockstep. */
+const MAX_JITTER_MS = 5000;
+
+/**
+ * Duende's KeyManagement background check, kept thin (STYLE habit 11): every
+ * KEY_MANAGEMENT_CHECK_INTERVAL it asks KeyManager to create successors and delete expired keys,
+ * and logs its own failures. The interval comes from configuration, hence SchedulerRegistry
+ * rather than a decorator.
+ */
+@Injectable()
+export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(KeyRotationService.name);
+
+  constructor(
+    private readonly keyManager: KeyManager,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.keyManagement.enabled) return;
+    const interval = this.config.keyManagement.checkInterval;
+    const jitter = Math.floor(Math.random() * Math.min(interval, MAX_JITTER_MS));
+    const start = setTimeout(() => {
+      this.scheduler.deleteTimeout(TIMEOUT_NAME);
+      const timer = setInterval(() => void this.runOnce(), interval);
+      timer.unref();
+      this.scheduler.addInterval(INTERVAL_NAME, timer);
+      void this.runOnce();
+    }, jitter);
+    start.unref();
+    this.scheduler.addTimeout(TIMEOUT_NAME, start);
+  }
+
+  onModuleDestroy(): void {
+    for (const name of [TIMEOUT_NAME]) if (this.scheduler.doesExist('timeout', name)) this.scheduler.deleteTimeout(name);
+    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+  }
+
+  /** One check; never throws (a failed run is retried at the next interval). */
+  async runOnce(): Promise<void> {
+    try {
+      const created = await this.keyManager.ensureKeys();
+      if (created.length > 0) this.logger.log(`Key rotation created ${created.length} signing key(s)`);
+    } catch (error) {
+      this.logger.error(`Signing-key rotation check failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

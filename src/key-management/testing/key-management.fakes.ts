@@ -1,0 +1,99 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { Clock } from '../../common/clock';
+import { loadAppConfig, type AppConfig } from '../../config/app-config';
+import { DataProtectionProvider, DataProtector, UnprotectError } from '../../data-protection/data-protector';
+import type { SerializedSigningKey } from '../../stores/models';
+import { SigningKeyStore } from '../../stores/signing-key.store';
+
+/** Hand-written fakes for key-management unit specs (STYLE habit 9). */
+export class FakeClock extends Clock {
+  constructor(private instant = new Date('2030-01-01T00:00:00Z')) {
+    super();
+  }
+
+  now(): Date {
+    return new Date(this.instant);
+  }
+
+  advance(ms: number): void {
+    this.instant = new Date(this.instant.getTime() + ms);
+  }
+}
+
+export class InMemorySigningKeyStore extends SigningKeyStore {
+  readonly rows = new Map<string, SerializedSigningKey>();
+  lockCount = 0;
+
+  async loadKeys(): Promise<readonly SerializedSigningKey[]> {
+    return [...this.rows.values()];
+  }
+
+  async storeKey(key: SerializedSigningKey): Promise<void> {
+    this.rows.set(key.id, key);
+  }
+
+  async deleteKey(id: string): Promise<void> {
+    this.rows.delete(id);
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  withExclusiveLock<T>(work: () => Promise<T>): Promise<T> {
+    this.lockCount++;
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Real AES-256-GCM under one random key, bound to the purpose chain; `broken` makes unprotect fail. */
+export class FakeDataProtectionProvider extends DataProtectionProvider {
+  readonly key = randomBytes(32);
+  broken = false;
+
+  createProtector(purpose: string, ...subPurposes: string[]): DataProtector {
+    return new FakeDataProtector(this, [purpose, ...subPurposes]);
+  }
+}
+
+class FakeDataProtector extends DataProtector {
+  constructor(private readonly provider: FakeDataProtectionProvider, readonly purposes: readonly string[]) {
+    super();
+  }
+
+  async protect(plaintext: string | Uint8Array): Promise<string> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.provider.key, iv);
+    cipher.setAAD(Buffer.from(this.purposes.join('/')));
+    const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  }
+
+  async unprotect(payload: string): Promise<string> {
+    return Buffer.from(await this.unprotectBytes(payload)).toString('utf8');
+  }
+
+  async unprotectBytes(payload: string): Promise<Uint8Array> {
+    if (this.provider.broken) throw new UnprotectError('key-not-found', 'The key k-1 was not found in the key ring', 'k-1');
+    const data = Buffer.from(payload, 'base64url');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.provider.key, data.subarray(0, 12));
+      decipher.setAAD(Buffer.from(this.purposes.join('/')));
+      decipher.setAuthTag(data.subarray(12, 28));
+      return Buffer.concat([decipher.update(data.subarray(28)), decipher.final()]);
+    } catch (error) {
+      throw new UnprotectError('tampered-or-wrong-purpose', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  createProtector(purpose: string, ...subPurposes: string[]): DataProtector {
+    return new FakeDataProtector(this.provider, [...this.purposes, purpose, ...subPurposes]);
+  }
+}
+
+/** A configuration from SPEC section 2 settings (defaults for the rest). */
+export function keyConfig(env: Record<string, string> = {}): AppConfig {
+  return loadAppConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
+}
+
+export const DAY = 86_400_000;

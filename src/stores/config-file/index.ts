@@ -1,0 +1,5 @@
+export { IDENTITY_CONFIGURATION, identityConfigurationProvider } from './identity-configuration.provider';
+export { ConfigFileClientStore } from './config-file-client.store';
+export { ConfigFileResourceStore } from './config-file-resource.store';
+export { ConfigFileUserStore } from './config-file-user.store';
+export type { IdentityConfiguration, ConfiguredUser } from '../../config/identity-config.loader';

@@ -1,0 +1,20 @@
+import type { CliCommand } from '../cli/cli-command';
+import { TokenCleanupService } from './token-cleanup.service';
+
+/** `npm run cli -- cleanup`: remove expired grants, device codes and sessions now (SPEC §7). */
+export const TOKEN_CLEANUP_COMMANDS: readonly CliCommand[] = [
+  {
+    name: 'cleanup',
+    description: 'remove expired grants, device codes and server-side sessions now',
+    async run(app, args, out) {
+      const result = await app.get(TokenCleanupService).removeExpired();
+      if (args.json) {
+        out.json(result);
+      } else {
+        out.line(`Removed ${result.persistedGrants} persisted grants, ${result.deviceCodes} device codes, `
+          + `${result.serverSideSessions} server-side sessions.`);
+      }
+      return 0;
+    },
+  },
+];

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TokenCleanupService } from './token-cleanup.service';
+import { TokenCleanupHost } from './token-cleanup.host';
+
+/** Scheduled removal of expired grants, device codes and sessions (TOKEN_CLEANUP_*). */
+@Module({
+  providers: [TokenCleanupService, TokenCleanupHost],
+  exports: [TokenCleanupService],
+})
+export class TokenCleanupModule {}

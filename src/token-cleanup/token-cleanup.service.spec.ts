@@ -1,0 +1,78 @@
+import type { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import type { PersistedGrantStore } from '../stores/persisted-grant.store';
+import type { DeviceFlowStore } from '../stores/device-flow.store';
+import type { ServerSideSessionStore } from '../stores/server-side-session.store';
+import { removeInBatches, TokenCleanupService } from './token-cleanup.service';
+
+class FixedClock extends Clock {
+  constructor(private readonly instant: Date) { super(); }
+  now(): Date { return this.instant; }
+}
+
+/** A fake store holding `expired` rows; records each call's arguments. */
+function fakeStore(expired: number) {
+  let left = expired;
+  const calls: Array<{ now: Date; batchSize: number }> = [];
+  return {
+    calls,
+    get left() { return left; },
+    async removeExpired(now: Date, batchSize: number): Promise<number> {
+      calls.push({ now, batchSize });
+      const removed = Math.min(left, batchSize);
+      left -= removed;
+      return removed;
+    },
+  };
+}
+
+function service(batchSize: number, grants: number, devices: number, sessions: number) {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const stores = { grants: fakeStore(grants), devices: fakeStore(devices), sessions: fakeStore(sessions) };
+  const config = { tokenCleanup: { interval: 3_600_000, batchSize } } as unknown as AppConfig;
+  const svc = new TokenCleanupService(
+    config,
+    new FixedClock(now),
+    stores.grants as unknown as PersistedGrantStore,
+    stores.devices as unknown as DeviceFlowStore,
+    stores.sessions as unknown as ServerSideSessionStore,
+  );
+  return { svc, stores, now };
+}
+
+describe('removeInBatches', () => {
+  it('when a batch is full, should ask again until a short batch', async () => {
+    const store = fakeStore(25);
+    expect(await removeInBatches((n, b) => store.removeExpired(n, b), new Date(), 10)).toBe(25);
+    expect(store.calls.map((c) => c.batchSize)).toEqual([10, 10, 10]);
+  });
+
+  it('when the count is an exact multiple, should stop after the empty batch', async () => {
+    const store = fakeStore(20);
+    expect(await removeInBatches((n, b) => store.removeExpired(n, b), new Date(), 10)).toBe(20);
+    expect(store.calls).toHaveLength(3);
+  });
+
+  it('when nothing is expired, should make one call', async () => {
+    const store = fakeStore(0);
+    expect(await removeInBatches((n, b) => store.removeExpired(n, b), new Date(), 10)).toBe(0);
+    expect(store.calls).toHaveLength(1);
+  });
+});
+
+describe('TokenCleanupService.removeExpired', () => {
+  it('should empty every store in batches of TOKEN_CLEANUP_BATCH_SIZE with one "now"', async () => {
+    const { svc, stores, now } = service(100, 250, 3, 100);
+    expect(await svc.removeExpired()).toEqual({ persistedGrants: 250, deviceCodes: 3, serverSideSessions: 100 });
+    for (const store of Object.values(stores)) {
+      expect(store.left).toBe(0);
+      expect(store.calls.every((c) => c.batchSize === 100 && c.now === now)).toBe(true);
+    }
+  });
+
+  it('when a store fails, should reject (the host logs it)', async () => {
+    const { svc, stores } = service(10, 1, 1, 1);
+    stores.devices.removeExpired = () => Promise.reject(new Error('database down'));
+    await expect(svc.removeExpired()).rejects.toThrow('database down');
+  });
+});

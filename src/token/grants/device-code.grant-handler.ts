@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { DistributedCache } from '../../caching/distributed-cache';
+import { DeviceCodeService } from '../../device-flow/device-code.service';
+import type { DeviceAuthorization } from '../../device-flow/device-authorization';
+import { DeviceFlowThrottlingService } from '../../device-flow/device-flow-throttling.service';
+import {
+  AccessDeniedError, AuthorizationPendingError, ExpiredTokenError, InvalidGrantError, InvalidRequestError, SlowDownError,
+} from '../../protocol/protocol-errors';
+import { ResourceCatalog } from '../../resources/resource-catalog';
+import { resourceValidationError, validateResources } from '../../resources/resource-validation';
+import { GRANT_TYPES } from '../../stores/models';
+import { UserStore } from '../../stores/user.store';
+import { AccessTokenService } from '../../tokens/access-token.service';
+import { IdentityTokenService } from '../../tokens/identity-token.service';
+import { RefreshTokenService } from '../../tokens/refresh-token.service';
+import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
+
+export type DeviceCodeState = 'expired' | 'pending' | 'denied' | 'approved';
+
+/** Where a device authorization stands now (pure; RFC 8628 §3.5 error order after throttling). */
+export function deviceCodeState(authorization: Pick<DeviceAuthorization, 'expiration' | 'data'>, now: Date): DeviceCodeState {
+  if (authorization.expiration.getTime() <= now.getTime()) return 'expired';
+  const decision = authorization.data.decision;
+  if (!decision) return 'pending';
+  return decision.approved ? 'approved' : 'denied';
+}
+
+/**
+ * RFC 8628 §3.4–3.5 device_code grant: the device polls until the user decides. Polling faster
+ * than the interval answers slow_down (throttling in the distributed cache, so it holds across
+ * instances); the code works once.
+ */
+@Injectable()
+export class DeviceCodeGrantHandler extends GrantHandler {
+  readonly grantType = GRANT_TYPES.deviceCode;
+
+  constructor(
+    private readonly deviceCodes: DeviceCodeService,
+    private readonly throttling: DeviceFlowThrottlingService,
+    private readonly cache: DistributedCache,
+    private readonly catalog: ResourceCatalog,
+    private readonly users: UserStore,
+    private readonly accessTokens: AccessTokenService,
+    private readonly identityTokens: IdentityTokenService,
+    private readonly refreshTokens: RefreshTokenService,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  async handle({ params, client: authenticated, origin }: TokenRequest): Promise<TokenResponse> {
+    const client = authenticated.client;
+    const deviceCode = params.device_code;
+    if (deviceCode === undefined) throw new InvalidRequestError('device_code is missing');
+
+    const authorization = await this.deviceCodes.findByDeviceCode(deviceCode);
+    // RFC 8628 §3.5: the code is bound to the client that requested it.
+    if (!authorization || authorization.clientId !== client.clientId) throw new InvalidGrantError('the device code is invalid');
+
+    const now = this.clock.now();
+    const state = deviceCodeState(authorization, now);
+    if (state === 'expired') throw new ExpiredTokenError();
+    if (await this.throttling.shouldSlowDown(authorization.deviceCodeHash, authorization.expiration)) throw new SlowDownError();
+    if (state === 'pending') throw new AuthorizationPendingError();
+    if (state === 'denied') {
+      await this.deviceCodes.remove(authorization);
+      throw new AccessDeniedError('the user denied the authorization');
+    }
+
+    const decision = authorization.data.decision;
+    if (!decision?.approved) throw new AuthorizationPendingError();
+    // One-time: of several polls racing on an approved code only one gets the tokens, on any instance.
+    const redeemed = await this.cache.addIfAbsent(`device-flow:redeemed:${authorization.deviceCodeHash}`, '1',
+      Math.max(authorization.expiration.getTime() - now.getTime(), 1_000));
+    if (!redeemed) throw new InvalidGrantError('the device code has already been used');
+    await this.deviceCodes.remove(authorization);
+
+    const validation = validateResources(await this.catalog.getIndex(), {
+      client,
+      scope: decision.scopes.join(' '),
+      allowIdentityScopes: true,
+      allowOfflineAccess: true,
+    });
+    if (!validation.valid) throw resourceValidationError(validation);
+    const user = await this.users.findBySubjectId(decision.subjectId);
+    if (!user) throw new InvalidGrantError('the user is no longer active');
+
+    const resources = validation.resources;
+    const authTime = new Date(decision.authTime);
+    const accessToken = await this.accessTokens.createAccessToken({
+      issuer: origin.issuer,
+      client,
+      scopes: resources.scopes,
+      apiResources: resources.apiResources,
+      subject: decision.subjectId,
+      sessionId: decision.sessionId,
+      authTime,
+      amr: decision.amr,
+      idp: 'local',
+    });
+    const refreshToken = resources.offlineAccess && client.allowOfflineAccess
+      ? await this.refreshTokens.createRefreshToken({
+        client,
+        subjectId: decision.subjectId,
+        scopes: resources.scopes,
+        sessionId: decision.sessionId,
+        authTime,
+        amr: decision.amr,
+      })
+      : undefined;
+    const idToken = resources.scopes.includes('openid')
+      ? await this.identityTokens.createIdentityToken({
+        issuer: origin.issuer,
+        client,
+        subject: decision.subjectId,
+        identityResources: resources.identityResources,
+        sessionId: decision.sessionId,
+        authTime,
+        amr: decision.amr,
+        accessToken: accessToken.accessToken,
+        user,
+      })
+      : undefined;
+
+    return {
+      access_token: accessToken.accessToken,
+      token_type: 'Bearer',
+      expires_in: accessToken.expiresIn,
+      scope: accessToken.scope,
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      ...(idToken ? { id_token: idToken } : {}),
+    };
+  }
+}

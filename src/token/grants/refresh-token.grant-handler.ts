@@ -1,0 +1,167 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../protocol/protocol-errors';
+import { ResourceCatalog } from '../../resources/resource-catalog';
+import { OFFLINE_ACCESS_SCOPE, resourceValidationError, validateResources } from '../../resources/resource-validation';
+import { GRANT_TYPES, type Client } from '../../stores/models';
+import { UserStore } from '../../stores/user.store';
+import { AccessTokenService } from '../../tokens/access-token.service';
+import { IdentityTokenService } from '../../tokens/identity-token.service';
+import { RefreshTokenService, type StoredRefreshToken } from '../../tokens/refresh-token.service';
+import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
+
+export type RefreshTokenCheck =
+  | { readonly valid: true }
+  | { readonly valid: false; readonly reason: 'wrong-client' | 'expired' | 'reused' | 'offline-access-withdrawn'; readonly description: string };
+
+/**
+ * Whether a stored refresh token may be used now (pure). In order: it belongs to the caller;
+ * it has not expired; it was not used before (oneTime: a second use is reuse, RFC 9700 §4.14);
+ * the client may still hold refresh tokens (allowOfflineAccess, SPEC §3).
+ */
+export function checkRefreshToken(stored: StoredRefreshToken, client: Client, now: Date): RefreshTokenCheck {
+  if (stored.grant.clientId !== client.clientId || stored.payload.clientId !== client.clientId) {
+    return { valid: false, reason: 'wrong-client', description: 'the refresh token was issued to another client' };
+  }
+  if (stored.grant.expiration && stored.grant.expiration.getTime() <= now.getTime()) {
+    return { valid: false, reason: 'expired', description: 'the refresh token has expired' };
+  }
+  if (stored.grant.consumedTime) {
+    return { valid: false, reason: 'reused', description: 'the refresh token has already been used' };
+  }
+  if (!client.allowOfflineAccess || !stored.payload.scopes.includes(OFFLINE_ACCESS_SCOPE)) {
+    return { valid: false, reason: 'offline-access-withdrawn', description: 'the client may no longer use refresh tokens' };
+  }
+  return { valid: true };
+}
+
+/**
+ * RFC 6749 §6: down-scoping. The requested scopes must all have been granted originally; without
+ * `scope` the original grant applies. offline_access stays with the refresh token itself.
+ */
+export function narrowScopes(granted: readonly string[], scopeParam: string | undefined): readonly string[] | undefined {
+  if (scopeParam === undefined) return granted;
+  const requested = [...new Set(scopeParam.split(' ').filter((s) => s !== ''))];
+  if (requested.length === 0 || requested.some((s) => !granted.includes(s))) return undefined;
+  return requested;
+}
+
+/**
+ * RFC 6749 §6 refresh_token grant. `oneTime` refresh tokens rotate on every use and a reused one
+ * revokes its whole family (RFC 9700 §4.14.2); `reuse` tokens stay the same (their expiry slides
+ * when `sliding`). A new identity token is issued when openid was granted.
+ */
+@Injectable()
+export class RefreshTokenGrantHandler extends GrantHandler {
+  readonly grantType = GRANT_TYPES.refreshToken;
+  private readonly logger = new Logger(RefreshTokenGrantHandler.name);
+
+  constructor(
+    private readonly refreshTokens: RefreshTokenService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly identityTokens: IdentityTokenService,
+    private readonly catalog: ResourceCatalog,
+    private readonly users: UserStore,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  async handle({ params, client: authenticated, origin }: TokenRequest): Promise<TokenResponse> {
+    const client = authenticated.client;
+    const handle = params.refresh_token;
+    if (handle === undefined) throw new InvalidRequestError('refresh_token is missing');
+
+    const stored = await this.refreshTokens.find(handle);
+    if (!stored) throw new InvalidGrantError('the refresh token is invalid');
+    const check = checkRefreshToken(stored, client, this.clock.now());
+    if (!check.valid) {
+      if (check.reason === 'reused') await this.revokeFamily(stored);
+      throw new InvalidGrantError(check.description);
+    }
+
+    const scopes = narrowScopes(stored.payload.scopes, params.scope);
+    if (!scopes) throw new InvalidScopeError('scope may only narrow the scopes originally granted');
+    // The client's configuration may have changed since the grant: validate again.
+    const validation = validateResources(await this.catalog.getIndex(), {
+      client,
+      scope: scopes.join(' '),
+      resource: stored.payload.resource,
+      allowIdentityScopes: true,
+      allowOfflineAccess: true,
+    });
+    if (!validation.valid) throw resourceValidationError(validation);
+
+    const user = await this.users.findBySubjectId(stored.payload.subjectId);
+    if (!user) throw new InvalidGrantError('the user is no longer active');
+
+    const refreshToken = await this.nextRefreshToken(handle, stored, client);
+
+    const resources = validation.resources;
+    const authTime = stored.payload.authTime === undefined ? undefined : new Date(stored.payload.authTime);
+    const accessToken = await this.accessTokens.createAccessToken({
+      issuer: origin.issuer,
+      client,
+      scopes: resources.scopes,
+      apiResources: resources.apiResources,
+      subject: stored.payload.subjectId,
+      sessionId: stored.payload.sessionId,
+      authTime,
+      amr: stored.payload.amr,
+      idp: 'local',
+    });
+    // OIDC Core §12.2: a refreshed identity token, without nonce, with at_hash for the new access token.
+    const idToken = resources.scopes.includes('openid')
+      ? await this.identityTokens.createIdentityToken({
+        issuer: origin.issuer,
+        client,
+        subject: stored.payload.subjectId,
+        identityResources: resources.identityResources,
+        sessionId: stored.payload.sessionId,
+        authTime,
+        amr: stored.payload.amr,
+        accessToken: accessToken.accessToken,
+        user,
+      })
+      : undefined;
+
+    return {
+      access_token: accessToken.accessToken,
+      token_type: 'Bearer',
+      expires_in: accessToken.expiresIn,
+      scope: accessToken.scope,
+      refresh_token: refreshToken,
+      ...(idToken ? { id_token: idToken } : {}),
+    };
+  }
+
+  /** oneTime: consume and rotate within the family; reuse: keep the handle (sliding: extend it). */
+  private async nextRefreshToken(handle: string, stored: StoredRefreshToken, client: Client): Promise<string> {
+    if (client.refreshTokenUsage === 'reuse') {
+      if (client.refreshTokenExpiration === 'sliding') await this.refreshTokens.slide(stored, client);
+      // Returned again, as Duende does, so clients that always replace their token keep working.
+      return handle;
+    }
+    // Two requests racing with the same token: only one wins consume(); the other is reuse.
+    if (!(await this.refreshTokens.consume(stored))) {
+      await this.revokeFamily(stored);
+      throw new InvalidGrantError('the refresh token has already been used');
+    }
+    return this.refreshTokens.createRefreshToken({
+      client,
+      subjectId: stored.payload.subjectId,
+      scopes: stored.payload.scopes,
+      sessionId: stored.payload.sessionId,
+      authTime: stored.payload.authTime === undefined ? undefined : new Date(stored.payload.authTime),
+      amr: stored.payload.amr,
+      resource: stored.payload.resource,
+      family: { familyId: stored.payload.familyId, familyCreatedAt: stored.payload.familyCreatedAt },
+    });
+  }
+
+  private async revokeFamily(stored: StoredRefreshToken): Promise<void> {
+    const revoked = await this.refreshTokens.revokeFamily(stored.payload);
+    // Never log the token; the client and subject are enough to investigate.
+    this.logger.warn(`refresh token reuse detected for client ${stored.payload.clientId}, subject ${stored.payload.subjectId}: revoked ${revoked} tokens of the family`);
+  }
+}

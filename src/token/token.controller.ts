@@ -1,0 +1,44 @@
+import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientAuthenticator } from '../client-authentication/authenticated-client';
+import { readFormParameters, setNoStoreHeaders } from '../client-authentication/back-channel-request';
+import { Origin, type RequestOrigin } from '../hosting/request-origin';
+import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../protocol/protocol-errors';
+import { GRANT_HANDLERS, GrantHandler, type TokenResponse } from './grants/grant-handler';
+
+/**
+ * `POST /connect/token` (RFC 6749 §3.2) as a list of small steps: no-store, form parameters
+ * without duplicates, grant_type present, client authenticated, grant known and allowed for the
+ * client, then the grant's handler — which knows nothing of the others.
+ */
+@Controller('connect')
+export class TokenController {
+  private readonly handlers: ReadonlyMap<string, GrantHandler>;
+
+  constructor(
+    private readonly clientAuthenticator: ClientAuthenticator,
+    @Inject(GRANT_HANDLERS) handlers: readonly GrantHandler[],
+  ) {
+    this.handlers = new Map(handlers.map((handler) => [handler.grantType, handler]));
+  }
+
+  @Post('token')
+  @HttpCode(200)
+  async token(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Origin() origin: RequestOrigin,
+  ): Promise<TokenResponse> {
+    setNoStoreHeaders(reply);
+    const params = readFormParameters(request);
+    const grantType = params.grant_type;
+    if (grantType === undefined) throw new InvalidRequestError('grant_type is missing');
+    const client = await this.clientAuthenticator.authenticate(request, params);
+    const handler = this.handlers.get(grantType);
+    if (!handler) throw new UnsupportedGrantTypeError(`grant_type "${grantType.slice(0, 100)}" is not supported`);
+    if (!client.client.allowedGrantTypes.includes(grantType)) {
+      throw new UnauthorizedClientError(`the client is not allowed to use grant_type "${grantType}"`);
+    }
+    return handler.handle({ params, client, origin });
+  }
+}

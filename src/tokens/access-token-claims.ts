@@ -1,0 +1,24 @@
+import type { JWTPayload } from 'jose';
+
+/** Access-token claims (SPEC §5, RFC 9068 §2.2), the same for JWTs and reference tokens. */
+export interface AccessTokenClaims extends JWTPayload {
+  readonly iss: string;
+  readonly aud?: string | string[];
+  readonly client_id: string;
+  readonly scope: string;
+  readonly sub?: string;
+  readonly exp: number;
+  readonly iat: number;
+  readonly nbf: number;
+  readonly jti: string;
+  readonly auth_time?: number;
+  readonly idp?: string;
+  readonly amr?: string[];
+  readonly sid?: string;
+}
+
+/** Audiences as a list, whatever shape the claim has. */
+export function audiencesOf(claims: Pick<JWTPayload, 'aud'>): readonly string[] {
+  if (claims.aud === undefined) return [];
+  return typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
+}

@@ -1,0 +1,85 @@
+import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ConsentInteractionService, type ConsentRequestDescription } from '../authorize/consent-interaction.service';
+import { ErrorPageError } from '../protocol/protocol-errors';
+import { SessionService } from '../sessions/session.service';
+import type { UserSession } from '../sessions/user-session';
+import { AntiforgeryService } from './antiforgery.service';
+import { toFormFields } from './form-body';
+import { sendHtml } from './html-response';
+import { isLocalUrl } from './local-url';
+import { LOGIN_ACTION } from './login.controller';
+import { Ui, type ConsentScopeModel } from './ui';
+
+export const CONSENT_ACTION = '/consent';
+
+/**
+ * The default consent page (`GET|POST /consent`, SPEC §4): shows what the client asks for; the
+ * button `decision=allow|deny` answers, optionally remembered per subject and client.
+ */
+@Controller('consent')
+export class ConsentController {
+  constructor(
+    @Inject(Ui) private readonly ui: Ui,
+    private readonly antiforgery: AntiforgeryService,
+    private readonly sessions: SessionService,
+    private readonly interactions: ConsentInteractionService,
+  ) {}
+
+  @Get()
+  async show(@Query('returnUrl') returnUrl: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const local = typeof returnUrl === 'string' && isLocalUrl(returnUrl) ? returnUrl : undefined;
+    const description = local && (await this.interactions.describe(local));
+    if (!local || !description) throw invalidConsentRequest();
+    const session = await this.sessions.getCurrent(request);
+    if (!session) {
+      reply.redirect(`${LOGIN_ACTION}?${new URLSearchParams({ returnUrl: `${CONSENT_ACTION}?${new URLSearchParams({ returnUrl: local })}` })}`, 302);
+      return;
+    }
+    await this.render(request, reply, local, description, session);
+  }
+
+  @Post()
+  async submit(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const fields = toFormFields(request.body);
+    await this.antiforgery.validate(request, fields);
+    const returnUrl = isLocalUrl(fields.returnUrl) ? fields.returnUrl : undefined;
+    if (!returnUrl) throw invalidConsentRequest();
+    if (fields.decision !== 'allow' && fields.decision !== 'deny') throw new ErrorPageError('invalid_request', 'Please choose to allow or deny.');
+    const session = await this.sessions.getCurrent(request);
+    if (!session) throw new ErrorPageError('login_required', 'Your session has ended. Please return to the application and sign in again.');
+    const next = await this.interactions.decide(returnUrl, session, {
+      allow: fields.decision === 'allow',
+      remember: fields.rememberConsent === 'true',
+    });
+    if (!next) throw invalidConsentRequest();
+    reply.header('cache-control', 'no-store').redirect(next, 302);
+  }
+
+  private async render(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    returnUrl: string,
+    description: ConsentRequestDescription,
+    session: UserSession,
+  ): Promise<void> {
+    const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
+    const offline: ConsentScopeModel[] = description.offlineAccess
+      ? [{ name: 'offline_access', displayName: 'Offline access', description: 'Access to your data while you are not signed in' }]
+      : [];
+    sendHtml(reply, this.ui.consentPage({
+      action: CONSENT_ACTION,
+      antiforgeryToken,
+      returnUrl,
+      clientName: description.client.clientName ?? description.client.clientId,
+      userDisplayName: session.displayName,
+      identityScopes: description.identityResources.map((r) => ({ name: r.name, displayName: r.displayName ?? r.name })),
+      apiScopes: [...description.apiScopes.map((s) => ({ name: s.name, displayName: s.displayName ?? s.name })), ...offline],
+      allowRemember: true,
+    }));
+  }
+}
+
+function invalidConsentRequest(): ErrorPageError {
+  return new ErrorPageError('invalid_request', 'This consent request is invalid or has expired. Please return to the application and try again.');
+}

@@ -1,0 +1,78 @@
+/**
+ * The pages of the interactive flows. The server renders them through this one abstract class,
+ * so a team swaps the look (or the whole page) by binding its own `Ui` (see README-snippet.md).
+ * Every model carries what a page must post back: form field names are fixed by SPEC §4.
+ */
+
+/** Every form carries this hidden field; its value is bound to the anti-forgery cookie. */
+export const ANTIFORGERY_FIELD = '__RequestVerificationToken';
+
+export interface FormModel {
+  /** the form's action (a local path) */
+  readonly action: string;
+  /** value of the hidden anti-forgery field */
+  readonly antiforgeryToken: string;
+}
+
+export interface LoginPageModel extends FormModel {
+  readonly returnUrl: string;
+  readonly username?: string;
+  readonly clientName?: string;
+  /** shown above the form, e.g. "Invalid username or password" */
+  readonly error?: string;
+}
+
+export interface ConsentScopeModel {
+  readonly name: string;
+  readonly displayName: string;
+  readonly description?: string;
+}
+
+export interface ConsentPageModel extends FormModel {
+  readonly returnUrl: string;
+  readonly clientName: string;
+  readonly userDisplayName?: string;
+  readonly identityScopes: readonly ConsentScopeModel[];
+  readonly apiScopes: readonly ConsentScopeModel[];
+  /** whether "remember my decision" is offered */
+  readonly allowRemember: boolean;
+}
+
+export interface LogoutPageModel extends FormModel {
+  /** opaque, data-protected logout context posted back unchanged */
+  readonly logoutId?: string;
+  readonly userDisplayName?: string;
+}
+
+export interface LoggedOutPageModel {
+  readonly postLogoutRedirectUri?: string;
+  readonly clientName?: string;
+  /** iframes or nothing: front-channel URIs to render, if any */
+  readonly message?: string;
+}
+
+export interface MessagePageModel {
+  readonly title: string;
+  readonly message: string;
+}
+
+export interface ErrorPageModel {
+  readonly error: string;
+  readonly description?: string;
+  readonly requestId?: string;
+}
+
+export abstract class Ui {
+  abstract loginPage(model: LoginPageModel): string;
+  abstract consentPage(model: ConsentPageModel): string;
+  abstract logoutPage(model: LogoutPageModel): string;
+  abstract loggedOutPage(model: LoggedOutPageModel): string;
+  abstract messagePage(model: MessagePageModel): string;
+  abstract errorPage(model: ErrorPageModel): string;
+}
+
+/**
+ * DI token a team binds (in a @Global() module passed to createApp's `imports`) to replace the
+ * default pages; when nothing is bound, DefaultUi renders them.
+ */
+export const CUSTOM_UI = Symbol('CUSTOM_UI');

@@ -1,0 +1,135 @@
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
+import { FormBrowser } from './form-browser';
+import { approveOnDevicePage, authorizeDevice, poll, postForm } from './device-helpers';
+
+describe('device flow (RFC 8628) end to end', () => {
+  let fixtures: InteractiveFixtures;
+  let server: TestApp;
+
+  beforeAll(async () => {
+    fixtures = createInteractiveFixtures();
+    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+  });
+  afterAll(async () => {
+    await server?.close();
+    fixtures?.remove();
+  });
+
+  it('device authorization answers RFC 8628 §3.2 with an easy user code and the /device URIs', async () => {
+    const response = await postForm(server.baseUrl, '/connect/deviceauthorization', { client_id: 'tv', scope: 'openid api1' });
+    expect(response.status).toBe(200);
+    const body = response.body;
+    expect(body.user_code).toMatch(/^[BCDFGHJKMNPQRSTVWXZ]{4}-[BCDFGHJKMNPQRSTVWXZ]{4}$/);
+    expect(body.verification_uri).toBe(`${server.baseUrl}/device`);
+    expect(body.verification_uri_complete).toBe(`${server.baseUrl}/device?userCode=${body.user_code as string}`);
+    expect(body).toMatchObject({ expires_in: 300, interval: 5 });
+    expect(typeof body.device_code).toBe('string');
+    expect((body.device_code as string).length).toBeGreaterThanOrEqual(43);
+  });
+
+  it('device authorization refuses bad clients and scopes with RFC 6749 §5.2 errors', async () => {
+    expect((await postForm(server.baseUrl, '/connect/deviceauthorization', { client_id: 'nobody' })).body.error).toBe('invalid_client');
+    expect((await postForm(server.baseUrl, '/connect/deviceauthorization', { client_id: 'tv.secret', scope: 'api1' })).body.error).toBe('invalid_client');
+    const m2m = await postForm(server.baseUrl, '/connect/deviceauthorization', { client_id: 'm2m', client_secret: 'secret', scope: 'api1' });
+    expect(m2m).toMatchObject({ status: 400, body: { error: 'unauthorized_client' } });
+    const scope = await postForm(server.baseUrl, '/connect/deviceauthorization', { client_id: 'tv', scope: 'openid email' });
+    expect(scope).toMatchObject({ status: 400, body: { error: 'invalid_scope' } });
+    const secret = await postForm(server.baseUrl, '/connect/deviceauthorization', { client_id: 'tv.secret', client_secret: 'secret', scope: 'api1' });
+    expect(secret.status).toBe(200);
+  });
+
+  it('polling before the user acts answers authorization_pending, then slow_down when too fast', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv', 'api1');
+    expect(await poll(server.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+    expect(await poll(server.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });
+  });
+
+  it('user code → login → tokens (no consent required); the code then works only once', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv', 'openid profile api1 offline_access');
+    const browser = new FormBrowser(server.baseUrl);
+    const codePage = await browser.open(authorization.verification_uri_complete);
+    expect(codePage.status).toBe(200);
+    expect(codePage.html).toMatch(/name="userCode"/);
+    expect(codePage.html).toContain(`value="${authorization.user_code}"`);
+
+    const loginPage = await browser.submit(codePage, {});
+    expect(loginPage.html).toMatch(/name="password"/);
+    const done = await browser.submit(loginPage, { username: 'alice', password: 'alice' });
+    expect(done.status).toBe(200);
+    expect(done.html).toMatch(/connected/i);
+
+    const tokens = await poll(server.baseUrl, 'tv', authorization.device_code);
+    expect(tokens.status).toBe(200);
+    expect(tokens.body).toMatchObject({ token_type: 'Bearer', scope: 'openid profile api1 offline_access' });
+    expect(typeof tokens.body.refresh_token).toBe('string');
+    const jwks = (await (await fetch(`${server.baseUrl}/.well-known/openid-configuration/jwks`)).json()) as JSONWebKeySet;
+    const { payload: idToken } = await jwtVerify(tokens.body.id_token as string, createLocalJWKSet(jwks), { issuer: server.baseUrl, audience: 'tv' });
+    expect(idToken).toMatchObject({ sub: '1' });
+    expect(typeof idToken.sid).toBe('string');
+    expect(typeof idToken.at_hash).toBe('string');
+    const { payload: accessToken } = await jwtVerify(tokens.body.access_token as string, createLocalJWKSet(jwks), { audience: 'urn:api1' });
+    expect(accessToken).toMatchObject({ sub: '1', client_id: 'tv', scope: 'openid profile api1 offline_access' });
+
+    const again = await poll(server.baseUrl, 'tv', authorization.device_code);
+    expect(again).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
+
+  it('with requireConsent, the consent page comes after login; allow yields tokens', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv.consent', 'openid api1');
+    const browser = new FormBrowser(server.baseUrl);
+    const codePage = await browser.open(authorization.verification_uri_complete);
+    const loginPage = await browser.submit(codePage, {});
+    const consentPage = await browser.submit(loginPage, { username: 'alice', password: 'alice' });
+    expect(consentPage.html).toMatch(/name="decision" value="allow"/);
+    expect(consentPage.html).toContain('API 1');
+    await browser.submit(consentPage, {}, { name: 'decision', value: 'allow' });
+    const tokens = await poll(server.baseUrl, 'tv.consent', authorization.device_code);
+    expect(tokens).toMatchObject({ status: 200, body: { scope: 'openid api1' } });
+
+    // "Remember my decision" was checked: the next time, no consent page.
+    const next = await authorizeDevice(server.baseUrl, 'tv.consent', 'api1');
+    const page = await browser.submit(await browser.open(next.verification_uri_complete), {});
+    expect(page.html).toMatch(/connected/i);
+  });
+
+  it('deny on the consent page answers access_denied to the device', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv.consent', 'api1');
+    // bob: alice's consent for this client is remembered by the test above
+    const page = await approveOnDevicePage(new FormBrowser(server.baseUrl), authorization, { username: 'bob', decision: 'deny' });
+    expect(page.html).toMatch(/denied/i);
+    expect(await poll(server.baseUrl, 'tv.consent', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
+  });
+
+  it('an already signed-in user goes straight from the code to the result', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    await approveOnDevicePage(browser, await authorizeDevice(server.baseUrl, 'tv', 'api1'));
+    const second = await authorizeDevice(server.baseUrl, 'tv', 'api1');
+    const page = await browser.submit(await browser.open(`${server.baseUrl}/device`), { userCode: second.user_code.toLowerCase().replace('-', ' ') });
+    expect(page.html).toMatch(/connected/i);
+    expect((await poll(server.baseUrl, 'tv', second.device_code)).status).toBe(200);
+  });
+
+  it('a wrong user code shows the form again with an error', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    const page = await browser.submit(await browser.open(`${server.baseUrl}/device`), { userCode: 'BCDF-GHJK' });
+    expect(page.status).toBe(400);
+    expect(page.html).toMatch(/name="userCode"/);
+    expect(page.html).toMatch(/not valid/);
+  });
+
+  it('a device code of another client, or unknown, is invalid_grant', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv', 'api1');
+    expect(await poll(server.baseUrl, 'tv.consent', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await poll(server.baseUrl, 'tv', 'nope')).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await postForm(server.baseUrl, '/connect/token', { grant_type: 'urn:ietf:params:oauth:grant-type:device_code', client_id: 'tv' }))
+      .toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+  });
+
+  it('an expired device code answers expired_token', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv.short', 'api1');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await poll(server.baseUrl, 'tv.short', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'expired_token' } });
+  });
+});

@@ -1,0 +1,91 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { KeyManager } from '../../src/key-management/key-manager.service';
+import { SigningService } from '../../src/key-management/signing.service';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+/** Private-key members of a JWK and PEM markers: none may appear in clear at rest. */
+function containsPrivateKeyMaterial(text: string, privateValues: readonly string[]): boolean {
+  // JSON members of a private JWK, escaped or not (a JSON string inside a JSON dump)
+  return /PRIVATE KEY|\\?"(d|dp|dq|qi)\\?"\s*:/.test(text) || privateValues.some((v) => text.includes(v));
+}
+
+async function jwksOf(app: TestApp) {
+  return (await app.app.get(SigningService).getPublishedKeySet()).jwks;
+}
+
+describe('key management in the running application', () => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('start-up, on an empty database, should create one key per algorithm that signs at once', async () => {
+    app = await startTestApp({ KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256+x509' });
+    const jwks = await jwksOf(app);
+    expect(jwks.keys.map((k) => k.alg)).toEqual(['RS256', 'ES256']);
+    const signing = app.app.get(SigningService);
+    const token = await signing.sign({ sub: 'alice' }, { typ: 'at+jwt' });
+    expect(jwks.keys.map((k) => k.kid)).toContain(token.kid);
+    expect((await signing.verify(token.jwt, { typ: 'at+jwt' })).payload.sub).toBe('alice');
+
+    // Through HTTP too, when the discovery feature serves the JWKS.
+    const response = await fetch(`${app.baseUrl}/.well-known/openid-configuration/jwks`);
+    if (response.status !== 404) {
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { keys: unknown[] }).keys).toEqual(jwks.keys);
+    }
+  });
+
+  it('at rest, in the database, should hold no private key material in clear (data protection on)', async () => {
+    app = await startTestApp({ KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES384' });
+    const rows: Array<Record<string, unknown>> = await app.app.get(DataSource).query('SELECT * FROM signing_keys');
+    expect(rows).toHaveLength(2);
+    const dump = JSON.stringify(rows);
+    expect(containsPrivateKeyMaterial(dump, [])).toBe(false);
+    // and the public modulus is not there either: the whole key is encrypted
+    const rsa = (await jwksOf(app)).keys.find((k) => k.kty === 'RSA');
+    expect(dump).not.toContain(String(rsa?.n).slice(0, 40));
+  });
+
+  it('at rest, with KEY_MANAGEMENT_DATA_PROTECT_KEYS=false, should store the key in clear (the scan can tell)', async () => {
+    app = await startTestApp({ KEY_MANAGEMENT_DATA_PROTECT_KEYS: 'false' });
+    const rows: Array<Record<string, unknown>> = await app.app.get(DataSource).query('SELECT * FROM signing_keys');
+    expect(containsPrivateKeyMaterial(JSON.stringify(rows), [])).toBe(true);
+  });
+
+  it('the file store should write one protected file per key and keep the keys over a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'km-restart-'));
+    const env = {
+      KEY_MANAGEMENT_KEY_STORE: 'file',
+      KEY_MANAGEMENT_KEY_PATH: join(dir, 'keys'),
+      KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'PS256,ES512',
+      // the data-protection key ring must survive the restart too
+      DATABASE_URL: `sqlite:${join(dir, 'identity.sqlite')}`,
+    };
+    try {
+      app = await startTestApp(env);
+      const keyPath = join(dir, 'keys');
+      const files = readdirSync(keyPath).filter((f) => f.endsWith('.json'));
+      const jwks = await jwksOf(app);
+      expect(files.sort()).toEqual(jwks.keys.map((k) => `key-${k.kid}.json`).sort());
+      for (const file of files) expect(containsPrivateKeyMaterial(readFileSync(join(keyPath, file), 'utf8'), [])).toBe(false);
+      expect((await app.app.get(KeyManager).listKeys()).map((k) => k.phase)).toEqual(['signing', 'signing']);
+      await app.close();
+
+      app = await startTestApp(env);
+      expect(await jwksOf(app)).toEqual(jwks);
+      expect(app.app.get(SigningService).getUnreadableKeyIds()).toEqual([]);
+      expect(readdirSync(keyPath).filter((f) => f.endsWith('.json'))).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('start-up should fail naming SIGNING_CREDENTIALS when the file is missing', async () => {
+    await expect(startTestApp({ SIGNING_CREDENTIALS: 'RS256=/nonexistent/key.pem' })).rejects.toThrow(/SIGNING_CREDENTIALS: RS256=\/nonexistent\/key\.pem: cannot read/);
+  });
+});

@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerSideSession } from '../../src/stores/models';
+import type { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
+import { ServerSideSessionEntity, TypeOrmServerSideSessionStore } from '../../src/stores/typeorm';
+import { describeEachStoreDatabase, type OpenedDatabase } from '../support/store-databases';
+
+const NOW = new Date('2026-03-01T12:00:00.789Z');
+const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
+
+function aSession(overrides: Partial<ServerSideSession> = {}): ServerSideSession {
+  return {
+    key: `key-${randomUUID()}`,
+    scheme: 'idsrv',
+    subjectId: 'alice',
+    sessionId: `sid-${randomUUID()}`,
+    displayName: 'Alice Smith',
+    created: minutes(-10),
+    renewed: minutes(-1),
+    expires: minutes(60),
+    data: 'protected-ticket',
+    ...overrides,
+  };
+}
+
+describeEachStoreDatabase('TypeOrmServerSideSessionStore', (database) => {
+  let opened: OpenedDatabase;
+  let store: ServerSideSessionStore;
+
+  beforeAll(async () => {
+    opened = await database.open();
+    store = new TypeOrmServerSideSessionStore(opened.dataSource.getRepository(ServerSideSessionEntity));
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  beforeEach(async () => {
+    await opened.dataSource.getRepository(ServerSideSessionEntity).clear();
+  });
+
+  const keysOf = (sessions: readonly ServerSideSession[]) => sessions.map((s) => s.key).sort();
+
+  it('get, when the session was created, should return it unchanged', async () => {
+    const session = aSession();
+    await store.create(session);
+    expect(await store.get(session.key)).toEqual(session);
+  });
+
+  it('get, when optional fields were absent, should return them absent', async () => {
+    const session = aSession({ displayName: undefined, expires: undefined });
+    await store.create(session);
+    const loaded = await store.get(session.key);
+    expect(loaded).toEqual(session);
+    expect(loaded).not.toHaveProperty('expires');
+    expect(loaded).not.toHaveProperty('displayName');
+  });
+
+  it('get, when the key is unknown, should return undefined', async () => {
+    expect(await store.get('unknown')).toBeUndefined();
+  });
+
+  it('create, when the key exists, should fail', async () => {
+    const session = aSession();
+    await store.create(session);
+    await expect(store.create({ ...session, subjectId: 'mallory' })).rejects.toThrow();
+    expect(await store.get(session.key)).toEqual(session);
+  });
+
+  it('update, when the session is renewed, should store the new values', async () => {
+    const session = aSession();
+    await store.create(session);
+    const renewed = { ...session, renewed: NOW, expires: minutes(120), data: 'new-ticket', displayName: undefined };
+    await store.update(renewed);
+    expect(await store.get(session.key)).toEqual(renewed);
+  });
+
+  it('update, when the session was deleted meanwhile, should not bring it back', async () => {
+    const session = aSession();
+    await store.update(session);
+    expect(await store.get(session.key)).toBeUndefined();
+  });
+
+  it('delete, when given a key, should delete that session only', async () => {
+    const [a, b] = [aSession(), aSession()];
+    await store.create(a);
+    await store.create(b);
+    await store.delete(a.key);
+    expect(await store.get(a.key)).toBeUndefined();
+    expect(await store.get(b.key)).toEqual(b);
+  });
+
+  describe('by subject or session', () => {
+    let alice1: ServerSideSession;
+    let alice2: ServerSideSession;
+    let bob: ServerSideSession;
+
+    beforeEach(async () => {
+      alice1 = aSession({ subjectId: 'alice', sessionId: 'sid-a1' });
+      alice2 = aSession({ subjectId: 'alice', sessionId: 'sid-a2' });
+      bob = aSession({ subjectId: 'bob', sessionId: 'sid-b' });
+      for (const s of [alice1, alice2, bob]) await store.create(s);
+    });
+
+    it('findBySubjectOrSession, when given a subject, should return all its sessions', async () => {
+      expect(keysOf(await store.findBySubjectOrSession({ subjectId: 'alice' }))).toEqual(keysOf([alice1, alice2]));
+    });
+
+    it('findBySubjectOrSession, when given a session id, should return that session', async () => {
+      expect(await store.findBySubjectOrSession({ sessionId: 'sid-b' })).toEqual([bob]);
+    });
+
+    it('findBySubjectOrSession, when given both, should require both to match', async () => {
+      expect(await store.findBySubjectOrSession({ subjectId: 'alice', sessionId: 'sid-a2' })).toEqual([alice2]);
+      expect(await store.findBySubjectOrSession({ subjectId: 'bob', sessionId: 'sid-a2' })).toEqual([]);
+    });
+
+    it('findBySubjectOrSession, when given neither, should refuse', async () => {
+      await expect(store.findBySubjectOrSession({})).rejects.toThrow(/subjectId or sessionId/);
+    });
+
+    it('deleteBySubjectOrSession, when given a subject, should end all its sessions and no others', async () => {
+      await store.deleteBySubjectOrSession({ subjectId: 'alice' });
+      expect(await store.findBySubjectOrSession({ subjectId: 'alice' })).toEqual([]);
+      expect(await store.get(bob.key)).toEqual(bob);
+    });
+
+    it('deleteBySubjectOrSession, when given a session id, should end that session only', async () => {
+      await store.deleteBySubjectOrSession({ sessionId: 'sid-a1' });
+      expect(keysOf(await store.findBySubjectOrSession({ subjectId: 'alice' }))).toEqual([alice2.key]);
+    });
+
+    it('deleteBySubjectOrSession, when given neither, should refuse and delete nothing', async () => {
+      await expect(store.deleteBySubjectOrSession({})).rejects.toThrow(/subjectId or sessionId/);
+      expect(await opened.dataSource.getRepository(ServerSideSessionEntity).count()).toBe(3);
+    });
+  });
+
+  it('removeExpired, when more sessions expired than the batch size, should remove one batch per call and keep live ones', async () => {
+    const expired = Array.from({ length: 5 }, (_, i) => aSession({ expires: minutes(-1 - i) }));
+    const live = [aSession({ expires: minutes(1) }), aSession({ expires: undefined }), aSession({ expires: NOW })];
+    for (const s of [...expired, ...live]) await store.create(s);
+
+    expect(await store.removeExpired(NOW, 2)).toBe(2);
+    expect(await store.removeExpired(NOW, 2)).toBe(2);
+    expect(await store.removeExpired(NOW, 2)).toBe(1);
+    expect(await store.removeExpired(NOW, 2)).toBe(0);
+    for (const s of expired) expect(await store.get(s.key)).toBeUndefined();
+    for (const s of live) expect(await store.get(s.key)).toEqual(s);
+  });
+
+  it('removeExpired, when several cleanups run at once, should remove each expired session once', async () => {
+    const expired = Array.from({ length: 6 }, (_, i) => aSession({ expires: minutes(-1 - i) }));
+    for (const s of expired) await store.create(s);
+    expect(await Promise.all([store.removeExpired(NOW, 3), store.removeExpired(NOW, 3)])).toEqual([3, 3]);
+    expect(await opened.dataSource.getRepository(ServerSideSessionEntity).count()).toBe(0);
+  });
+});

@@ -1,0 +1,71 @@
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadAppConfig } from '../../src/config/app-config';
+import { ConfigModule } from '../../src/config/config.module';
+import { CommonModule } from '../../src/common/common.module';
+import { DatabaseModule } from '../../src/database/database.module';
+import { ClientStore } from '../../src/stores/client.store';
+import { DeviceFlowStore } from '../../src/stores/device-flow.store';
+import type { User } from '../../src/stores/models';
+import { PersistedGrantStore } from '../../src/stores/persisted-grant.store';
+import { ResourceStore } from '../../src/stores/resource.store';
+import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
+import { StoresModule, type StoresModuleOptions } from '../../src/stores/stores.module';
+import { UserStore } from '../../src/stores/user.store';
+import { ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore } from '../../src/stores/config-file';
+import { TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore } from '../../src/stores/typeorm';
+
+/** A user store a deployment might bring: every user is "carol" with password "secret". */
+@Injectable()
+class DirectoryUserStore extends UserStore {
+  private readonly carol: User = { subjectId: 'c-1', username: 'carol', claims: { name: 'Carol' } };
+
+  async validateCredentials(username: string, password: string): Promise<User | undefined> {
+    return username === 'carol' && password === 'secret' ? this.carol : undefined;
+  }
+
+  async findBySubjectId(subjectId: string): Promise<User | undefined> {
+    return subjectId === this.carol.subjectId ? this.carol : undefined;
+  }
+}
+
+async function startStores(options?: StoresModuleOptions) {
+  const config = loadAppConfig({ DATABASE_URL: 'sqlite::memory:', CONFIG_FILE: 'config/identity.json' });
+  @Module({ imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, StoresModule.forRoot(options)] })
+  class StoresOnlyModule {}
+  return NestFactory.createApplicationContext(StoresOnlyModule, { logger: false, abortOnError: false });
+}
+
+describe('StoresModule.forRoot', () => {
+  it('forRoot, when given no options, should bind the config-file and TypeORM stores', async () => {
+    const context = await startStores();
+    try {
+      expect(context.get(ClientStore)).toBeInstanceOf(ConfigFileClientStore);
+      expect(context.get(ResourceStore)).toBeInstanceOf(ConfigFileResourceStore);
+      expect(context.get(UserStore)).toBeInstanceOf(ConfigFileUserStore);
+      expect(context.get(PersistedGrantStore)).toBeInstanceOf(TypeOrmPersistedGrantStore);
+      expect(context.get(DeviceFlowStore)).toBeInstanceOf(TypeOrmDeviceFlowStore);
+      expect(context.get(ServerSideSessionStore)).toBeInstanceOf(TypeOrmServerSideSessionStore);
+      // the TypeORM stores work against the migrated database
+      const grants = context.get(PersistedGrantStore);
+      await grants.store({ key: 'k', type: 'user_consent', clientId: 'web', creationTime: new Date(), data: 'd' });
+      expect(await grants.get('k')).toMatchObject({ key: 'k', clientId: 'web' });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('forRoot, when a user store class is given, should use it and keep the other defaults', async () => {
+    const context = await startStores({ userStore: DirectoryUserStore });
+    try {
+      const users = context.get(UserStore);
+      expect(users).toBeInstanceOf(DirectoryUserStore);
+      expect(await users.validateCredentials('carol', 'secret')).toMatchObject({ subjectId: 'c-1' });
+      expect(await users.validateCredentials('alice', 'alice')).toBeUndefined();
+      expect(context.get(ClientStore)).toBeInstanceOf(ConfigFileClientStore);
+      expect(context.get(PersistedGrantStore)).toBeInstanceOf(TypeOrmPersistedGrantStore);
+    } finally {
+      await context.close();
+    }
+  });
+});

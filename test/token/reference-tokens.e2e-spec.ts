@@ -1,0 +1,146 @@
+import { DataSource } from 'typeorm';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { basicAuth, createTokenFixtures, postForm, type TokenFixtures } from './token-fixtures';
+
+/** Reference tokens, introspection (RFC 7662) and revocation (RFC 7009) end to end. */
+describe('reference tokens, introspection and revocation', () => {
+  let fixtures: TokenFixtures;
+  let server: TestApp;
+
+  beforeAll(async () => {
+    fixtures = await createTokenFixtures();
+    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+  });
+  afterAll(async () => {
+    await server?.close();
+    fixtures?.remove();
+  });
+
+  async function issue(clientId: string, scope = 'api1'): Promise<string> {
+    const response = await postForm(`${server.baseUrl}/connect/token`, { grant_type: 'client_credentials', scope }, { authorization: basicAuth(clientId, 'secret') });
+    expect(response.status).toBe(200);
+    return String(response.body.access_token);
+  }
+  const introspect = (token: string, api = 'urn:api1', secret = 'api1-secret', extra: Record<string, string> = {}) =>
+    postForm(`${server.baseUrl}/connect/introspect`, { token, ...extra }, { authorization: basicAuth(api, secret) });
+  const revoke = (token: string, clientId: string, extra: Record<string, string> = {}) =>
+    postForm(`${server.baseUrl}/connect/revocation`, { token, ...extra }, { authorization: basicAuth(clientId, 'secret') });
+
+  it('a reference token is an opaque handle of at least 256 bits', async () => {
+    const token = await issue('m2m.reference');
+    expect(token).not.toContain('.');
+    expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('introspection by its API: active with the token claims', async () => {
+    const token = await issue('m2m.reference', 'api1 api2');
+    const response = await introspect(token);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.body).toMatchObject({ active: true, iss: server.baseUrl, client_id: 'm2m.reference', scope: 'api1' });
+    expect(response.body.aud).toEqual(['urn:api1', 'urn:api2']);
+    const now = Math.floor(Date.now() / 1000);
+    expect(Number(response.body.exp)).toBeGreaterThan(now + 3500);
+    expect(Number(response.body.iat)).toBeLessThanOrEqual(now);
+    expect(response.body.jti).toEqual(expect.any(String));
+  });
+
+  it('introspection with the API secret posted in the form works too', async () => {
+    const token = await issue('m2m.reference');
+    const response = await postForm(`${server.baseUrl}/connect/introspect`, { token, client_id: 'urn:api1', client_secret: 'api1-secret' });
+    expect(response.body.active).toBe(true);
+  });
+
+  it('introspection by another API resource: inactive, nothing else', async () => {
+    const token = await issue('m2m.reference', 'api1');
+    const response = await introspect(token, 'urn:api2', 'api2-secret');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ active: false });
+  });
+
+  it('an unknown token is inactive', async () => {
+    expect((await introspect('made-up-token')).body).toEqual({ active: false });
+    expect((await introspect('a.b.c')).body).toEqual({ active: false });
+  });
+
+  it('an expired reference token is inactive', async () => {
+    const token = await issue('m2m.reference.short');
+    expect((await introspect(token)).body.active).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await introspect(token)).body).toEqual({ active: false });
+  });
+
+  it('JWT access tokens introspect too: active for their API, inactive for another', async () => {
+    const token = await issue('m2m', 'api1');
+    expect((await introspect(token)).body).toMatchObject({ active: true, client_id: 'm2m', scope: 'api1', aud: 'urn:api1' });
+    expect((await introspect(token, 'urn:api2', 'api2-secret')).body).toEqual({ active: false });
+    const tampered = `${token.slice(0, -4)}AAAA`;
+    expect((await introspect(tampered)).body).toEqual({ active: false });
+  });
+
+  it('introspection by a caller that fails authentication: 401 invalid_client JSON', async () => {
+    const token = await issue('m2m.reference');
+    for (const response of [
+      await introspect(token, 'urn:api1', 'wrong'),
+      await introspect(token, 'urn:nope', 'api1-secret'),
+      await introspect(token, 'm2m', 'secret'),
+      await postForm(`${server.baseUrl}/connect/introspect`, { token }),
+    ]) {
+      expect(response.status).toBe(401);
+      expect(response.body.error).toBe('invalid_client');
+    }
+  });
+
+  it('introspection without token: invalid_request', async () => {
+    const response = await postForm(`${server.baseUrl}/connect/introspect`, {}, { authorization: basicAuth('urn:api1', 'api1-secret') });
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('invalid_request');
+  });
+
+  it('revocation by the owning client makes the token inactive', async () => {
+    const token = await issue('m2m.reference');
+    const response = await revoke(token, 'm2m.reference', { token_type_hint: 'access_token' });
+    expect(response.status).toBe(200);
+    expect((await introspect(token)).body).toEqual({ active: false });
+  });
+
+  it('revocation with the refresh_token hint still finds the access token (a hint only)', async () => {
+    const token = await issue('m2m.reference');
+    expect((await revoke(token, 'm2m.reference', { token_type_hint: 'refresh_token' })).status).toBe(200);
+    expect((await introspect(token)).body).toEqual({ active: false });
+  });
+
+  it('revocation by another client answers 200 but leaves the token active', async () => {
+    const token = await issue('m2m.reference');
+    expect((await revoke(token, 'm2m.reference.other')).status).toBe(200);
+    expect((await introspect(token)).body.active).toBe(true);
+  });
+
+  it('revocation of unknown tokens answers 200', async () => {
+    expect((await revoke('never-issued', 'm2m.reference')).status).toBe(200);
+  });
+
+  it('revocation refusals: bad client 401, missing token 400, unsupported hint', async () => {
+    const wrong = await postForm(`${server.baseUrl}/connect/revocation`, { token: 'x' }, { authorization: basicAuth('m2m.reference', 'nope') });
+    expect([wrong.status, wrong.body.error]).toEqual([401, 'invalid_client']);
+    const missing = await revoke('', 'm2m.reference');
+    expect([missing.status, missing.body.error]).toEqual([400, 'invalid_request']);
+    const hint = await revoke('x', 'm2m.reference', { token_type_hint: 'id_token' });
+    expect([hint.status, hint.body.error]).toEqual([400, 'unsupported_token_type']);
+  });
+
+  it('the persisted-grant table holds neither the handle nor readable claims', async () => {
+    const token = await issue('m2m.reference', 'api2');
+    const rows: Array<Record<string, unknown>> = await server.app.get(DataSource).query(
+      "SELECT * FROM persisted_grants WHERE type = 'reference_token'",
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const dump = JSON.stringify(rows);
+    expect(dump).not.toContain(token);
+    for (const row of rows) {
+      expect(String(row.key)).not.toBe(token);
+      expect(String(row.data)).not.toMatch(/api2|urn:api|client_id|m2m\.reference|"scope"/);
+      expect(() => JSON.parse(Buffer.from(String(row.data), 'base64url').toString('utf8'))).toThrow();
+    }
+  });
+});
