@@ -4,7 +4,8 @@
 // req/s, p50/p99 latency and the server's peak RSS (VmHWM).
 //
 // Settings: BENCH_DURATION (seconds per scenario, default 10), BENCH_WARMUP (default 3),
-// BENCH_CONNECTIONS (default 32), BENCH_ONLY (comma list of scenario names).
+// BENCH_CONNECTIONS (default 32), BENCH_ONLY (comma list of scenario names), BENCH_BASELINE=0 to
+// skip the bare node:http + jose signer (bench/bare-signer.mjs) measured first as a reference.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -167,7 +168,43 @@ async function withPostgresDatabase(work) {
   }
 }
 
+/** The bare signer, measured under the same load as the server so the ratio is meaningful. */
+async function baseline() {
+  const rows = [];
+  for (const alg of ['RS256', 'ES256']) {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['bench/bare-signer.mjs'], { env: { PATH: process.env.PATH, PORT: String(port), ALG: alg }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    try {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        try {
+          await fetch(baseUrl, { method: 'POST' });
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      const request = tokenRequest('bench.bare');
+      request.headers.authorization = basic('bench.bare', 'bench-secret');
+      await run(baseUrl, request, WARMUP);
+      const result = await run(baseUrl, request, DURATION);
+      rows.push({
+        database: '-', scenario: `bare node:http + jose ${alg}`, 'req/s': Math.round(result.requests.average),
+        'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, 'peak RSS MiB': Math.round(memoryKiB(child.pid, 'VmHWM') / 1024),
+        failures: result.non2xx + result.errors + result.timeouts,
+      });
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }
+  return rows;
+}
+
 const rows = [];
+if (process.env.BENCH_BASELINE !== '0') rows.push(...await baseline());
 const sqliteDir = mkdtempSync(join(tmpdir(), 'idsrv-bench-db-'));
 try {
   rows.push(...await benchmark('sqlite', `sqlite:${join(sqliteDir, 'bench.sqlite')}`));

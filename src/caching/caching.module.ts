@@ -17,9 +17,9 @@ import { RedisHealthIndicator } from './redis.health';
     {
       provide: DistributedCache,
       inject: [APP_CONFIG, Clock],
-      useFactory: (config: AppConfig, clock: Clock): DistributedCache =>
+      useFactory: async (config: AppConfig, clock: Clock): Promise<DistributedCache> =>
         config.redisUrl
-          ? RedisDistributedCache.connect(config.redisUrl, config.dataProtection.applicationName)
+          ? RedisDistributedCache.connect(config.redisUrl, config.dataProtection.applicationName).open()
           : new InMemoryDistributedCache(clock),
     },
     RedisHealthIndicator,

@@ -22,7 +22,7 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
       commandTimeout: 2_000,
-      lazyConnect: false,
+      lazyConnect: true,
     });
     const cache = new RedisDistributedCache(redis, `${applicationName}:cache:`);
     // Log a lost connection once, not on every reconnect attempt.
@@ -36,6 +36,20 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
       healthy = false;
     });
     return cache;
+  }
+
+  /**
+   * Connects before the first request (commands are not queued while disconnected). When Redis
+   * is down at start-up the server still starts; ioredis keeps reconnecting and, meanwhile,
+   * cache operations reject so replay checks fail closed.
+   */
+  async open(): Promise<this> {
+    try {
+      await this.redis.connect();
+    } catch (error) {
+      this.logger.error(`Redis cache unreachable at start-up: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return this;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -34,7 +34,12 @@ async function main(argv: string[]): Promise<number> {
   const config = loadAppConfig(process.env);
   // Quiet logs: stdout is the command's output (JSON with --json).
   const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ ...config, logLevel: 'error' }),
+    // `migrate` must run the migrations whatever DATABASE_MIGRATIONS_RUN says: that is its job.
+    AppModule.forRoot({
+      ...config,
+      logLevel: 'error',
+      database: command.name === 'migrate' ? { ...config.database, migrationsRun: true } : config.database,
+    }),
     { logger: ['error'], abortOnError: false },
   );
   try {

@@ -4,15 +4,17 @@ import {
   type JWK, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions,
 } from 'jose';
 import { Clock } from '../common/clock';
+import { SIGNING_ALGORITHMS } from '../config/app-config';
 import { DistributedCache } from '../caching/distributed-cache';
 import { InvalidClientError } from '../protocol/protocol-errors';
 import type { Client, JsonWebKeySecret } from '../stores/models';
 import { isExpired } from './shared-secret';
 
-/** RFC 7523 §3 and RFC 8725 §3.1: only asymmetric algorithms; `none` and HMAC never. */
-export const CLIENT_ASSERTION_ALGORITHMS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
-] as const;
+/**
+ * RFC 7523 §3 and RFC 8725 §3.1: only asymmetric algorithms, `none` and HMAC never — the same
+ * RSA/EC list discovery advertises in token_endpoint_auth_signing_alg_values_supported.
+ */
+export const CLIENT_ASSERTION_ALGORITHMS: readonly string[] = SIGNING_ALGORITHMS;
 
 /** Longest accepted assertion lifetime ahead of now: short-lived assertions keep the replay cache small. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
@@ -140,7 +142,7 @@ async function verifyWithKeySet(jwt: string, keys: JWTVerifyGetKey, options: JWT
 
 /** Only asymmetric public keys: an `oct` key would let HMAC assertions in. */
 function isPublicAsymmetricKey(jwk: JWK): boolean {
-  return jwk.kty === 'RSA' || jwk.kty === 'EC' || jwk.kty === 'OKP';
+  return jwk.kty === 'RSA' || jwk.kty === 'EC';
 }
 
 function describeJoseFailure(error: errors.JOSEError): string {

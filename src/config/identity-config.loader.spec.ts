@@ -434,6 +434,16 @@ describe('loadIdentityConfig', () => {
       expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^invalid JSON at line 3, column 24: /)]);
     });
 
+    it.each([
+      ['{\n  "clients": [\n    }\n', 3, 5],
+      ['{\n  "clients": [],\n  "users": NaN\n}', 3, 12],
+      ['{"clients": []} trailing', 1, 17],
+      ['', 1, 1],
+    ])('load, when the JSON is %p, should point at line %p, column %p', async (text, line, column) => {
+      const problems = await problemsOf(undefined, text);
+      expect(problems).toEqual([expect.stringMatching(new RegExp(`^invalid JSON at line ${line}, column ${column}: `))]);
+    });
+
     it('load, when the file does not exist, should name CONFIG_FILE and the path', async () => {
       const path = join(dir, 'missing.json');
       const error: unknown = await loadIdentityConfig(path).catch((e: unknown) => e);

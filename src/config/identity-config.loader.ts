@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { JWK } from 'jose';
+import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import type {
   ApiResource, ApiScope, Client, ClientSecret, IdentityResource, SharedSecret, User,
@@ -92,12 +93,24 @@ function toSharedSecret(value: string, expiration: string | undefined): SharedSe
 
 function describeJsonSyntaxError(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const position = /position (\d+)/.exec(message);
-  if (!position) return `invalid JSON: ${message}`;
-  const before = text.slice(0, Number(position[1]));
+  const offset = jsonErrorOffset(text, message);
+  if (offset === undefined) return `invalid JSON: ${message}`;
+  const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   return `invalid JSON at line ${line}, column ${column}: ${message}`;
+}
+
+/**
+ * V8 gives a position for some syntax errors only ("Unexpected token '}'" has none), so the
+ * tolerant jsonc-parser scanner locates the first error when V8 does not.
+ */
+function jsonErrorOffset(text: string, message: string): number | undefined {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  const errors: ParseError[] = [];
+  parseTolerant(text, errors, { allowTrailingComma: false, disallowComments: true });
+  return errors[0]?.offset;
 }
 
 /** Messages an operator can act on, in place of zod's generic ones. */

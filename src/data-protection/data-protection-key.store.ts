@@ -8,6 +8,8 @@ import type { StoredDataProtectionKey } from './data-protection-key';
 export abstract class DataProtectionKeyStore {
   /** where the ring lives, for logs and the doctor, e.g. `file /var/lib/idsrv/dp-keys` */
   abstract readonly location: string;
+  /** true when the ring does not survive a restart (in-memory database or store): the doctor flags it */
+  abstract readonly ephemeral: boolean;
   /** every key of the ring, revoked ones included */
   abstract loadAll(): Promise<StoredDataProtectionKey[]>;
   abstract add(key: StoredDataProtectionKey): Promise<void>;
@@ -18,6 +20,11 @@ export abstract class DataProtectionKeyStore {
    * the ring inside it, so instances starting together on an empty store make one key.
    */
   abstract withCreationLock<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Every application name that has keys in this backend (not only ours): the doctor warns when
+   * DATA_PROTECTION_APPLICATION_NAME differs from the name existing keys were made with.
+   */
+  abstract applicationNames(): Promise<string[]>;
 }
 
 /** Serialises work inside one process (the fallback where the backend is single-writer). */

@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeyMaterialEncryption, StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore } from './data-protection-key.store';
+import { errorCode, withLockFile } from './lock-file';
 
 /** File names are built from UUIDs only (never from other input). */
 const KEY_FILE = /^key-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LOCK_FILE = '.create.lock';
-/** a lock file older than this was left by a crashed process */
-const STALE_LOCK_MS = 30_000;
-const LOCK_TIMEOUT_MS = 20_000;
 
 interface KeyFile {
   readonly version: 1;
@@ -23,11 +20,6 @@ interface KeyFile {
   readonly revoked: boolean;
   readonly encryption: KeyMaterialEncryption;
   readonly keyMaterial: string;
-}
-
-function errorCode(error: unknown): string | undefined {
-  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
 }
 
 /**
@@ -48,7 +40,17 @@ export class FileDataProtectionKeyStore extends DataProtectionKeyStore {
     return `file ${this.directory}`;
   }
 
+  readonly ephemeral = false;
+
   async loadAll(): Promise<StoredDataProtectionKey[]> {
+    return (await this.readAll()).filter((f) => f.applicationName === this.applicationName).map(toKey);
+  }
+
+  async applicationNames(): Promise<string[]> {
+    return [...new Set((await this.readAll()).map((f) => f.applicationName))].sort();
+  }
+
+  private async readAll(): Promise<KeyFile[]> {
     let names: string[];
     try {
       names = await readdir(this.directory);
@@ -56,12 +58,9 @@ export class FileDataProtectionKeyStore extends DataProtectionKeyStore {
       if (errorCode(error) === 'ENOENT') return [];
       throw error;
     }
-    const keys: StoredDataProtectionKey[] = [];
-    for (const name of names.filter((n) => KEY_FILE.test(n)).sort()) {
-      const file = await this.read(name);
-      if (file.applicationName === this.applicationName) keys.push(toKey(file));
-    }
-    return keys;
+    const files: KeyFile[] = [];
+    for (const name of names.filter((n) => KEY_FILE.test(n)).sort()) files.push(await this.read(name));
+    return files;
   }
 
   async add(key: StoredDataProtectionKey): Promise<void> {
@@ -92,36 +91,10 @@ export class FileDataProtectionKeyStore extends DataProtectionKeyStore {
     return true;
   }
 
-  /** An exclusive lock file (O_CREAT|O_EXCL) shared by every process using the folder. */
+  /** An exclusive lock file in the folder, shared by every process using it. */
   async withCreationLock<T>(work: () => Promise<T>): Promise<T> {
     await mkdir(this.directory, { recursive: true, mode: 0o700 });
-    const lockPath = join(this.directory, LOCK_FILE);
-    // Wall-clock time on purpose: lock staleness is compared with file mtimes, not simulated time.
-    const deadline = Date.now() + LOCK_TIMEOUT_MS;
-    for (;;) {
-      try {
-        const handle = await open(lockPath, 'wx', 0o600);
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        break;
-      } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw error;
-        const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
-        if (age > STALE_LOCK_MS) {
-          await unlink(lockPath).catch((e: unknown) => {
-            if (errorCode(e) !== 'ENOENT') throw e;
-          });
-          continue;
-        }
-        if (Date.now() > deadline) throw new Error(`timed out waiting for the data-protection lock file ${lockPath}`);
-        await sleep(25 + Math.floor(Math.random() * 50));
-      }
-    }
-    try {
-      return await work();
-    } finally {
-      await unlink(lockPath);
-    }
+    return withLockFile(join(this.directory, LOCK_FILE), work);
   }
 
   private async read(name: string): Promise<KeyFile> {

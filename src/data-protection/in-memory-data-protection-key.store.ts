@@ -7,6 +7,7 @@ import { DataProtectionKeyStore, ProcessMutex } from './data-protection-key.stor
  */
 export class InMemoryDataProtectionKeyStore extends DataProtectionKeyStore {
   readonly location = 'memory (ephemeral)';
+  readonly ephemeral = true;
   readonly keys = new Map<string, StoredDataProtectionKey>();
   private readonly mutex = new ProcessMutex();
 
@@ -24,6 +25,10 @@ export class InMemoryDataProtectionKeyStore extends DataProtectionKeyStore {
     if (!key) return false;
     this.keys.set(id, { ...key, revoked: true });
     return true;
+  }
+
+  async applicationNames(): Promise<string[]> {
+    return [];
   }
 
   withCreationLock<T>(work: () => Promise<T>): Promise<T> {

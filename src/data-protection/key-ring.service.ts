@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
@@ -42,7 +42,7 @@ export type KeyLookup =
  * refresh period, at key boundaries, and when a payload names a key it does not know.
  */
 @Injectable()
-export class KeyRingService implements OnModuleInit {
+export class KeyRingService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('DataProtection');
   readonly policy: KeyRingPolicy;
   readonly applicationName: string;
@@ -51,6 +51,7 @@ export class KeyRingService implements OnModuleInit {
   private reloading?: Promise<RingState>;
   private lastUnknownKeyRefresh = Number.NEGATIVE_INFINITY;
   private readonly subkeys = new Map<string, Buffer>();
+  private refreshTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly store: DataProtectionKeyStore,
@@ -71,12 +72,34 @@ export class KeyRingService implements OnModuleInit {
     return this.encryptor.mode;
   }
 
+  /** The ring does not survive a restart (e.g. `sqlite::memory:` with the database store). */
+  get ephemeral(): boolean {
+    return this.store.ephemeral;
+  }
+
+  /** Application names that have keys in the backend; ours missing while others exist hints at a renamed application. */
+  storedApplicationNames(): Promise<string[]> {
+    return this.store.applicationNames();
+  }
+
   async onModuleInit(): Promise<void> {
     if (this.encryptor.mode === 'none') {
       this.logger.warn('Data-protection keys are stored unencrypted at rest: set DATA_PROTECTION_MASTER_KEY '
         + '(or DATA_PROTECTION_CERTIFICATE and DATA_PROTECTION_CERTIFICATE_KEY) to encrypt them.');
     }
     await this.initialize();
+    // Also refresh without traffic, so successors are made (and others' keys seen) ahead of time.
+    // A little jitter keeps instances from reading the store in lockstep.
+    const period = Math.round(this.policy.refreshPeriod * (0.9 + Math.random() * 0.2));
+    this.refreshTimer = setInterval(() => {
+      this.current().catch((error: unknown) => this.logger.error(
+        `Refreshing the data-protection key ring failed: ${error instanceof Error ? error.message : String(error)}`));
+    }, period);
+    this.refreshTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
   }
 
   /** Loads (and if needed creates) the ring once; a broken ring fails with a DataProtectionStartupError. */

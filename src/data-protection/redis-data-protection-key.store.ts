@@ -63,6 +63,20 @@ export class RedisDataProtectionKeyStore extends DataProtectionKeyStore implemen
     });
   }
 
+  readonly ephemeral = false;
+
+  async applicationNames(): Promise<string[]> {
+    const suffix = ':data-protection:keys';
+    const names = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `*${suffix}`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) names.add(key.slice(0, -suffix.length));
+    } while (cursor !== '0');
+    return [...names].sort();
+  }
+
   async loadAll(): Promise<StoredDataProtectionKey[]> {
     const fields = await this.redis.hgetall(this.hashKey);
     return Object.entries(fields).map(([id, json]) => toKey(id, json)).sort((a, b) => a.creationDate.getTime() - b.creationDate.getTime());

@@ -2,6 +2,7 @@ import type { Repository } from 'typeorm';
 import type { KeyMaterialEncryption, StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore, ProcessMutex } from './data-protection-key.store';
 import type { DataProtectionKeyRow } from './data-protection-key.entity';
+import { withLockFile } from './lock-file';
 
 const ENCRYPTIONS: readonly KeyMaterialEncryption[] = ['none', 'master-key', 'certificate'];
 
@@ -15,6 +16,17 @@ export class TypeOrmDataProtectionKeyStore extends DataProtectionKeyStore {
 
   get location(): string {
     return `database (${this.repository.manager.connection.options.type})`;
+  }
+
+  get ephemeral(): boolean {
+    const { type, database } = this.repository.manager.connection.options;
+    return type !== 'postgres' && String(database ?? ':memory:') === ':memory:';
+  }
+
+  async applicationNames(): Promise<string[]> {
+    const rows = await this.repository.createQueryBuilder('key')
+      .select('DISTINCT key.applicationName', 'name').getRawMany<{ name: string }>();
+    return rows.map((r) => r.name).sort();
   }
 
   async loadAll(): Promise<StoredDataProtectionKey[]> {
@@ -42,8 +54,13 @@ export class TypeOrmDataProtectionKeyStore extends DataProtectionKeyStore {
 
   async withCreationLock<T>(work: () => Promise<T>): Promise<T> {
     const dataSource = this.repository.manager.connection;
-    // SQLite has one writer per file and better-sqlite3 one connection: a process mutex suffices.
-    if (dataSource.options.type !== 'postgres') return this.mutex.run(work);
+    if (dataSource.options.type !== 'postgres') {
+      // SQLite: a process mutex, plus a lock file beside a file database for other processes
+      // sharing it (a transaction would also capture unrelated writes on the one connection).
+      const database = String(dataSource.options.database ?? ':memory:');
+      if (database === ':memory:') return this.mutex.run(work);
+      return this.mutex.run(() => withLockFile(`${database}.data-protection.lock`, work));
+    }
     // PostgreSQL: a session advisory lock per application name, held on one dedicated connection
     // while the ring is re-read and the key inserted through the pool (committed before unlock).
     const runner = dataSource.createQueryRunner();

@@ -1,8 +1,10 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Origin, type RequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
 import { SessionService } from '../sessions/session.service';
+import { sendHtml } from '../ui/html-response';
 import { Ui } from '../ui/ui';
 import { EndSessionRequestValidator, type EndSessionParameters } from './end-session-request.validator';
 import { EndSessionService, postLogoutRedirectUrl } from './end-session.service';
@@ -22,7 +24,7 @@ export class EndSessionController {
     private readonly validator: EndSessionRequestValidator,
     private readonly endSession: EndSessionService,
     private readonly sessions: SessionService,
-    private readonly ui: Ui,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   @Get('endsession')
@@ -49,7 +51,8 @@ export class EndSessionController {
         reply.redirect(postLogoutRedirectUrl(validation.postLogoutRedirectUri, validation.state), 302);
         return;
       }
-      reply.type('text/html; charset=utf-8').send(this.ui.loggedOutPage({}));
+      // Ui is looked up, not imported: the UI module's logout page depends on this module.
+      sendHtml(reply, this.moduleRef.get(Ui, { strict: false }).loggedOutPage({}));
       return;
     }
 

@@ -28,7 +28,10 @@ export class RequestOriginHook implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // The admin CLI runs an application context without HTTP: nothing to hook then.
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
     fastify.decorateRequest('requestOrigin', undefined);
     fastify.addHook('onRequest', async (request) => {
       request.requestOrigin = this.resolve(request);

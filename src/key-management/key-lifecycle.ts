@@ -21,6 +21,11 @@ export interface KeyLifecycleOptions {
   readonly deleteRetiredKeys: boolean;
   /** managed algorithms in configured order; keys of other algorithms never sign */
   readonly algorithms: readonly SigningAlgorithm[];
+  /**
+   * Create successors this much before age `rotation − propagation` (default 0), so that a check
+   * running late still announces the successor a full propagation time before its predecessor retires.
+   */
+  readonly successorLeadTime?: number;
 }
 
 export interface KeyStatus<K extends KeyInfo = KeyInfo> {
@@ -61,6 +66,7 @@ const at = (key: KeyInfo, offset: number): number => key.created.getTime() + off
  */
 export function decideKeys<K extends KeyInfo>(keys: readonly K[], now: Date, options: KeyLifecycleOptions): KeyDecision<K> {
   const { rotationInterval: rotation, propagationTime: propagation, retentionDuration: retention } = options;
+  const successorAge = rotation - propagation - (options.successorLeadTime ?? 0);
   const t = now.getTime();
   // JWKS lists keys by configured algorithm, then age (stable output, default algorithm first).
   const algorithmRank = (k: KeyInfo) => {
@@ -78,7 +84,7 @@ export function decideKeys<K extends KeyInfo>(keys: readonly K[], now: Date, opt
     const signer = active.length > 0 ? active[active.length - 1] : live[0];
     if (signer) signingKeys.set(alg, signer);
     const youngest = own[own.length - 1];
-    if (live.length === 0 || (youngest && t >= at(youngest, rotation - propagation))) toCreate.push(alg);
+    if (live.length === 0 || (youngest && t >= at(youngest, successorAge))) toCreate.push(alg);
   }
 
   const signerIds = new Set([...signingKeys.values()].map((k) => k.id));
@@ -98,7 +104,7 @@ export function decideKeys<K extends KeyInfo>(keys: readonly K[], now: Date, opt
   });
 
   const boundaries = sorted
-    .flatMap((k) => [propagation, rotation - propagation, rotation, rotation + retention].map((offset) => at(k, offset)))
+    .flatMap((k) => [propagation, successorAge, rotation, rotation + retention].map((offset) => at(k, offset)))
     .filter((instant) => instant > t);
 
   return {

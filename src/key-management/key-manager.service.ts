@@ -14,6 +14,7 @@ export const SIGNING_KEY_PURPOSE = 'SigningKeys';
 const PAYLOAD_VERSION = 1;
 /** How soon to look again when an algorithm has no signing key or the store failed. */
 const STORE_RETRY_MS = 1000;
+const SUCCESSOR_LEAD_SLACK_MS = 1000;
 
 /** A managed key as the decision sees it, with its imported material. */
 export interface ManagedKey extends KeyInfo {
@@ -75,6 +76,9 @@ export class KeyManager implements OnModuleInit {
       retentionDuration: km.retentionDuration,
       deleteRetiredKeys: km.deleteRetiredKeys,
       algorithms: km.signingAlgorithms.map((a) => a.alg),
+      // One check interval (plus key generation time) early: a successor made by a check that
+      // runs late is still announced a full propagation time before its predecessor retires.
+      successorLeadTime: Math.min(km.checkInterval + SUCCESSOR_LEAD_SLACK_MS, Math.floor((km.rotationInterval - km.propagationTime) / 2)),
     };
     this.x509Algorithms = new Set(km.signingAlgorithms.filter((a) => a.x509).map((a) => a.alg));
   }
@@ -128,7 +132,8 @@ export class KeyManager implements OnModuleInit {
       this.unreadable.delete(key.id);
       this.logger.log(`Deleted expired signing key ${key.id} (${key.algorithm})`);
     }
-    if (created.length > 0 || outside.toDelete.length > 0) state = await this.readStore();
+    // After the lock another instance may have created what we wanted: read what is there now.
+    if (outside.toCreate.length > 0 || outside.toDelete.length > 0) state = await this.readStore();
     this.current = this.buildSet(state);
     return created;
   }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { calculateJwkThumbprint, compactVerify, CompactSign, importJWK } from 'jose';
+import { calculateJwkThumbprint, compactVerify, CompactSign, importJWK, type CryptoKey } from 'jose';
 import { ConfigError } from '../config/config-error';
 import { loadStaticCredentials } from './static-credentials.loader';
 import { keyConfig } from './testing/key-management.fakes';

@@ -8,12 +8,12 @@ import { SigningKeyEntity, type SigningKeyRow } from './signing-key.entity';
 /** Advisory-lock id of signing-key creation: an arbitrary constant every instance and version agrees on. */
 export const SIGNING_KEY_ADVISORY_LOCK_ID = '-3325658223349914925';
 
+const LOCK_QUEUES = new WeakMap<DataSource, Promise<unknown>>();
+
 /** Managed signing keys in the `signing_keys` table (SQLite or PostgreSQL). */
 @Injectable()
 export class TypeOrmSigningKeyStore extends SigningKeyStore {
   private readonly keys: Repository<SigningKeyRow>;
-  /** serialises lock holders inside this process (SQLite has one writer and one connection) */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     super();
@@ -41,9 +41,15 @@ export class TypeOrmSigningKeyStore extends SigningKeyStore {
     await this.keys.delete({ id });
   }
 
+  /**
+   * In-process queue per DataSource first (SQLite has a single writer, and its one connection is
+   * shared by the whole process, so that queue is its lock), then PostgreSQL's advisory lock
+   * between processes.
+   */
   withExclusiveLock<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => (this.dataSource.options.type === 'postgres' ? this.withAdvisoryLock(work) : work()));
-    this.queue = run.catch(() => undefined);
+    const previous = LOCK_QUEUES.get(this.dataSource) ?? Promise.resolve();
+    const run = previous.then(() => (this.dataSource.options.type === 'postgres' ? this.withAdvisoryLock(work) : work()));
+    LOCK_QUEUES.set(this.dataSource, run.catch(() => undefined));
     return run;
   }
 

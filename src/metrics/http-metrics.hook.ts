@@ -33,7 +33,10 @@ export class HttpMetricsHook implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // The admin CLI runs an application context without HTTP: nothing to hook then.
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', async (request, reply) => {
       const labels = {
         method: request.method,

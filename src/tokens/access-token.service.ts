@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import type { SigningAlgorithm } from '../config/app-config';
 import { AlgorithmNotAllowedError, NoSigningKeyError, SigningService } from '../key-management/signing.service';
@@ -74,7 +74,8 @@ export class AccessTokenService {
       exp: iat + request.client.accessTokenLifetime,
       iat,
       nbf: iat,
-      jti: randomBytes(16).toString('hex'),
+      // randomUUID draws from Node's pre-filled entropy pool: 122 random bits, no syscall per token.
+      jti: randomUUID(),
     };
   }
 

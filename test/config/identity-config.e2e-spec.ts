@@ -37,8 +37,8 @@ describe('configuration file at start-up', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(`Invalid configuration in ${configFile}`);
     expect((error as ConfigError).problems).toEqual([
-      'clients[1].requirePcke: unknown field (check the spelling; see SPEC section 3)',
       'clients[1].redirectUris[0]: must be an absolute URI',
+      'clients[1].requirePcke: unknown field (check the spelling; see SPEC section 3)',
     ]);
   });
 
@@ -50,6 +50,6 @@ describe('configuration file at start-up', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(new RegExp(`in ${configFile}:\\n  - invalid JSON at line 1, column 15`));
+    expect((error as ConfigError).message).toMatch(new RegExp(`in ${configFile}:\\n  - invalid JSON at line 1, column 16: Unexpected token`));
   });
 });

@@ -1,6 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { createTestDatabase } from '../support/postgres';
 import { describeIfPostgres, startTestApp, type TestApp } from '../support/test-app';
 
 interface HealthBody {
@@ -84,39 +83,26 @@ class TcpForwarder {
 }
 
 describeIfPostgres('GET /health when PostgreSQL becomes unreachable', () => {
-  const adminUrl = process.env.TEST_DATABASE_URL ?? '';
-  const databaseName = `idsrv_health_${randomBytes(6).toString('hex')}`;
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let forwarder: TcpForwarder;
   let app: TestApp;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${databaseName}`);
-    } finally {
-      await admin.end();
-    }
-    const target = new URL(adminUrl);
-    forwarder = new TcpForwarder(target.hostname, Number(target.port || 5432));
+    database = await createTestDatabase();
+    // The app reaches its own database only through the forwarder.
+    const direct = new URL(database.url);
+    forwarder = new TcpForwarder(direct.hostname, Number(direct.port || 5432));
     await forwarder.start();
-    const through = new URL(adminUrl);
+    const through = new URL(database.url);
     through.hostname = '127.0.0.1';
     through.port = String(forwarder.port);
-    through.pathname = `/${databaseName}`;
     app = await startTestApp({ DATABASE_URL: through.toString() });
   });
 
   afterAll(async () => {
     await app?.close();
     await forwarder?.cut();
-    const admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
-    } finally {
-      await admin.end();
-    }
+    await database?.drop();
   });
 
   it('should answer 200 while the database is reachable', async () => {

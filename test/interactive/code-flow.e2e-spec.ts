@@ -238,6 +238,36 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
   });
 
+  it('par, when the pushed request is invalid, should answer RFC 6749 JSON errors instead of redirecting', async () => {
+    const push = async (body: Record<string, string>) => {
+      const response = await fetch(`${server.baseUrl}/connect/par`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('web.par:secret').toString('base64')}` },
+        body: new URLSearchParams(body).toString(),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+    const base = { response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+    expect(await push({ ...base, redirect_uri: 'https://evil.example/cb' })).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    expect(await push({ ...base, code_challenge_method: 'plain' })).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    expect(await push({ ...base, request_uri: 'urn:ietf:params:oauth:request_uri:x' })).toMatchObject({ status: 400, json: { error: 'invalid_request' } });
+    const ok = await push(base);
+    expect(ok).toMatchObject({ status: 201, json: { request_uri: expect.stringMatching(/^urn:ietf:params:oauth:request_uri:/), expires_in: 60 } });
+    // Bound to the client that pushed it: another client cannot use it.
+    const stolen = await fetch(`${server.baseUrl}/connect/authorize?${new URLSearchParams({ client_id: 'web', request_uri: String(ok.json.request_uri) })}`, { redirect: 'manual' });
+    expect(stolen.status).toBe(400);
+    expect(stolen.headers.get('location')).toBeNull();
+  });
+
+  it('authorize, when sent as a POST form, should behave like GET', async () => {
+    const started = await start('web');
+    const browser = new FormBrowser(server.baseUrl);
+    const page = await browser.post('/connect/authorize', Object.fromEntries(started.url.searchParams));
+    expect(page.url).toContain('/account/login');
+    const tokens = await redeem(started, await logIn(browser, page));
+    expect(tokens.claims()?.sub).toBe('1');
+  });
+
   it('token, when a code is redeemed a second time, should answer invalid_grant and revoke the tokens issued from it', async () => {
     const { started, page } = await codeFor('web');
     const tokens = await redeem(started, page);
@@ -388,7 +418,7 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     const browser = new FormBrowser(server.baseUrl);
     const first = await start('web');
     const firstTokens = await redeem(first, await logIn(browser, await browser.get(first.url.toString())));
-    for (const extra of [{ prompt: 'login' }, { max_age: '0' }]) {
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Array<Record<string, string>>) {
       const started = await start('web', extra);
       const page = await browser.get(started.url.toString());
       expect(page.url).toContain('/account/login');

@@ -34,6 +34,8 @@ export function createInteractiveFixtures(backChannelLogoutUri = 'http://127.0.0
       device('tv.secret', { requireClientSecret: true, clientSecrets: [{ type: 'SharedSecret', value: 'secret' }] }),
       device('tv.bc', {
         backChannelLogoutUri,
+        // expired identity tokens must still work as id_token_hint
+        identityTokenLifetime: 1,
         postLogoutRedirectUris: ['https://tv.example/signed-out'],
       }),
       device('tv.bc2', { backChannelLogoutUri }),

@@ -18,6 +18,11 @@ export class FormBrowser {
     return this.cookies.get(name);
   }
 
+  /** Puts a cookie into the jar (e.g. replaying a stolen session cookie). */
+  setCookie(name: string, value: string): void {
+    this.cookies.set(name, value);
+  }
+
   clearCookies(): void {
     this.cookies.clear();
   }

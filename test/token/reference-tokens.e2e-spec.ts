@@ -1,18 +1,35 @@
 import { DataSource } from 'typeorm';
+import { createTestDatabase } from '../support/postgres';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { basicAuth, createTokenFixtures, postForm, type TokenFixtures } from './token-fixtures';
 
-/** Reference tokens, introspection (RFC 7662) and revocation (RFC 7009) end to end. */
-describe('reference tokens, introspection and revocation', () => {
+interface Database {
+  readonly env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+const databases: Array<[string, () => Promise<Database>]> = [['SQLite', async () => ({ env: {}, drop: async () => undefined })]];
+if (process.env.TEST_DATABASE_URL) {
+  databases.push(['PostgreSQL', async () => {
+    const database = await createTestDatabase();
+    return { env: { DATABASE_URL: database.url }, drop: () => database.drop() };
+  }]);
+}
+
+/** Reference tokens, introspection (RFC 7662) and revocation (RFC 7009) end to end, on each database. */
+describe.each(databases)('reference tokens, introspection and revocation (%s)', (_name, openDatabase) => {
   let fixtures: TokenFixtures;
+  let database: Database;
   let server: TestApp;
 
   beforeAll(async () => {
     fixtures = await createTokenFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+    database = await openDatabase();
+    server = await startTestApp({ CONFIG_FILE: fixtures.configFile, ...database.env });
   });
   afterAll(async () => {
     await server?.close();
+    await database?.drop();
     fixtures?.remove();
   });
 

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { SystemClock } from '../common/clock';
+import type { DistributedCache } from './distributed-cache';
+import { InMemoryDistributedCache } from './in-memory-distributed-cache';
+import { RedisDistributedCache } from './redis-distributed-cache';
+
+interface CacheUnderTest {
+  readonly cache: DistributedCache;
+  close(): Promise<void>;
+}
+
+const implementations: Array<[string, () => Promise<CacheUnderTest>]> = [
+  ['InMemoryDistributedCache', async () => {
+    const cache = new InMemoryDistributedCache(new SystemClock());
+    return { cache, close: async () => cache.onModuleDestroy() };
+  }],
+];
+const redisUrl = process.env.TEST_REDIS_URL;
+if (redisUrl) {
+  implementations.push(['RedisDistributedCache (real Redis)', async () => {
+    const cache = await RedisDistributedCache.connect(redisUrl, `cache-contract-${randomUUID()}`).open();
+    return { cache, close: () => cache.onModuleDestroy() };
+  }]);
+} else {
+  it.skip('RedisDistributedCache contract: TEST_REDIS_URL unset', () => undefined);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The DistributedCache contract, run against every implementation. */
+describe.each(implementations)('%s', (_name, create) => {
+  let subject: CacheUnderTest;
+  let cache: DistributedCache;
+  beforeEach(async () => { subject = await create(); cache = subject.cache; });
+  afterEach(() => subject.close());
+
+  it('set then get, should return the value until the TTL passes', async () => {
+    await cache.set('a', 'value', 150);
+    expect(await cache.get('a')).toBe('value');
+    await sleep(250);
+    expect(await cache.get('a')).toBeUndefined();
+  });
+
+  it('addIfAbsent, when raced, should let exactly one caller win', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => cache.addIfAbsent('jti', '1', 5000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('addIfAbsent, after the entry expired, should succeed again', async () => {
+    expect(await cache.addIfAbsent('k', '1', 100)).toBe(true);
+    await sleep(200);
+    expect(await cache.addIfAbsent('k', '1', 100)).toBe(true);
+  });
+
+  it('take, should return the value once; delete should remove it', async () => {
+    await cache.set('t', 'once', 5000);
+    expect(await cache.take('t')).toBe('once');
+    expect(await cache.take('t')).toBeUndefined();
+    await cache.set('d', 'x', 5000);
+    await cache.delete('d');
+    expect(await cache.get('d')).toBeUndefined();
+  });
+});
+
+describe('RedisDistributedCache, when Redis is unreachable', () => {
+  it('addIfAbsent should reject (callers fail closed) instead of hanging or succeeding', async () => {
+    const cache = await RedisDistributedCache.connect('redis://127.0.0.1:1', 'unreachable').open();
+    await expect(cache.addIfAbsent('k', '1', 1000)).rejects.toThrow();
+    await cache.onModuleDestroy();
+  });
+});

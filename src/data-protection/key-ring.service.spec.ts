@@ -1,0 +1,68 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { SystemClock } from '../common/clock';
+import { loadAppConfig } from '../config/app-config';
+import type { StoredDataProtectionKey } from './data-protection-key';
+import { InMemoryDataProtectionKeyStore } from './in-memory-data-protection-key.store';
+import { KeyMaterialEncryptor } from './key-material.encryptor';
+import { DataProtectionStartupError, KeyRingService } from './key-ring.service';
+
+const config = loadAppConfig({});
+
+/** A store whose reads can be made to fail, like a database that went away. */
+class FlakyStore extends InMemoryDataProtectionKeyStore {
+  failing = false;
+
+  override async loadAll(): Promise<StoredDataProtectionKey[]> {
+    if (this.failing) throw new Error('connection refused');
+    return super.loadAll();
+  }
+}
+
+describe('KeyRingService', () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it('initialize, when a key cannot be decrypted, should fail start-up naming the key and the setting', async () => {
+    const store = new InMemoryDataProtectionKeyStore();
+    const writer = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), new SystemClock(), config);
+    const { id } = await writer.defaultKey();
+    const reader = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), new SystemClock(), config);
+    const error = await reader.initialize().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataProtectionStartupError);
+    expect((error as Error).message).toMatch(new RegExp(`DATA_PROTECTION_MASTER_KEY cannot decrypt data-protection key ${id}`));
+    // and it never creates a replacement key that would orphan existing data
+    expect(await store.loadAll()).toHaveLength(1);
+  });
+
+  it('initialize, when only a revoked key cannot be decrypted, should start and create a new key', async () => {
+    const store = new InMemoryDataProtectionKeyStore();
+    const writer = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), new SystemClock(), config);
+    await store.revoke((await writer.defaultKey()).id);
+    const reader = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), new SystemClock(), config);
+    await expect(reader.initialize()).resolves.toBeDefined();
+    expect(await store.loadAll()).toHaveLength(2);
+  });
+
+  it('reload, when the store fails after start-up, should keep protecting with the cached ring and log the error', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const store = new FlakyStore();
+    const ring = new KeyRingService(store, new KeyMaterialEncryptor(undefined, undefined), new SystemClock(), config);
+    const key = await ring.defaultKey();
+    store.failing = true;
+    await ring.reload();
+    expect((await ring.defaultKey()).id).toBe(key.id);
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining('connection refused'));
+  });
+
+  it('subkey, when asked twice for the same key and purposes, should derive once', async () => {
+    const ring = new KeyRingService(new InMemoryDataProtectionKeyStore(), new KeyMaterialEncryptor(undefined, undefined), new SystemClock(), config);
+    const key = await ring.defaultKey();
+    const first = ring.subkey(key, Buffer.from('ctx'), 'ctx');
+    expect(ring.subkey(key, Buffer.from('ctx'), 'ctx')).toBe(first);
+    expect(ring.subkey(key, Buffer.from('other'), 'other').equals(first)).toBe(false);
+  });
+});

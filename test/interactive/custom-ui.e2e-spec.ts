@@ -1,0 +1,51 @@
+import { Global, Injectable, Module } from '@nestjs/common';
+import { escapeHtml } from '../../src/protocol/error-page';
+import { DefaultUi } from '../../src/ui/default.ui';
+import { ANTIFORGERY_FIELD, CUSTOM_UI, type LoginPageModel } from '../../src/ui/ui';
+import { FormBrowser } from '../support/form-browser';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures, REDIRECT_URI, type InteractiveFixtures } from './interactive-fixtures';
+
+@Injectable()
+class BrandedUi extends DefaultUi {
+  override loginPage(m: LoginPageModel): string {
+    return `<!doctype html><title>ACME sign-in</title><h1>ACME</h1>
+<form method="post" action="${escapeHtml(m.action)}">
+<input type="hidden" name="${ANTIFORGERY_FIELD}" value="${escapeHtml(m.antiforgeryToken)}">
+<input type="hidden" name="returnUrl" value="${escapeHtml(m.returnUrl)}">
+<input name="username"><input name="password" type="password"><button>Go</button>
+</form>`;
+  }
+}
+
+@Global()
+@Module({ providers: [{ provide: CUSTOM_UI, useClass: BrandedUi }], exports: [CUSTOM_UI] })
+class BrandedUiModule {}
+
+/** The README's recipe for swapping the pages works as documented. */
+describe('custom UI bound through CUSTOM_UI', () => {
+  let fixtures: InteractiveFixtures;
+  let server: TestApp;
+
+  beforeAll(async () => {
+    fixtures = createInteractiveFixtures();
+    server = await startTestApp({ CONFIG_FILE: fixtures.configFile }, { imports: [BrandedUiModule] });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    fixtures?.remove();
+  });
+
+  it('should render the team\'s login page and still complete the flow', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    const query = new URLSearchParams({
+      client_id: 'web', response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', state: 's',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    });
+    const page = await browser.get(`/connect/authorize?${query}`);
+    expect(page.body).toContain('<h1>ACME</h1>');
+    const done = await browser.submit(page, { username: 'alice', password: 'alice' });
+    expect(new URL(done.redirectedTo ?? 'http://x/').searchParams.get('code')).toBeTruthy();
+  });
+});
