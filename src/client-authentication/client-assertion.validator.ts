@@ -18,6 +18,7 @@ export const CLIENT_ASSERTION_ALGORITHMS: readonly string[] = SIGNING_ALGORITHMS
 
 /** Longest accepted assertion lifetime ahead of now: short-lived assertions keep the replay cache small. */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
+export const MAX_JTI_LENGTH = 256;
 /** Clock skew tolerated between the client and us. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 
@@ -84,6 +85,8 @@ export class ClientAssertionValidator {
       throw new InvalidClientError(`client_assertion exp must be at most ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ahead`);
     }
     if (typeof payload.jti !== 'string' || payload.jti === '') throw new InvalidClientError('client_assertion jti is missing');
+    // Bounded so a caller cannot make the replay cache store arbitrarily large keys.
+    if (payload.jti.length > MAX_JTI_LENGTH) throw new InvalidClientError('client_assertion jti is too long');
 
     await this.rememberJti(client.clientId, payload.jti, (exp + CLOCK_TOLERANCE_SECONDS - nowSeconds) * 1000);
   }

@@ -51,6 +51,7 @@ describe('AesGcmDataProtector', () => {
 
   beforeEach(() => {
     errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
 
@@ -151,6 +152,14 @@ describe('AesGcmDataProtector', () => {
       const fresh = await protector.protect('y');
       expect(keyIdOf(fresh)).not.toBe(keyIdOf(payload));
       await expect(protector.unprotect(fresh)).resolves.toBe('y');
+    });
+  });
+
+  describe('misuse', () => {
+    it('when a purpose is empty, should refuse to create the protector', () => {
+      const { provider } = createEphemeralDataProtection();
+      expect(() => provider.createProtector('')).toThrow(/non-empty/);
+      expect(() => provider.createProtector('a', '')).toThrow(/non-empty/);
     });
   });
 

@@ -55,6 +55,10 @@ export class AesGcmDataProtector extends DataProtector {
     readonly purposes: readonly string[],
   ) {
     super();
+    // ASP.NET Core refuses empty purposes too: an empty string would blur two purpose chains.
+    if (purposes.length === 0 || purposes.some((p) => typeof p !== 'string' || p.length === 0)) {
+      throw new Error('Data-protection purposes must be non-empty strings');
+    }
     this.context = Buffer.concat([Buffer.from(KDF_LABEL), encodeContext([ring.applicationName, ...purposes])]);
     this.contextId = this.context.toString('base64');
   }
@@ -68,6 +72,7 @@ export class AesGcmDataProtector extends DataProtector {
     const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : Buffer.from(plaintext);
     let prefix = Buffer.from([0]);
     if (options.expiresAt) {
+      if (!Number.isFinite(options.expiresAt.getTime())) throw new Error('ProtectOptions.expiresAt is not a valid date');
       prefix = Buffer.alloc(9);
       prefix[0] = FLAG_EXPIRES;
       prefix.writeBigInt64BE(BigInt(options.expiresAt.getTime()), 1);
@@ -125,8 +130,10 @@ export class AesGcmDataProtector extends DataProtector {
   /** Logs the failure (with key id and purpose, never the payload) and builds the typed error. */
   private fail(reason: UnprotectFailure, message: string, keyId?: string): UnprotectError {
     const purpose = this.purposes.join(' > ');
-    // Expiry is an ordinary outcome (e.g. an old cookie); the rest point at a deployment problem or an attack.
+    // Expiry is an ordinary outcome (e.g. an old cookie) and junk input is anyone's to send; a key
+    // problem or a failed authentication points at the deployment (SPEC §6: logged naming the key).
     if (reason === 'expired') this.logger.debug(`${message} Purpose: ${purpose}`);
+    else if (reason === 'malformed') this.logger.warn(`${message} Purpose: ${purpose}`);
     else this.logger.error(`${message} Purpose: ${purpose}`);
     return new UnprotectError(reason, message, keyId);
   }

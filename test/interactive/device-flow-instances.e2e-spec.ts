@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describeIfRedis, startTestApp, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
-import { FormBrowser } from './form-browser';
+import { FormBrowser } from '../support/form-browser';
 import { approveOnDevicePage, authorizeDevice, poll } from './device-helpers';
 
 /**
@@ -39,7 +39,7 @@ describeIfRedis('device flow across two instances sharing Redis', () => {
 
     // The user approves on instance B's pages while the device waits out the new 10 s interval.
     const done = await approveOnDevicePage(new FormBrowser(b.baseUrl), authorization);
-    expect(done.html).toMatch(/connected/i);
+    expect(done.body).toMatch(/connected/i);
     await new Promise((resolve) => setTimeout(resolve, 5_500));
     // 5 s is no longer enough after slow_down (RFC 8628 §3.5: +5 s for all subsequent requests).
     expect(await poll(a.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });

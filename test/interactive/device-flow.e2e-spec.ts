@@ -1,7 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
-import { FormBrowser } from './form-browser';
+import { FormBrowser } from '../support/form-browser';
 import { approveOnDevicePage, authorizeDevice, poll, postForm } from './device-helpers';
 
 describe('device flow (RFC 8628) end to end', () => {
@@ -49,16 +49,16 @@ describe('device flow (RFC 8628) end to end', () => {
   it('user code → login → tokens (no consent required); the code then works only once', async () => {
     const authorization = await authorizeDevice(server.baseUrl, 'tv', 'openid profile api1 offline_access');
     const browser = new FormBrowser(server.baseUrl);
-    const codePage = await browser.open(authorization.verification_uri_complete);
+    const codePage = await browser.get(authorization.verification_uri_complete);
     expect(codePage.status).toBe(200);
-    expect(codePage.html).toMatch(/name="userCode"/);
-    expect(codePage.html).toContain(`value="${authorization.user_code}"`);
+    expect(codePage.body).toMatch(/name="userCode"/);
+    expect(codePage.body).toContain(`value="${authorization.user_code}"`);
 
     const loginPage = await browser.submit(codePage, {});
-    expect(loginPage.html).toMatch(/name="password"/);
+    expect(loginPage.body).toMatch(/name="password"/);
     const done = await browser.submit(loginPage, { username: 'alice', password: 'alice' });
     expect(done.status).toBe(200);
-    expect(done.html).toMatch(/connected/i);
+    expect(done.body).toMatch(/connected/i);
 
     const tokens = await poll(server.baseUrl, 'tv', authorization.device_code);
     expect(tokens.status).toBe(200);
@@ -79,26 +79,26 @@ describe('device flow (RFC 8628) end to end', () => {
   it('with requireConsent, the consent page comes after login; allow yields tokens', async () => {
     const authorization = await authorizeDevice(server.baseUrl, 'tv.consent', 'openid api1');
     const browser = new FormBrowser(server.baseUrl);
-    const codePage = await browser.open(authorization.verification_uri_complete);
+    const codePage = await browser.get(authorization.verification_uri_complete);
     const loginPage = await browser.submit(codePage, {});
     const consentPage = await browser.submit(loginPage, { username: 'alice', password: 'alice' });
-    expect(consentPage.html).toMatch(/name="decision" value="allow"/);
-    expect(consentPage.html).toContain('API 1');
+    expect(consentPage.body).toMatch(/name="decision" value="allow"/);
+    expect(consentPage.body).toContain('API 1');
     await browser.submit(consentPage, {}, { name: 'decision', value: 'allow' });
     const tokens = await poll(server.baseUrl, 'tv.consent', authorization.device_code);
     expect(tokens).toMatchObject({ status: 200, body: { scope: 'openid api1' } });
 
     // "Remember my decision" was checked: the next time, no consent page.
     const next = await authorizeDevice(server.baseUrl, 'tv.consent', 'api1');
-    const page = await browser.submit(await browser.open(next.verification_uri_complete), {});
-    expect(page.html).toMatch(/connected/i);
+    const page = await browser.submit(await browser.get(next.verification_uri_complete), {});
+    expect(page.body).toMatch(/connected/i);
   });
 
   it('deny on the consent page answers access_denied to the device', async () => {
     const authorization = await authorizeDevice(server.baseUrl, 'tv.consent', 'api1');
     // bob: alice's consent for this client is remembered by the test above
     const page = await approveOnDevicePage(new FormBrowser(server.baseUrl), authorization, { username: 'bob', decision: 'deny' });
-    expect(page.html).toMatch(/denied/i);
+    expect(page.body).toMatch(/denied/i);
     expect(await poll(server.baseUrl, 'tv.consent', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
   });
 
@@ -106,17 +106,17 @@ describe('device flow (RFC 8628) end to end', () => {
     const browser = new FormBrowser(server.baseUrl);
     await approveOnDevicePage(browser, await authorizeDevice(server.baseUrl, 'tv', 'api1'));
     const second = await authorizeDevice(server.baseUrl, 'tv', 'api1');
-    const page = await browser.submit(await browser.open(`${server.baseUrl}/device`), { userCode: second.user_code.toLowerCase().replace('-', ' ') });
-    expect(page.html).toMatch(/connected/i);
+    const page = await browser.submit(await browser.get(`${server.baseUrl}/device`), { userCode: second.user_code.toLowerCase().replace('-', ' ') });
+    expect(page.body).toMatch(/connected/i);
     expect((await poll(server.baseUrl, 'tv', second.device_code)).status).toBe(200);
   });
 
   it('a wrong user code shows the form again with an error', async () => {
     const browser = new FormBrowser(server.baseUrl);
-    const page = await browser.submit(await browser.open(`${server.baseUrl}/device`), { userCode: 'BCDF-GHJK' });
+    const page = await browser.submit(await browser.get(`${server.baseUrl}/device`), { userCode: 'BCDF-GHJK' });
     expect(page.status).toBe(400);
-    expect(page.html).toMatch(/name="userCode"/);
-    expect(page.html).toMatch(/not valid/);
+    expect(page.body).toMatch(/name="userCode"/);
+    expect(page.body).toMatch(/not valid/);
   });
 
   it('a device code of another client, or unknown, is invalid_grant', async () => {

@@ -1,4 +1,4 @@
-import { FormBrowser, type Page } from './form-browser';
+import { FormBrowser, type Page } from '../support/form-browser';
 
 export interface JsonResponse {
   readonly status: number;
@@ -44,12 +44,12 @@ export async function approveOnDevicePage(
   authorization: DeviceAuthorizationResponse,
   options: { username?: string; decision?: 'allow' | 'deny' } = {},
 ): Promise<Page> {
-  const codePage = await browser.open(authorization.verification_uri_complete);
+  const codePage = await browser.get(authorization.verification_uri_complete);
   let page = await browser.submit(codePage, {});
-  if (/name="password"/.test(page.html)) {
+  if (/name="password"/.test(page.body)) {
     page = await browser.submit(page, { username: options.username ?? 'alice', password: options.username ?? 'alice' });
   }
-  if (/name="decision"/.test(page.html)) {
+  if (/name="decision"/.test(page.body)) {
     page = await browser.submit(page, {}, { name: 'decision', value: options.decision ?? 'allow' });
   }
   return page;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
-import { FormBrowser } from './form-browser';
+import { FormBrowser } from '../support/form-browser';
 import { authorizeDevice, obtainDeviceTokens } from './device-helpers';
 
 interface Delivery { readonly path: string; readonly contentType?: string; readonly logoutToken: string | null }
@@ -50,7 +50,7 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
     await obtainDeviceTokens(server.baseUrl, 'tv.bc2', 'openid api1', browser); // same session, no second login
     const idToken = tokens.id_token as string;
     const sid = decodeJwt(idToken).sid;
-    const sessionCookie = browser.cookie('idsrv');
+    const sessionCookie = browser.cookies.get('idsrv')?.value;
     expect(sessionCookie).toBeDefined();
     await sleep(1_200); // the id token (lifetime 1 s) has expired
 
@@ -58,8 +58,8 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
       id_token_hint: idToken, post_logout_redirect_uri: 'https://tv.example/signed-out', state: 'st@te 1',
     })}`);
     expect(response.status).toBe(302);
-    expect(response.location).toBe('https://tv.example/signed-out?state=st%40te+1');
-    expect(browser.cookie('idsrv')).toBeUndefined();
+    expect(response.redirectedTo).toBe('https://tv.example/signed-out?state=st%40te+1');
+    expect(browser.cookies.get('idsrv')?.value).toBeUndefined();
 
     await waitForDeliveries(2);
     expect(deliveries).toHaveLength(2);
@@ -81,19 +81,19 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
     // The server-side session is gone: replaying the old cookie does not sign anyone in.
     const replay = new FormBrowser(server.baseUrl);
     const code = await authorizeDevice(server.baseUrl, 'tv', 'api1');
-    const codePage = await replay.open(code.verification_uri_complete);
-    replay.setCookie('idsrv', sessionCookie ?? ''); // the stale session cookie, as a thief would replay it
+    const codePage = await replay.get(code.verification_uri_complete);
+    replay.cookies.set('idsrv', { value: sessionCookie ?? '', httpOnly: true }); // the stale cookie, as a thief would replay it
     const next = await replay.submit(codePage, {});
-    expect(next.html).toMatch(/name="password"/);
+    expect(next.body).toMatch(/name="password"/);
   });
 
   it('with a valid hint and no post_logout_redirect_uri: signs out and shows the signed-out page', async () => {
     const browser = new FormBrowser(server.baseUrl);
     const tokens = await obtainDeviceTokens(server.baseUrl, 'tv.bc2', 'openid', browser);
-    const page = await browser.open(`/connect/endsession?id_token_hint=${tokens.id_token as string}`);
+    const page = await browser.get(`/connect/endsession?id_token_hint=${tokens.id_token as string}`);
     expect(page.status).toBe(200);
-    expect(page.html).toMatch(/signed out/i);
-    expect(browser.cookie('idsrv')).toBeUndefined();
+    expect(page.body).toMatch(/signed out/i);
+    expect(browser.cookies.get('idsrv')?.value).toBeUndefined();
     await waitForDeliveries(1);
     expect(deliveries).toHaveLength(1);
   });
@@ -105,27 +105,25 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
       id_token_hint: tokens.id_token as string, post_logout_redirect_uri: 'https://evil.example/',
     })}`);
     expect(response.status).toBe(400);
-    expect(response.location).toBeUndefined();
-    expect(browser.cookie('idsrv')).toBeDefined();
+    expect(response.redirectedTo).toBeUndefined();
+    expect(response.headers.get('location')).toBeNull();
+    expect(browser.cookies.get('idsrv')?.value).toBeDefined();
   });
 
   it('without a valid hint: asks on /account/logout, then signs out and notifies', async () => {
     const browser = new FormBrowser(server.baseUrl);
     const tokens = await obtainDeviceTokens(server.baseUrl, 'tv.bc', 'openid', browser);
     const forged = `${(tokens.id_token as string).slice(0, -4)}AAAA`;
-    const response = await browser.get(`/connect/endsession?${new URLSearchParams({
+    const prompt = await browser.get(`/connect/endsession?${new URLSearchParams({
       id_token_hint: forged, post_logout_redirect_uri: 'https://tv.example/signed-out', state: 's',
     })}`);
-    expect(response.status).toBe(302);
-    expect(response.location).toMatch(/^\/account\/logout\?logoutId=/);
-    expect(browser.cookie('idsrv')).toBeDefined(); // nothing happened yet
-
-    const prompt = await browser.open(response.location ?? '');
-    expect(prompt.html).toMatch(/name="decision" value="logout"/);
+    expect(prompt.url).toMatch(/\/account\/logout\?logoutId=/);
+    expect(browser.cookies.get('idsrv')?.value).toBeDefined(); // nothing happened yet
+    expect(prompt.body).toMatch(/name="decision" value="logout"/);
     const done = await browser.submit(prompt, {}, { name: 'decision', value: 'logout' });
     expect(done.status).toBe(200);
-    expect(done.html).toMatch(/signed out/i);
-    expect(browser.cookie('idsrv')).toBeUndefined();
+    expect(done.body).toMatch(/signed out/i);
+    expect(browser.cookies.get('idsrv')?.value).toBeUndefined();
     await waitForDeliveries(1);
     expect(deliveries.map((d) => decodeJwt(d.logoutToken ?? '').aud)).toEqual(['tv.bc']);
   });
@@ -135,7 +133,7 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
     const tokens = await obtainDeviceTokens(server.baseUrl, 'tv.bc', 'openid', browser);
     const response = await fetch(`${server.baseUrl}/connect/endsession`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `idsrv=${browser.cookie('idsrv') ?? ''}` },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `idsrv=${browser.cookies.get('idsrv')?.value ?? ''}` },
       body: new URLSearchParams({ id_token_hint: tokens.id_token as string, post_logout_redirect_uri: 'https://tv.example/signed-out' }).toString(),
       redirect: 'manual',
     });

@@ -2,7 +2,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jos
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
 import { obtainDeviceTokens, postForm, type JsonResponse } from './device-helpers';
-import { FormBrowser } from './form-browser';
+import { FormBrowser } from '../support/form-browser';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

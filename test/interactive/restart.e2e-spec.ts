@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describeIfPostgres, startTestApp, type TestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/postgres';
 import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
-import { FormBrowser } from './form-browser';
+import { FormBrowser } from '../support/form-browser';
 import { authorizeDevice, obtainDeviceTokens, poll, postForm } from './device-helpers';
 
 /**
@@ -14,7 +14,7 @@ async function survivesRestart(env: Record<string, string>): Promise<void> {
   try {
     const browser = new FormBrowser(server.baseUrl);
     const tokens = await obtainDeviceTokens(server.baseUrl, 'tv', 'openid api1 offline_access', browser);
-    const sessionCookie = browser.cookie('idsrv');
+    const sessionCookie = browser.cookies.get('idsrv')?.value;
     expect(sessionCookie).toBeDefined();
     await server.close();
     server = undefined;
@@ -27,10 +27,10 @@ async function survivesRestart(env: Record<string, string>): Promise<void> {
 
     // The same browser is still signed in on the new process: the code goes straight through.
     const again = new FormBrowser(server.baseUrl);
-    again.setCookie('idsrv', sessionCookie ?? '');
+    again.cookies.set('idsrv', { value: sessionCookie ?? '', httpOnly: true });
     const authorization = await authorizeDevice(server.baseUrl, 'tv', 'api1');
-    const page = await again.submit(await again.open(authorization.verification_uri_complete), {});
-    expect(page.html).toMatch(/connected/i);
+    const page = await again.submit(await again.get(authorization.verification_uri_complete), {});
+    expect(page.body).toMatch(/connected/i);
     expect((await poll(server.baseUrl, 'tv', authorization.device_code)).status).toBe(200);
   } finally {
     await server?.close();

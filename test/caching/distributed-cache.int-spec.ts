@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { SystemClock } from '../common/clock';
-import type { DistributedCache } from './distributed-cache';
-import { InMemoryDistributedCache } from './in-memory-distributed-cache';
-import { RedisDistributedCache } from './redis-distributed-cache';
+import { SystemClock } from '../../src/common/clock';
+import type { DistributedCache } from '../../src/caching/distributed-cache';
+import { InMemoryDistributedCache } from '../../src/caching/in-memory-distributed-cache';
+import { RedisDistributedCache } from '../../src/caching/redis-distributed-cache';
 
 interface CacheUnderTest {
   readonly cache: DistributedCache;
