@@ -149,8 +149,10 @@ function isPublicAsymmetricKey(jwk: JWK): boolean {
 }
 
 function describeJoseFailure(error: errors.JOSEError): string {
-  if (error instanceof errors.JWTExpired) return 'client_assertion has expired';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'client_assertion algorithm is not allowed';
+  // Claims are checked only after the signature, so these details go to the key's holder only.
+  if (error instanceof errors.JWTExpired) return 'client_assertion has expired';
   if (error instanceof errors.JWTClaimValidationFailed) return `client_assertion ${error.claim} claim is invalid`;
-  return 'client_assertion is invalid';
+  // Signature or key mismatch: the same answer as an unknown client.
+  return 'client authentication failed';
 }

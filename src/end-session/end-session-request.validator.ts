@@ -36,7 +36,8 @@ export function clientIdOfIdToken(payload: JWTPayload): string | undefined {
  * Checks an end-session request (Duende's EndSessionRequestValidator). An id_token_hint is
  * verified against our keys and issuer; its expiry is ignored — RP-Initiated Logout 1.0 §2
  * lets an RP log out with an expired ID token — and only here. An invalid hint is simply no
- * hint (the user is asked). post_logout_redirect_uri must match one of the client's exactly.
+ * hint (the user is asked). post_logout_redirect_uri must match one of the client's exactly;
+ * without a known client it is ignored.
  */
 @Injectable()
 export class EndSessionRequestValidator {
@@ -55,9 +56,9 @@ export class EndSessionRequestValidator {
     const client = found?.enabled ? found : undefined;
 
     let postLogoutRedirectUri: string | undefined;
-    if (params.post_logout_redirect_uri !== undefined) {
-      // Without a known client there is nothing to match against: never redirect to an unchecked URI.
-      if (!client) return { kind: 'error', description: 'post_logout_redirect_uri needs a valid id_token_hint or client_id' };
+    // Without a known client there is nothing to match against: the URI is ignored (never
+    // redirected to unchecked) and the user is asked and shown the signed-out page instead.
+    if (params.post_logout_redirect_uri !== undefined && client) {
       if (!client.postLogoutRedirectUris.includes(params.post_logout_redirect_uri)) {
         return { kind: 'error', description: 'post_logout_redirect_uri is not registered for the client' };
       }

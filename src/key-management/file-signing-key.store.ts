@@ -90,6 +90,7 @@ export class FileSigningKeyStore extends SigningKeyStore {
     await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
     const lockPath = join(this.folder, LOCK_FILE);
     const token = `${process.pid}:${randomBytes(8).toString('hex')}`;
+    // Wall-clock time on purpose (not Clock): lock files carry real file-system mtimes.
     const deadline = Date.now() + this.lockTimeoutMs;
     for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
       try {
@@ -106,13 +107,13 @@ export class FileSigningKeyStore extends SigningKeyStore {
       return await work();
     } finally {
       // Remove only our own lock: after a stale-lock break another process may hold it.
-      const holder = await fs.readFile(lockPath, 'utf8').catch(() => undefined);
+      const holder = await fs.readFile(lockPath, 'utf8').catch(() => undefined); // gone: nothing to release
       if (holder === token) await fs.rm(lockPath, { force: true });
     }
   }
 
   private async breakStaleLock(lockPath: string): Promise<void> {
-    const stat = await fs.stat(lockPath).catch(() => undefined);
+    const stat = await fs.stat(lockPath).catch(() => undefined); // released meanwhile: retry at once
     if (stat && Date.now() - stat.mtimeMs > this.staleLockMs) {
       this.logger.warn(`Breaking stale signing-key lock file ${lockPath} (older than ${this.staleLockMs} ms)`);
       await fs.rm(lockPath, { force: true });

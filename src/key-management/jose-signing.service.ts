@@ -84,7 +84,9 @@ export class JoseSigningService extends SigningService {
     const constraints = lists.filter((list) => list.length > 0);
     const usable = this.algorithmOrder.filter((alg) => this.signerFor(set, alg) !== undefined);
     if (constraints.length === 0) {
-      const fallback = usable[0] ?? this.algorithmOrder[0];
+      // Always the default, never silently another algorithm: relying parties without a
+      // registered algorithm expect it (OpenID Connect Registration: RS256 unless registered).
+      const fallback = this.algorithmOrder[0];
       if (!fallback) throw new NoSigningKeyError('default');
       return fallback;
     }

@@ -95,4 +95,10 @@ describe('decideKeys', () => {
     expect(summary([key('k1', 0), key('k2', 8)], 10, options)).toMatchObject({ signing: 'k2', published: ['k1', 'k2'] });
     expect(summary([key('k1', 0), key('k2', 8)], 13, options)).toMatchObject({ published: ['k2'], delete: ['k1'] });
   });
+
+  it('successorLeadTime should create the successor that much earlier (a late check still announces it in time)', () => {
+    const options = { ...defaults, successorLeadTime: DAY };
+    expect(decideKeys([key('k1', 0)], at(74.99), options).toCreate).toEqual([]);
+    expect(decideKeys([key('k1', 0)], at(75), options).toCreate).toEqual(['RS256']);
+  });
 });

@@ -186,7 +186,8 @@ export class KeyManager implements OnModuleInit {
         entries.push({ kid: s.key.id, alg: s.key.algorithm, created: s.key.created, phase: s.phase, nextPhaseAt: s.nextPhaseAt, x509: s.key.x509, readable: false });
       }
     }
-    return entries.sort((a, b) => a.created.getTime() - b.created.getTime());
+    const rank = (alg: string) => this.options.algorithms.indexOf(alg as SigningAlgorithm);
+    return entries.sort((a, b) => a.created.getTime() - b.created.getTime() || rank(a.alg) - rank(b.alg));
   }
 
   /** Kids of stored keys that could not be unprotected or imported (health, doctor). */

@@ -34,13 +34,13 @@ describe('KeyRotationService', () => {
       const registry = new SchedulerRegistry();
       const service = new KeyRotationService(manager, registry, config);
       service.onApplicationBootstrap();
-      jest.advanceTimersByTime(2000); // jitter is below the interval
+      await jest.advanceTimersByTimeAsync(2000); // jitter is below the interval
       expect(ensure).toHaveBeenCalledTimes(1);
       expect(registry.doesExist('interval', 'key-rotation')).toBe(true);
-      jest.advanceTimersByTime(4000);
+      await jest.advanceTimersByTimeAsync(4000);
       expect(ensure).toHaveBeenCalledTimes(3);
       service.onModuleDestroy();
-      jest.advanceTimersByTime(10_000);
+      await jest.advanceTimersByTimeAsync(10_000);
       expect(ensure).toHaveBeenCalledTimes(3);
     } finally {
       jest.useRealTimers();

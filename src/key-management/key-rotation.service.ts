@@ -17,6 +17,7 @@ const MAX_JITTER_MS = 5000;
 @Injectable()
 export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(KeyRotationService.name);
+  private running = false;
 
   constructor(
     private readonly keyManager: KeyManager,
@@ -40,17 +41,22 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
   }
 
   onModuleDestroy(): void {
-    for (const name of [TIMEOUT_NAME]) if (this.scheduler.doesExist('timeout', name)) this.scheduler.deleteTimeout(name);
+    if (this.scheduler.doesExist('timeout', TIMEOUT_NAME)) this.scheduler.deleteTimeout(TIMEOUT_NAME);
     if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
   }
 
   /** One check; never throws (a failed run is retried at the next interval). */
   async runOnce(): Promise<void> {
+    // A slow run (e.g. a lock held by another instance) is not overlapped by the next tick.
+    if (this.running) return;
+    this.running = true;
     try {
       const created = await this.keyManager.ensureKeys();
       if (created.length > 0) this.logger.log(`Key rotation created ${created.length} signing key(s)`);
     } catch (error) {
       this.logger.error(`Signing-key rotation check failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.running = false;
     }
   }
 }

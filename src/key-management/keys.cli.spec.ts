@@ -36,10 +36,11 @@ describe('keys CLI', () => {
   });
 
   it('keys rotate should announce one key per algorithm that signs after the propagation time', async () => {
-    const { app, manager } = await context();
+    const { app, manager, clock } = await context();
+    clock.advance(DAY);
     const out = capture();
     expect(await keysRotateCommand.run(app, { argv: [], json: false }, out)).toBe(0);
-    expect(out.lines).toEqual([expect.stringMatching(/^Announced RS256 key [0-9A-F]{32}; it signs from 2030-01-15T00:00:00.000Z\.$/)]);
+    expect(out.lines).toEqual([expect.stringMatching(/^Announced RS256 key [0-9A-F]{32}; it signs from 2030-01-16T00:00:00.000Z\.$/)]);
     const phases = (await manager.listKeys()).map((k) => k.phase);
     expect(phases).toEqual(['signing', 'announced']);
     const text = capture();

@@ -107,4 +107,11 @@ describe('loadStaticCredentials', () => {
   it('with KEY_MANAGEMENT_ENABLED=false and no static key, should stop start-up', async () => {
     expect(await failure({ KEY_MANAGEMENT_ENABLED: 'false' })).toMatch(/SIGNING_CREDENTIALS: at least one static signing key is required/);
   });
+
+  it('the same key file for two algorithms should publish two distinct kids', async () => {
+    const { signing } = await load({ SIGNING_CREDENTIALS: `RS256=${file('rsa.pem')},PS256=${file('rsa.pem')}` });
+    expect(signing.map((k) => k.alg)).toEqual(['RS256', 'PS256']);
+    expect(signing[1].kid).toBe(`${signing[0].kid}-PS256`);
+    expect(signing[1].publicJwk.kid).toBe(signing[1].kid);
+  });
 });

@@ -43,16 +43,17 @@ export async function loadStaticCredentials(config: AppConfig): Promise<StaticKe
       return undefined;
     }
   };
-  const signing: LoadedSigningKey[] = [];
+  let signing: LoadedSigningKey[] = [];
   for (const entry of config.signingCredentials) {
     const key = await load('SIGNING_CREDENTIALS', entry, true);
     if (key) signing.push(key);
   }
-  const validation: LoadedSigningKey[] = [];
+  let validation: LoadedSigningKey[] = [];
   for (const entry of config.validationKeys) {
     const key = await load('VALIDATION_KEYS', entry, false);
     if (key) validation.push(key);
   }
+  [signing, validation] = disambiguateKids(signing, validation);
   if (!config.keyManagement.enabled && config.signingCredentials.length === 0) {
     problems.push('SIGNING_CREDENTIALS: at least one static signing key is required when KEY_MANAGEMENT_ENABLED=false');
   }
@@ -175,4 +176,22 @@ async function toLoadedKey(alg: SigningAlgorithm, contents: KeyFileContents, wit
     publicJwk: publishedJwk(publicJwk, kid, alg, contents.x5c),
     x509: contents.x5c.length > 0,
   };
+}
+
+/**
+ * The same key file listed for two algorithms (e.g. RS256 and PS256) would publish one kid
+ * twice; RFC 7517 §4.5 wants kids that tell keys apart, so later duplicates get the alg appended.
+ */
+function disambiguateKids(signing: LoadedSigningKey[], validation: LoadedSigningKey[]): [LoadedSigningKey[], LoadedSigningKey[]] {
+  const seen = new Set<string>();
+  const rename = (key: LoadedSigningKey): LoadedSigningKey => {
+    if (!seen.has(key.kid)) {
+      seen.add(key.kid);
+      return key;
+    }
+    const kid = `${key.kid}-${key.alg}`;
+    seen.add(kid);
+    return { ...key, kid, publicJwk: { ...key.publicJwk, kid } };
+  };
+  return [signing.map(rename), validation.map(rename)];
 }

@@ -2,6 +2,8 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
 import { FormBrowser } from '../support/form-browser';
+import { DeviceFlowStore } from '../../src/stores/device-flow.store';
+import { hashDeviceCode } from '../../src/device-flow/device-code.service';
 import { approveOnDevicePage, authorizeDevice, poll, postForm } from './device-helpers';
 
 describe('device flow (RFC 8628) end to end', () => {
@@ -27,6 +29,17 @@ describe('device flow (RFC 8628) end to end', () => {
     expect(body).toMatchObject({ expires_in: 300, interval: 5 });
     expect(typeof body.device_code).toBe('string');
     expect((body.device_code as string).length).toBeGreaterThanOrEqual(43);
+  });
+
+  it('stores only hashes of the codes and a protected payload (SPEC §6)', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv', 'openid api1');
+    const store = server.app.get(DeviceFlowStore);
+    expect(await store.findByDeviceCodeHash(authorization.device_code)).toBeUndefined();
+    const record = await store.findByDeviceCodeHash(hashDeviceCode(authorization.device_code));
+    expect(record).toMatchObject({ clientId: 'tv' });
+    expect(record?.userCode).not.toContain(authorization.user_code);
+    expect(record?.userCode).not.toContain(authorization.user_code.replace('-', ''));
+    expect(record?.data).not.toMatch(/api1|openid/);
   });
 
   it('device authorization refuses bad clients and scopes with RFC 6749 §5.2 errors', async () => {

@@ -85,6 +85,28 @@ describe('key management in the running application', () => {
     }
   });
 
+  it('a stored key that cannot be unprotected (other application name) should be reported, not crash start-up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'km-unreadable-'));
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'identity.sqlite')}` };
+    try {
+      app = await startTestApp(env);
+      const [original] = (await jwksOf(app)).keys.map((k) => k.kid);
+      await app.close();
+
+      app = await startTestApp({ ...env, DATA_PROTECTION_APPLICATION_NAME: 'another-application' });
+      const signing = app.app.get(SigningService);
+      expect(signing.getUnreadableKeyIds()).toEqual([original]);
+      // it keeps working with a key of its own, and never publishes what it cannot read
+      const token = await signing.sign({ sub: 'alice' });
+      expect(token.kid).not.toBe(original);
+      expect((await jwksOf(app)).keys.map((k) => k.kid)).toEqual([token.kid]);
+      const listed = await app.app.get(KeyManager).listKeys();
+      expect(listed.find((k) => k.kid === original)?.readable).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('start-up should fail naming SIGNING_CREDENTIALS when the file is missing', async () => {
     await expect(startTestApp({ SIGNING_CREDENTIALS: 'RS256=/nonexistent/key.pem' })).rejects.toThrow(/SIGNING_CREDENTIALS: RS256=\/nonexistent\/key\.pem: cannot read/);
   });

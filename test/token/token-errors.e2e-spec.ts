@@ -188,9 +188,11 @@ describe('POST /connect/token, refusals', () => {
       await expectError(await postForm(tokenUrl, withAssertion(jwt)), 401, 'invalid_client');
     });
 
-    it('an assertion signed by another key is refused', async () => {
-      const jwt = await assertion({}, 'm2m.jwt.rsa').sign(fixtures.ecClientKey.privateKey);
-      await expectError(await postForm(tokenUrl, withAssertion(jwt)), 401, 'invalid_client');
+    it('an assertion signed by another key is refused exactly like one for an unknown client', async () => {
+      const wrongKey = await postForm(tokenUrl, withAssertion(await assertion({}, 'm2m.jwt.rsa').sign(fixtures.ecClientKey.privateKey)));
+      await expectError(wrongKey, 401, 'invalid_client');
+      const unknown = await postForm(tokenUrl, withAssertion(await assertion({}, 'nobody').sign(fixtures.ecClientKey.privateKey)));
+      expect(unknown.body).toEqual(wrongKey.body);
     });
 
     it('a garbage assertion or a wrong assertion type is refused', async () => {
