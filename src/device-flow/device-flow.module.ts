@@ -7,7 +7,6 @@ import { UiModule } from '../ui/ui.module';
 import { DeviceAuthorizationController } from './device-authorization.controller';
 import { DeviceCodeService } from './device-code.service';
 import { DeviceFlowThrottlingService } from './device-flow-throttling.service';
-import { DefaultDeviceUi, DeviceUi } from './device-page.ui';
 import { DeviceController } from './device.controller';
 
 /**
@@ -18,7 +17,7 @@ import { DeviceController } from './device.controller';
 @Module({
   imports: [ClientAuthenticationModule, ResourcesModule, SessionsModule, ConsentModule, UiModule],
   controllers: [DeviceAuthorizationController, DeviceController],
-  providers: [DeviceCodeService, DeviceFlowThrottlingService, { provide: DeviceUi, useClass: DefaultDeviceUi }],
+  providers: [DeviceCodeService, DeviceFlowThrottlingService],
   exports: [DeviceCodeService, DeviceFlowThrottlingService],
 })
 export class DeviceFlowModule {}

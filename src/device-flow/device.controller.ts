@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { ConsentService, isConsentRequired } from '../consent/consent.service';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
@@ -10,7 +11,7 @@ import { SessionService } from '../sessions/session.service';
 import type { UserSession } from '../sessions/user-session';
 import { ClientStore } from '../stores/client.store';
 import type { Client } from '../stores/models';
-import { AntiforgeryService } from '../ui/antiforgery.service';
+import { ANTIFORGERY_COOKIE_NAME, AntiforgeryService } from '../ui/antiforgery.service';
 import { toFormFields } from '../ui/form-body';
 import { sendHtml } from '../ui/html-response';
 import { LOGIN_ACTION } from '../ui/login.controller';
@@ -18,7 +19,6 @@ import { Ui, type ConsentScopeModel } from '../ui/ui';
 import type { DeviceAuthorization } from './device-authorization';
 import { DEVICE_VERIFICATION_PATH } from './device-authorization.controller';
 import { DeviceCodeService } from './device-code.service';
-import { DeviceUi } from './device-page.ui';
 import { normalizeUserCode } from './user-code';
 
 /** How long the user has between typing the code and finishing login and consent. */
@@ -39,7 +39,6 @@ export class DeviceController {
 
   constructor(
     @Inject(Ui) private readonly ui: Ui,
-    private readonly deviceUi: DeviceUi,
     private readonly antiforgery: AntiforgeryService,
     private readonly sessions: SessionService,
     private readonly consents: ConsentService,
@@ -80,12 +79,12 @@ export class DeviceController {
       await this.renderCodePage(request, reply, { userCode: fields.userCode?.slice(0, 20), error: INVALID_CODE }, 400);
       return;
     }
-    await this.proceed(await this.protectInteraction(userCode, authorization), request, reply);
+    await this.proceed(await this.protectInteraction(userCode, authorization, request), request, reply);
   }
 
   /** After the code: login when needed, then consent or approval. */
   private async proceed(interaction: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const { authorization, client } = await this.readInteraction(interaction);
+    const { authorization, client } = await this.readInteraction(interaction, request);
     const session = await this.sessions.getCurrent(request);
     const here = `${DEVICE_VERIFICATION_PATH}?${new URLSearchParams({ request: interaction })}`;
     if (!session) {
@@ -110,7 +109,7 @@ export class DeviceController {
     interaction: string, decision: string | undefined, remember: boolean, request: FastifyRequest, reply: FastifyReply,
   ): Promise<void> {
     if (decision !== 'allow' && decision !== 'deny') throw new ErrorPageError('invalid_request', 'Please choose to allow or deny.');
-    const { authorization, client } = await this.readInteraction(interaction);
+    const { authorization, client } = await this.readInteraction(interaction, request);
     const session = await this.sessions.getCurrent(request);
     if (!session) throw new ErrorPageError('login_required', 'Your session has ended. Please enter the code again.');
     if (decision === 'deny') {
@@ -137,20 +136,28 @@ export class DeviceController {
     sendHtml(reply, this.ui.messagePage({ title: 'Device connected', message: `${clientName(client)} is now connected. You can return to your device.` }));
   }
 
-  private async protectInteraction(userCode: string, authorization: DeviceAuthorization): Promise<string> {
+  /**
+   * The interaction is bound to this browser (its anti-forgery cookie): a `request` link minted
+   * by an attacker for their own device code is useless in a victim's browser, which would
+   * otherwise approve the attacker's device on GET (RFC 8628 §5.4).
+   */
+  private async protectInteraction(userCode: string, authorization: DeviceAuthorization, request: FastifyRequest): Promise<string> {
     const expiresAt = Math.min(this.clock.now().getTime() + INTERACTION_LIFETIME_MS, authorization.expiration.getTime());
-    return this.protector.protect(JSON.stringify({ userCode }), { expiresAt: new Date(expiresAt) });
+    return this.protector.protect(JSON.stringify({ userCode, browser: browserBinding(request) }), { expiresAt: new Date(expiresAt) });
   }
 
   /** The pending authorization behind a `request` parameter, or the error page. */
-  private async readInteraction(interaction: string): Promise<{ authorization: DeviceAuthorization; client: Client }> {
-    let userCode: unknown;
+  private async readInteraction(interaction: string, request: FastifyRequest): Promise<{ authorization: DeviceAuthorization; client: Client }> {
+    let parsed: { userCode?: unknown; browser?: unknown };
     try {
-      userCode = (JSON.parse(await this.protector.unprotect(interaction)) as { userCode?: unknown }).userCode;
+      parsed = JSON.parse(await this.protector.unprotect(interaction)) as { userCode?: unknown; browser?: unknown };
     } catch (error: unknown) {
       if (!(error instanceof UnprotectError) && !(error instanceof SyntaxError)) throw error;
       throw new ErrorPageError('invalid_request', INVALID_CODE);
     }
+    const binding = browserBinding(request);
+    if (binding === undefined || parsed.browser !== binding) throw new ErrorPageError('invalid_request', INVALID_CODE);
+    const userCode = parsed.userCode;
     const authorization = typeof userCode === 'string' ? await this.deviceCodes.findByUserCode(userCode) : undefined;
     const client = authorization && (await this.clients.findClientById(authorization.clientId));
     if (!authorization || authorization.data.decision || !client?.enabled) throw new ErrorPageError('invalid_request', INVALID_CODE);
@@ -161,7 +168,7 @@ export class DeviceController {
     request: FastifyRequest, reply: FastifyReply, model: { userCode?: string; error?: string }, status = 200,
   ): Promise<void> {
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    sendHtml(reply, this.deviceUi.userCodePage({ action: DEVICE_VERIFICATION_PATH, antiforgeryToken, ...model }), status);
+    sendHtml(reply, this.ui.userCodePage({ action: DEVICE_VERIFICATION_PATH, antiforgeryToken, ...model }), status);
   }
 
   private async renderConsentPage(
@@ -189,6 +196,12 @@ export class DeviceController {
       allowRemember: true,
     }));
   }
+}
+
+/** A hash of the browser's anti-forgery cookie (never the cookie itself, which stays secret). */
+function browserBinding(request: FastifyRequest): string | undefined {
+  const cookie = request.cookies?.[ANTIFORGERY_COOKIE_NAME];
+  return cookie ? createHash('sha256').update(cookie).digest('base64url') : undefined;
 }
 
 function clientName(client: Client): string {

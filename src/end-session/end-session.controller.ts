@@ -1,5 +1,4 @@
-import { Controller, Get, Post, Req, Res } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Origin, type RequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
@@ -8,9 +7,8 @@ import { sendHtml } from '../ui/html-response';
 import { Ui } from '../ui/ui';
 import { EndSessionRequestValidator, type EndSessionParameters } from './end-session-request.validator';
 import { EndSessionService, postLogoutRedirectUrl } from './end-session.service';
+import { LOGOUT_ACTION } from './logout.controller';
 
-/** Where the user confirms a logout the RP could not prove it asked for. */
-export const LOGOUT_PAGE_PATH = '/account/logout';
 
 /**
  * `GET|POST /connect/endsession` (OIDC RP-Initiated Logout 1.0): with a valid id_token_hint the
@@ -24,7 +22,7 @@ export class EndSessionController {
     private readonly validator: EndSessionRequestValidator,
     private readonly endSession: EndSessionService,
     private readonly sessions: SessionService,
-    private readonly moduleRef: ModuleRef,
+    @Inject(Ui) private readonly ui: Ui,
   ) {}
 
   @Get('endsession')
@@ -51,8 +49,7 @@ export class EndSessionController {
         reply.redirect(postLogoutRedirectUrl(validation.postLogoutRedirectUri, validation.state), 302);
         return;
       }
-      // Ui is looked up, not imported: the UI module's logout page depends on this module.
-      sendHtml(reply, this.moduleRef.get(Ui, { strict: false }).loggedOutPage({}));
+      sendHtml(reply, this.ui.loggedOutPage({}));
       return;
     }
 
@@ -62,7 +59,7 @@ export class EndSessionController {
       postLogoutRedirectUri: validation.postLogoutRedirectUri,
       state: validation.state,
     });
-    reply.redirect(`${LOGOUT_PAGE_PATH}?logoutId=${encodeURIComponent(logoutId)}`, 302);
+    reply.redirect(`${LOGOUT_ACTION}?logoutId=${encodeURIComponent(logoutId)}`, 302);
   }
 }
 

@@ -1,18 +1,19 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
+import { UiModule } from '../ui/ui.module';
 import { BackChannelLogoutService } from './back-channel-logout.service';
 import { EndSessionRequestValidator } from './end-session-request.validator';
 import { EndSessionController } from './end-session.controller';
 import { EndSessionService } from './end-session.service';
+import { LogoutController } from './logout.controller';
 
 /**
- * RP-initiated logout (`/connect/endsession`) and back-channel logout. Exports EndSessionService
- * so the logout page (UI module) signs out the same way: clearing the session and notifying
- * clients. It does not import the UI module, so the UI module can import this one.
+ * RP-initiated logout (`/connect/endsession`), the logout page that confirms it
+ * (`/account/logout`, rendered by the UI module's `Ui`), and back-channel logout.
  */
 @Module({
-  imports: [SessionsModule],
-  controllers: [EndSessionController],
+  imports: [SessionsModule, UiModule],
+  controllers: [EndSessionController, LogoutController],
   providers: [EndSessionRequestValidator, EndSessionService, BackChannelLogoutService],
   exports: [EndSessionService, BackChannelLogoutService],
 })

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { escapeHtml } from '../protocol/error-page';
 import {
   ANTIFORGERY_FIELD, Ui, type ConsentPageModel, type ConsentScopeModel, type ErrorPageModel, type FormModel,
-  type LoggedOutPageModel, type LoginPageModel, type LogoutPageModel, type MessagePageModel,
+  type LoggedOutPageModel, type LoginPageModel, type LogoutPageModel, type MessagePageModel, type UserCodePageModel,
 } from './ui';
 
 const e = escapeHtml;
@@ -58,6 +58,19 @@ ${m.logoutId ? `<input type="hidden" name="logoutId" value="${e(m.logoutId)}">` 
 <h1>You are now signed out</h1>
 ${m.message ? `<p>${e(m.message)}</p>` : ''}
 ${m.postLogoutRedirectUri ? `<p><a id="post-logout-redirect" href="${e(m.postLogoutRedirectUri)}">Return to ${e(m.clientName ?? 'the application')}</a></p>` : ''}`);
+  }
+
+  override userCodePage(m: UserCodePageModel): string {
+    return layout('Connect a device', `
+<h1>Connect a device</h1>
+<p>Enter the code shown on your device.</p>
+${m.error ? `<p role="alert" id="error">${e(m.error)}</p>` : ''}
+<form method="post" action="${e(m.action)}">
+${hidden(m)}
+<p><label for="userCode">Code</label><br>
+<input id="userCode" name="userCode" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus value="${e(m.userCode ?? '')}"></p>
+<p><button type="submit" name="button" value="submit">Continue</button></p>
+</form>`);
   }
 
   override messagePage(m: MessagePageModel): string {

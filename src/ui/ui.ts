@@ -44,6 +44,14 @@ export interface LogoutPageModel extends FormModel {
   readonly userDisplayName?: string;
 }
 
+/** The device flow's code entry page (`/device`, RFC 8628 §3.3): the input is named `userCode`. */
+export interface UserCodePageModel extends FormModel {
+  /** prefilled from verification_uri_complete */
+  readonly userCode?: string;
+  /** shown above the form, e.g. "That code is not valid" */
+  readonly error?: string;
+}
+
 export interface LoggedOutPageModel {
   readonly postLogoutRedirectUri?: string;
   readonly clientName?: string;
@@ -67,6 +75,7 @@ export abstract class Ui {
   abstract consentPage(model: ConsentPageModel): string;
   abstract logoutPage(model: LogoutPageModel): string;
   abstract loggedOutPage(model: LoggedOutPageModel): string;
+  abstract userCodePage(model: UserCodePageModel): string;
   abstract messagePage(model: MessagePageModel): string;
   abstract errorPage(model: ErrorPageModel): string;
 }

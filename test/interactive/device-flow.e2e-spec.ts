@@ -124,6 +124,21 @@ describe('device flow (RFC 8628) end to end', () => {
     expect((await poll(server.baseUrl, 'tv', second.device_code)).status).toBe(200);
   });
 
+  it('a link minted in one browser does not approve a device in another (RFC 8628 §5.4)', async () => {
+    // The attacker types their own device's code, and stops at the login page…
+    const authorization = await authorizeDevice(server.baseUrl, 'tv', 'api1');
+    const attacker = new FormBrowser(server.baseUrl);
+    const loginPage = await attacker.submit(await attacker.get(authorization.verification_uri_complete), {});
+    const link = new URL(loginPage.url).searchParams.get('returnUrl') ?? '';
+    expect(link).toMatch(/^\/device\?request=/);
+    // …and sends the link to a signed-in victim.
+    const victim = new FormBrowser(server.baseUrl);
+    await approveOnDevicePage(victim, await authorizeDevice(server.baseUrl, 'tv', 'api1'));
+    const page = await victim.get(link);
+    expect(page.status).toBe(400);
+    expect(await poll(server.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+  });
+
   it('a wrong user code shows the form again with an error', async () => {
     const browser = new FormBrowser(server.baseUrl);
     const page = await browser.submit(await browser.get(`${server.baseUrl}/device`), { userCode: 'BCDF-GHJK' });

@@ -126,6 +126,28 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
     expect(browser.cookies.get('idsrv')?.value).toBeUndefined();
     await waitForDeliveries(1);
     expect(deliveries.map((d) => decodeJwt(d.logoutToken ?? '').aud)).toEqual(['tv.bc']);
+    // the forged hint proved nothing, so its post_logout_redirect_uri is not offered
+    expect(done.body).not.toContain('tv.example');
+  });
+
+  it('without a hint but with client_id: asks, then links back to the registered URI with state', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    await obtainDeviceTokens(server.baseUrl, 'tv.bc', 'openid', browser);
+    const prompt = await browser.get(`/connect/endsession?${new URLSearchParams({
+      client_id: 'tv.bc', post_logout_redirect_uri: 'https://tv.example/signed-out', state: 'xyz',
+    })}`);
+    expect(prompt.body).toMatch(/name="decision" value="logout"/);
+    const done = await browser.submit(prompt, {}, { name: 'decision', value: 'logout' });
+    expect(done.body).toContain('href="https://tv.example/signed-out?state=xyz"');
+    expect(browser.cookies.get('idsrv')).toBeUndefined();
+  });
+
+  it('the logout page refuses a form without its anti-forgery token', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    await obtainDeviceTokens(server.baseUrl, 'tv.bc', 'openid', browser);
+    const forged = await browser.post('/account/logout', { decision: 'logout' });
+    expect(forged.status).toBe(400);
+    expect(browser.cookies.get('idsrv')).toBeDefined();
   });
 
   it('POST works like GET', async () => {

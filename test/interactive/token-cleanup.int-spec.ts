@@ -70,6 +70,22 @@ describe('token cleanup on SQLite', () => {
     await removesExpiredKeepsLive({ CONFIG_FILE: fixtures.configFile });
   });
 
+  it('the scheduled host sweeps every TOKEN_CLEANUP_INTERVAL on its own', async () => {
+    const server = await startTestApp({ CONFIG_FILE: fixtures.configFile, TOKEN_CLEANUP_INTERVAL: '1s' });
+    try {
+      await seed(server, 's');
+      // start jitter (≤ 1 s) + one interval, with slack for a busy machine
+      let left = await remaining(server, 's');
+      for (let i = 0; i < 40 && (left.grants.length > 3 || left.devices.length > 2 || left.sessions.length > 2); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        left = await remaining(server, 's');
+      }
+      expect(left).toEqual({ grants: ['live-0', 'live-1', 'forever'], devices: ['live-0', 'live-1'], sessions: ['live-0', 'live-1'] });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('`npm run cli -- cleanup --json` removes expired rows from the configured database', async () => {
     const env = { CONFIG_FILE: fixtures.configFile, DATABASE_URL: `sqlite:${join(fixtures.dir, 'cli.sqlite')}`, DATA_PROTECTION_KEY_PATH: join(fixtures.dir, 'dp'), KEY_MANAGEMENT_KEY_PATH: join(fixtures.dir, 'keys') };
     const server = await startTestApp(env);
