@@ -2,9 +2,10 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import cookie from '@fastify/cookie';
-import { Logger } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { AppModule, type AppExtensions } from './app.module';
+import { PinoLoggerService } from './logging/pino-logger.service';
+import { requestIdFor } from './logging/request-id';
 
 /** Requests larger than this are refused with 413 (forms and JSON alike). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -24,12 +25,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     // Forwarded headers are resolved by the hosting module with the operator's trust rules.
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
+    // request.id: the caller's sane x-request-id or a random UUID (error logs, error page).
+    genReqId: requestIdFor,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PinoLoggerService));
   await app.register(cookie as never);
   app.enableShutdownHooks();
   await app.init();

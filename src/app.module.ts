@@ -1,10 +1,8 @@
 import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { LoggingModule } from './logging/logging.module';
 import { CommonModule } from './common/common.module';
 import { ProtocolModule } from './protocol/protocol.module';
 import { DatabaseModule } from './database/database.module';
@@ -36,13 +34,8 @@ export interface AppExtensions {
   readonly keyManagement?: KeyManagementModuleOptions;
 }
 
-/** Headers and fields never written to logs (SPEC: no secret or token in logs). */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["dpop"]',
-  'res.headers["set-cookie"]',
-];
+/** Headers and fields never written to logs (kept here for existing importers). */
+export { REDACTED_LOG_PATHS } from './logging/root-logger';
 
 @Module({})
 export class AppModule {
@@ -51,25 +44,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.logLevel,
-            redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
-            // Query strings may carry codes or tokens: log the path only.
-            serializers: {
-              req: (req: IncomingMessage & { id?: unknown }) => ({
-                id: req.id,
-                method: req.method,
-                url: (req.url ?? '').split('?')[0],
-              }),
-            },
-            genReqId: (req: IncomingMessage) => {
-              const incoming = req.headers['x-request-id'];
-              return typeof incoming === 'string' && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-            },
-            autoLogging: config.logLevel === 'debug',
-          },
-        }),
+        LoggingModule.forRoot(config),
         ScheduleModule.forRoot(),
         CommonModule,
         ProtocolModule,

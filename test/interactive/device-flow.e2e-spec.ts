@@ -1,4 +1,5 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import * as oidc from 'openid-client';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
 import { FormBrowser } from '../support/form-browser';
@@ -160,4 +161,17 @@ describe('device flow (RFC 8628) end to end', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect(await poll(server.baseUrl, 'tv.short', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'expired_token' } });
   });
+
+  it('a real RP library (openid-client) runs the device flow, polling at the announced interval', async () => {
+    const config = await oidc.discovery(new URL(server.baseUrl), 'tv', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const response = await oidc.initiateDeviceAuthorization(config, { scope: 'openid profile api1 offline_access' });
+    const polling = oidc.pollDeviceAuthorizationGrant(config, response);
+    await approveOnDevicePage(new FormBrowser(server.baseUrl), response);
+    const tokens = await polling; // the library validates the id token (issuer, audience, signature)
+    expect(tokens.claims()).toMatchObject({ iss: server.baseUrl, aud: 'tv', sub: '1' });
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    expect(refreshed.claims()?.sub).toBe('1');
+  }, 20_000);
 });

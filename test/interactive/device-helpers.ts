@@ -41,11 +41,13 @@ export function poll(baseUrl: string, clientId: string, deviceCode: string): Pro
  */
 export async function approveOnDevicePage(
   browser: FormBrowser,
-  authorization: DeviceAuthorizationResponse,
+  authorization: Pick<DeviceAuthorizationResponse, 'user_code' | 'verification_uri'> & { readonly verification_uri_complete?: string },
   options: { username?: string; decision?: 'allow' | 'deny' } = {},
 ): Promise<Page> {
-  const codePage = await browser.get(authorization.verification_uri_complete);
-  let page = await browser.submit(codePage, {});
+  // Path only: the browser may be talking to another instance than the one that issued the code.
+  const complete = new URL(authorization.verification_uri_complete ?? authorization.verification_uri);
+  const codePage = await browser.get(complete.pathname + complete.search);
+  let page = await browser.submit(codePage, authorization.verification_uri_complete ? {} : { userCode: authorization.user_code });
   if (/name="password"/.test(page.body)) {
     page = await browser.submit(page, { username: options.username ?? 'alice', password: options.username ?? 'alice' });
   }

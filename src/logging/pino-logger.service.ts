@@ -1,0 +1,74 @@
+import { Inject, Injectable, type LoggerService } from '@nestjs/common';
+import type { Level, Logger } from 'pino';
+
+/** DI token of the root pino logger (see createRootLogger). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/**
+ * Nest's LoggerService over pino, for `app.useLogger(...)`: every `new Logger(Context)` in the
+ * code base writes structured JSON through it. Same field layout as nestjs-pino: the Nest
+ * context as `context`, an object message merged into the log line, an Error as `err`.
+ */
+@Injectable()
+export class PinoLoggerService implements LoggerService {
+  constructor(@Inject(ROOT_LOGGER) private readonly pino: Logger) {}
+
+  verbose(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('trace', message, optionalParams);
+  }
+
+  debug(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('debug', message, optionalParams);
+  }
+
+  log(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('info', message, optionalParams);
+  }
+
+  warn(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('warn', message, optionalParams);
+  }
+
+  error(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('error', message, optionalParams);
+  }
+
+  fatal(message: unknown, ...optionalParams: unknown[]): void {
+    this.write('fatal', message, optionalParams);
+  }
+
+  private write(level: Level, message: unknown, optionalParams: readonly unknown[]): void {
+    // Checked first so disabled levels cost nothing (debug logs on hot paths).
+    if (!this.pino.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    // Nest's Logger appends its context as the last parameter.
+    let params = optionalParams;
+    if (params.length > 0) {
+      fields.context = params[params.length - 1];
+      params = params.slice(0, -1);
+    }
+    if (message instanceof Error) {
+      fields.err = message;
+      this.pino[level](fields, ...textOf(params));
+    } else if (typeof message === 'object' && message !== null) {
+      Object.assign(fields, message);
+      this.pino[level](fields, ...textOf(params));
+    } else if (level === 'error' && typeof message === 'string' && isStackTrace(params)) {
+      // Nest's own exception handlers call error(message, stack).
+      const err = new Error(message);
+      err.stack = String(params[0]);
+      this.pino[level]({ ...fields, err });
+    } else {
+      this.pino[level](fields, String(message), ...textOf(params.slice()));
+    }
+  }
+}
+
+function textOf(params: readonly unknown[]): [string?, ...unknown[]] {
+  if (params.length === 0) return [];
+  return [String(params[0]), ...params.slice(1)];
+}
+
+function isStackTrace(params: readonly unknown[]): boolean {
+  return params.length === 1 && typeof params[0] === 'string' && /\n\s*at /.test(params[0]);
+}

@@ -1,0 +1,42 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from '../config/app-config';
+
+/** Headers and fields never written to logs (SPEC: no secret or token in logs). */
+export const REDACTED_LOG_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["dpop"]',
+  'res.headers["set-cookie"]',
+];
+
+/** The request as logged: id, method and path — query strings may carry codes or tokens. */
+export interface LoggedRequest {
+  readonly id: string;
+  readonly method: string;
+  readonly url: string;
+}
+
+export function loggedRequest(request: { readonly id: string; readonly method: string; readonly url: string }): LoggedRequest {
+  return { id: request.id, method: request.method, url: request.url.split('?', 1)[0] };
+}
+
+function serializeRequest(request: unknown): unknown {
+  if (typeof request !== 'object' || request === null) return request;
+  const { id, method, url } = request as { id?: unknown; method?: unknown; url?: unknown };
+  return { id, method, url: typeof url === 'string' ? url.split('?', 1)[0] : url };
+}
+
+/**
+ * The process's one pino logger (structured JSON on stdout unless a destination is given).
+ * Per-request work is kept out of it: no per-request child loggers or middleware; the request
+ * id travels in the fields of the few logs that concern a request.
+ */
+export function createRootLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+    // Whoever logs a request object gets id, method and path only.
+    serializers: { req: serializeRequest },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
