@@ -51,7 +51,7 @@ describe('buildDiscoveryDocument', () => {
       response_modes_supported: ['query', 'form_post'],
       code_challenge_methods_supported: ['S256'],
       subject_types_supported: ['public'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
       authorization_response_iss_parameter_supported: true,
       backchannel_logout_supported: true,
       backchannel_logout_session_supported: true,

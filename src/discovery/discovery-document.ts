@@ -24,8 +24,11 @@ export const GRANT_TYPES_SUPPORTED = [
   'urn:ietf:params:oauth:grant-type:device_code',
 ] as const;
 
-/** Client authentication at the token, PAR, revocation and device endpoints (SPEC section 4). */
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
+/**
+ * Client authentication at the token, PAR, revocation and device endpoints (SPEC section 4);
+ * `none` is how public clients (PKCE, device flow) identify themselves.
+ */
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
 
 /** Introspection callers are API resources authenticating with their apiSecrets. */
 export const INTROSPECTION_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;

@@ -10,6 +10,7 @@ import { AuthorizeModule } from '../authorize/authorize.module';
 import { AuthorizationCodeGrantHandler } from './grants/authorization-code.grant-handler';
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import { TokenController } from './token.controller';
+import { UserTokenResponseGenerator } from './user-token-response.generator';
 
 /**
  * The token endpoint. Grant handlers are listed once, below: to add a grant, add its handler to
@@ -19,6 +20,7 @@ import { TokenController } from './token.controller';
   imports: [ClientAuthenticationModule, ResourcesModule, TokensModule, DeviceFlowModule, AuthorizeModule],
   controllers: [TokenController],
   providers: [
+    UserTokenResponseGenerator,
     ClientCredentialsGrantHandler,
     RefreshTokenGrantHandler,
     DeviceCodeGrantHandler,

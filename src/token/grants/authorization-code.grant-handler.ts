@@ -3,14 +3,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthorizationCodeService, type StoredAuthorizationCode } from '../../authorize/authorization-code.service';
 import { Clock } from '../../common/clock';
 import { InvalidGrantError, InvalidRequestError } from '../../protocol/protocol-errors';
-import { ResourceCatalog } from '../../resources/resource-catalog';
-import { resourceValidationError, validateResources } from '../../resources/resource-validation';
 import { PersistedGrantStore } from '../../stores/persisted-grant.store';
 import { GRANT_TYPES, PERSISTED_GRANT_TYPES } from '../../stores/models';
-import { UserStore } from '../../stores/user.store';
-import { AccessTokenService } from '../../tokens/access-token.service';
-import { IdentityTokenService } from '../../tokens/identity-token.service';
-import { RefreshTokenService } from '../../tokens/refresh-token.service';
+import { UserTokenResponseGenerator } from '../user-token-response.generator';
 import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
 
 /** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~] */
@@ -30,11 +25,7 @@ export class AuthorizationCodeGrantHandler extends GrantHandler {
   constructor(
     private readonly codes: AuthorizationCodeService,
     private readonly grants: PersistedGrantStore,
-    private readonly catalog: ResourceCatalog,
-    private readonly users: UserStore,
-    private readonly accessTokens: AccessTokenService,
-    private readonly identityTokens: IdentityTokenService,
-    private readonly refreshTokens: RefreshTokenService,
+    private readonly responses: UserTokenResponseGenerator,
     private readonly clock: Clock,
   ) {
     super();
@@ -58,64 +49,19 @@ export class AuthorizationCodeGrantHandler extends GrantHandler {
     if (params.redirect_uri !== payload.redirectUri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
     checkPkce(payload.codeChallenge, params.code_verifier);
 
-    const validation = validateResources(await this.catalog.getIndex(), {
+    // Scopes still valid and user still active are checked by the generator, before any token.
+    return this.responses.createResponse({
       client,
-      scope: payload.scopes.join(' '),
-      resource: payload.resource,
-      allowIdentityScopes: true,
-      allowOfflineAccess: true,
-    });
-    if (!validation.valid) throw resourceValidationError(validation);
-    const resources = validation.resources;
-    const user = await this.users.findBySubjectId(payload.subjectId);
-    if (!user) throw new InvalidGrantError('the user is no longer active');
-
-    const authTime = new Date(payload.authTime);
-    const accessToken = await this.accessTokens.createAccessToken({
-      issuer: origin.issuer,
-      client,
-      scopes: resources.scopes,
-      apiResources: resources.apiResources,
-      subject: payload.subjectId,
+      origin,
+      subjectId: payload.subjectId,
       sessionId: payload.sessionId,
-      authTime,
+      authTime: new Date(payload.authTime),
       amr: payload.amr,
-      idp: 'local',
+      scopes: payload.scopes,
+      resource: payload.resource,
+      nonce: payload.nonce,
+      refresh: { kind: 'new-family' },
     });
-    const idToken = resources.scopes.includes('openid')
-      ? await this.identityTokens.createIdentityToken({
-        issuer: origin.issuer,
-        client,
-        subject: payload.subjectId,
-        identityResources: resources.identityResources,
-        sessionId: payload.sessionId,
-        authTime,
-        amr: payload.amr,
-        nonce: payload.nonce,
-        accessToken: accessToken.accessToken,
-        user,
-      })
-      : undefined;
-    const refreshToken = resources.offlineAccess
-      ? await this.refreshTokens.createRefreshToken({
-        client,
-        subjectId: payload.subjectId,
-        scopes: resources.scopes,
-        sessionId: payload.sessionId,
-        authTime,
-        amr: payload.amr,
-        resource: payload.resource,
-      })
-      : undefined;
-
-    return {
-      access_token: accessToken.accessToken,
-      token_type: 'Bearer',
-      expires_in: accessToken.expiresIn,
-      scope: accessToken.scope,
-      ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
-      ...(idToken !== undefined ? { id_token: idToken } : {}),
-    };
   }
 
   /**

@@ -7,13 +7,8 @@ import { DeviceFlowThrottlingService } from '../../device-flow/device-flow-throt
 import {
   AccessDeniedError, AuthorizationPendingError, ExpiredTokenError, InvalidGrantError, InvalidRequestError, SlowDownError,
 } from '../../protocol/protocol-errors';
-import { ResourceCatalog } from '../../resources/resource-catalog';
-import { resourceValidationError, validateResources } from '../../resources/resource-validation';
 import { GRANT_TYPES } from '../../stores/models';
-import { UserStore } from '../../stores/user.store';
-import { AccessTokenService } from '../../tokens/access-token.service';
-import { IdentityTokenService } from '../../tokens/identity-token.service';
-import { RefreshTokenService } from '../../tokens/refresh-token.service';
+import { UserTokenResponseGenerator } from '../user-token-response.generator';
 import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
 
 export type DeviceCodeState = 'expired' | 'pending' | 'denied' | 'approved';
@@ -39,11 +34,7 @@ export class DeviceCodeGrantHandler extends GrantHandler {
     private readonly deviceCodes: DeviceCodeService,
     private readonly throttling: DeviceFlowThrottlingService,
     private readonly cache: DistributedCache,
-    private readonly catalog: ResourceCatalog,
-    private readonly users: UserStore,
-    private readonly accessTokens: AccessTokenService,
-    private readonly identityTokens: IdentityTokenService,
-    private readonly refreshTokens: RefreshTokenService,
+    private readonly responses: UserTokenResponseGenerator,
     private readonly clock: Clock,
   ) {
     super();
@@ -76,60 +67,16 @@ export class DeviceCodeGrantHandler extends GrantHandler {
     if (!redeemed) throw new InvalidGrantError('the device code has already been used');
     await this.deviceCodes.remove(authorization);
 
-    const validation = validateResources(await this.catalog.getIndex(), {
+    // No nonce: RFC 8628 has no authorization request to carry one. No resource parameter either.
+    return this.responses.createResponse({
       client,
-      scope: decision.scopes.join(' '),
-      allowIdentityScopes: true,
-      allowOfflineAccess: true,
-    });
-    if (!validation.valid) throw resourceValidationError(validation);
-    const user = await this.users.findBySubjectId(decision.subjectId);
-    if (!user) throw new InvalidGrantError('the user is no longer active');
-
-    const resources = validation.resources;
-    const authTime = new Date(decision.authTime);
-    const accessToken = await this.accessTokens.createAccessToken({
-      issuer: origin.issuer,
-      client,
-      scopes: resources.scopes,
-      apiResources: resources.apiResources,
-      subject: decision.subjectId,
+      origin,
+      subjectId: decision.subjectId,
       sessionId: decision.sessionId,
-      authTime,
+      authTime: new Date(decision.authTime),
       amr: decision.amr,
-      idp: 'local',
+      scopes: decision.scopes,
+      refresh: { kind: 'new-family' },
     });
-    const refreshToken = resources.offlineAccess && client.allowOfflineAccess
-      ? await this.refreshTokens.createRefreshToken({
-        client,
-        subjectId: decision.subjectId,
-        scopes: resources.scopes,
-        sessionId: decision.sessionId,
-        authTime,
-        amr: decision.amr,
-      })
-      : undefined;
-    const idToken = resources.scopes.includes('openid')
-      ? await this.identityTokens.createIdentityToken({
-        issuer: origin.issuer,
-        client,
-        subject: decision.subjectId,
-        identityResources: resources.identityResources,
-        sessionId: decision.sessionId,
-        authTime,
-        amr: decision.amr,
-        accessToken: accessToken.accessToken,
-        user,
-      })
-      : undefined;
-
-    return {
-      access_token: accessToken.accessToken,
-      token_type: 'Bearer',
-      expires_in: accessToken.expiresIn,
-      scope: accessToken.scope,
-      ...(refreshToken ? { refresh_token: refreshToken } : {}),
-      ...(idToken ? { id_token: idToken } : {}),
-    };
   }
 }

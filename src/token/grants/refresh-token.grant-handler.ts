@@ -1,13 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../protocol/protocol-errors';
-import { ResourceCatalog } from '../../resources/resource-catalog';
-import { OFFLINE_ACCESS_SCOPE, resourceValidationError, validateResources } from '../../resources/resource-validation';
+import { OFFLINE_ACCESS_SCOPE } from '../../resources/resource-validation';
 import { GRANT_TYPES, type Client } from '../../stores/models';
-import { UserStore } from '../../stores/user.store';
-import { AccessTokenService } from '../../tokens/access-token.service';
-import { IdentityTokenService } from '../../tokens/identity-token.service';
 import { RefreshTokenService, type StoredRefreshToken } from '../../tokens/refresh-token.service';
+import { UserTokenResponseGenerator } from '../user-token-response.generator';
 import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
 
 export type RefreshTokenCheck =
@@ -58,10 +55,7 @@ export class RefreshTokenGrantHandler extends GrantHandler {
 
   constructor(
     private readonly refreshTokens: RefreshTokenService,
-    private readonly accessTokens: AccessTokenService,
-    private readonly identityTokens: IdentityTokenService,
-    private readonly catalog: ResourceCatalog,
-    private readonly users: UserStore,
+    private readonly responses: UserTokenResponseGenerator,
     private readonly clock: Clock,
   ) {
     super();
@@ -82,57 +76,20 @@ export class RefreshTokenGrantHandler extends GrantHandler {
 
     const scopes = narrowScopes(stored.payload.scopes, params.scope);
     if (!scopes) throw new InvalidScopeError('scope may only narrow the scopes originally granted');
-    // The client's configuration may have changed since the grant: validate again.
-    const validation = validateResources(await this.catalog.getIndex(), {
+    // The generator validates the (narrowed) scopes again, the client's configuration may have
+    // changed since the grant, and checks the user before it rotates. OIDC Core §12.2: the new
+    // identity token has no nonce.
+    return this.responses.createResponse({
       client,
-      scope: scopes.join(' '),
-      resource: stored.payload.resource,
-      allowIdentityScopes: true,
-      allowOfflineAccess: true,
-    });
-    if (!validation.valid) throw resourceValidationError(validation);
-
-    const user = await this.users.findBySubjectId(stored.payload.subjectId);
-    if (!user) throw new InvalidGrantError('the user is no longer active');
-
-    const refreshToken = await this.nextRefreshToken(handle, stored, client);
-
-    const resources = validation.resources;
-    const authTime = stored.payload.authTime === undefined ? undefined : new Date(stored.payload.authTime);
-    const accessToken = await this.accessTokens.createAccessToken({
-      issuer: origin.issuer,
-      client,
-      scopes: resources.scopes,
-      apiResources: resources.apiResources,
-      subject: stored.payload.subjectId,
+      origin,
+      subjectId: stored.payload.subjectId,
       sessionId: stored.payload.sessionId,
-      authTime,
+      authTime: stored.payload.authTime === undefined ? undefined : new Date(stored.payload.authTime),
       amr: stored.payload.amr,
-      idp: 'local',
+      scopes,
+      resource: stored.payload.resource,
+      refresh: { kind: 'rotate', next: () => this.nextRefreshToken(handle, stored, client) },
     });
-    // OIDC Core §12.2: a refreshed identity token, without nonce, with at_hash for the new access token.
-    const idToken = resources.scopes.includes('openid')
-      ? await this.identityTokens.createIdentityToken({
-        issuer: origin.issuer,
-        client,
-        subject: stored.payload.subjectId,
-        identityResources: resources.identityResources,
-        sessionId: stored.payload.sessionId,
-        authTime,
-        amr: stored.payload.amr,
-        accessToken: accessToken.accessToken,
-        user,
-      })
-      : undefined;
-
-    return {
-      access_token: accessToken.accessToken,
-      token_type: 'Bearer',
-      expires_in: accessToken.expiresIn,
-      scope: accessToken.scope,
-      refresh_token: refreshToken,
-      ...(idToken ? { id_token: idToken } : {}),
-    };
   }
 
   /** oneTime: consume and rotate within the family; reuse: keep the handle (sliding: extend it). */
