@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/pro
 import { join, resolve } from 'node:path';
 import type { KeyMaterialEncryption, StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore } from './data-protection-key.store';
-import { errorCode, withLockFile } from './lock-file';
+import { errorCode, withLockFile } from '../common/lock-file';
 
 /** File names are built from UUIDs only (never from other input). */
 const KEY_FILE = /^key-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;

@@ -2,7 +2,7 @@ import type { Repository } from 'typeorm';
 import type { KeyMaterialEncryption, StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore, ProcessMutex } from './data-protection-key.store';
 import type { DataProtectionKeyRow } from './data-protection-key.entity';
-import { withLockFile } from './lock-file';
+import { withLockFile } from '../common/lock-file';
 
 const ENCRYPTIONS: readonly KeyMaterialEncryption[] = ['none', 'master-key', 'certificate'];
 

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { SerializedSigningKey } from '../stores/models';
 import { SigningKeyStore } from '../stores/signing-key.store';
+import { errorCode, withLockFile } from '../common/lock-file';
 import { KID_PATTERN } from './signing-key-material';
 
 const FILE_PATTERN = /^key-([A-Za-z0-9_-]{8,64})\.json$/;
@@ -49,7 +50,7 @@ export class FileSigningKeyStore extends SigningKeyStore {
     try {
       names = await fs.readdir(this.folder);
     } catch (error) {
-      if (isErrno(error, 'ENOENT')) return [];
+      if (errorCode(error) === 'ENOENT') return [];
       throw error;
     }
     const keys: SerializedSigningKey[] = [];
@@ -60,7 +61,7 @@ export class FileSigningKeyStore extends SigningKeyStore {
         keys.push({ ...stored, created: new Date(stored.created) });
       } catch (error) {
         // One damaged file must not take the others down; the key is simply not available.
-        if (isErrno(error, 'ENOENT')) continue;
+        if (errorCode(error) === 'ENOENT') continue;
         this.logger.error(`Skipping unreadable signing key file ${name}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
@@ -81,43 +82,19 @@ export class FileSigningKeyStore extends SigningKeyStore {
   }
 
   withExclusiveLock<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => this.withLockFile(work));
+    const run = this.queue.then(() => this.lockAndRun(work));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async withLockFile<T>(work: () => Promise<T>): Promise<T> {
+  private async lockAndRun<T>(work: () => Promise<T>): Promise<T> {
     await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
-    const lockPath = join(this.folder, LOCK_FILE);
-    const token = `${process.pid}:${randomBytes(8).toString('hex')}`;
-    // Wall-clock time on purpose (not Clock): lock files carry real file-system mtimes.
-    const deadline = Date.now() + this.lockTimeoutMs;
-    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      try {
-        await fs.writeFile(lockPath, token, { flag: 'wx', mode: 0o600 });
-        break;
-      } catch (error) {
-        if (!isErrno(error, 'EEXIST')) throw error;
-        await this.breakStaleLock(lockPath);
-        if (Date.now() > deadline) throw new Error(`Timed out waiting for the signing-key lock file ${lockPath}`);
-        await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
-      }
-    }
-    try {
-      return await work();
-    } finally {
-      // Remove only our own lock: after a stale-lock break another process may hold it.
-      const holder = await fs.readFile(lockPath, 'utf8').catch(() => undefined); // gone: nothing to release
-      if (holder === token) await fs.rm(lockPath, { force: true });
-    }
-  }
-
-  private async breakStaleLock(lockPath: string): Promise<void> {
-    const stat = await fs.stat(lockPath).catch(() => undefined); // released meanwhile: retry at once
-    if (stat && Date.now() - stat.mtimeMs > this.staleLockMs) {
-      this.logger.warn(`Breaking stale signing-key lock file ${lockPath} (older than ${this.staleLockMs} ms)`);
-      await fs.rm(lockPath, { force: true });
-    }
+    return withLockFile(join(this.folder, LOCK_FILE), work, {
+      description: 'signing-key lock file',
+      staleMs: this.staleLockMs,
+      timeoutMs: this.lockTimeoutMs,
+      onStaleLock: (lockPath) => this.logger.warn(`Breaking stale signing-key lock file ${lockPath} (older than ${this.staleLockMs} ms)`),
+    });
   }
 
   private pathFor(id: string): string {
@@ -125,8 +102,4 @@ export class FileSigningKeyStore extends SigningKeyStore {
     if (!KID_PATTERN.test(id)) throw new Error(`Invalid signing key id "${id}"`);
     return join(this.folder, `key-${id}.json`);
   }
-}
-
-function isErrno(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === code;
 }
