@@ -1,7 +1,8 @@
 // Benchmark of the production build (`npm run bench` builds first): starts `node dist/src/main.js`
 // on a free loopback port, once with SQLite and once with PostgreSQL (when BENCH_DATABASE_URL or
 // TEST_DATABASE_URL is set), drives each scenario with autocannon after a warm-up and prints
-// req/s, p50/p99 latency and the server's peak RSS (VmHWM).
+// req/s, p50/p99 latency, the server's CPU time per request (user + system, all threads: steadier
+// than req/s when other work shares the machine) and its peak RSS (VmHWM).
 //
 // Settings: BENCH_DURATION (seconds per scenario, default 10), BENCH_WARMUP (default 3),
 // BENCH_CONNECTIONS (default 32), BENCH_ONLY (comma list of scenario names), BENCH_BASELINE=0 to
@@ -71,6 +72,19 @@ function freePort() {
   });
 }
 
+/** CPU time (user + system, all threads) the process has used so far, in microseconds. */
+function cpuMicros(pid) {
+  // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised name.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
+}
+
+/** Throughput swings with other load on a shared machine; CPU time per request much less. */
+function cpuPerRequest(pid, before, result) {
+  const requests = result.requests.total;
+  return requests > 0 ? Math.round((cpuMicros(pid) - before) / requests) : NaN;
+}
+
 function memoryKiB(pid, field) {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) : NaN;
@@ -132,7 +146,9 @@ async function benchmark(label, databaseUrl) {
       const probe = await fetch(baseUrl + request.path, { method: request.method, headers: request.headers, body: request.body });
       if (probe.status !== 200) throw new Error(`${scenario.name}: expected 200, got ${probe.status} ${await probe.text()}`);
       await run(baseUrl, request, WARMUP);
+      const cpuBefore = cpuMicros(child.pid);
       const result = await run(baseUrl, request, DURATION);
+      const cpu = cpuPerRequest(child.pid, cpuBefore, result);
       const non2xx = result.non2xx + result.errors + result.timeouts;
       rows.push({
         database: label,
@@ -140,6 +156,7 @@ async function benchmark(label, databaseUrl) {
         'req/s': Math.round(result.requests.average),
         'p50 ms': result.latency.p50,
         'p99 ms': result.latency.p99,
+        'CPU µs/req': cpu,
         'peak RSS MiB': Math.round(memoryKiB(child.pid, 'VmHWM') / 1024),
         failures: non2xx,
       });
@@ -189,10 +206,11 @@ async function baseline() {
       const request = tokenRequest('bench.bare');
       request.headers.authorization = basic('bench.bare', 'bench-secret');
       await run(baseUrl, request, WARMUP);
+      const cpuBefore = cpuMicros(child.pid);
       const result = await run(baseUrl, request, DURATION);
       rows.push({
         database: '-', scenario: `bare node:http + jose ${alg}`, 'req/s': Math.round(result.requests.average),
-        'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, 'peak RSS MiB': Math.round(memoryKiB(child.pid, 'VmHWM') / 1024),
+        'p50 ms': result.latency.p50, 'p99 ms': result.latency.p99, 'CPU µs/req': cpuPerRequest(child.pid, cpuBefore, result), 'peak RSS MiB': Math.round(memoryKiB(child.pid, 'VmHWM') / 1024),
         failures: result.non2xx + result.errors + result.timeouts,
       });
     } finally {

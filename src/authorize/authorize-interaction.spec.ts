@@ -20,6 +20,7 @@ function input(overrides: {
   session?: UserSession | undefined;
   remembered?: readonly string[];
   consent?: AuthorizeContext['consent'];
+  loginCancelled?: boolean;
 } = {}): InteractionInput {
   const client = { clientId: 'web', requireConsent: overrides.requireConsent ?? false } as Client;
   const request = {
@@ -28,7 +29,7 @@ function input(overrides: {
   } as unknown as ValidatedAuthorizeRequest;
   return {
     request,
-    context: { v: 1, params: {}, pushed: false, requestedAt: REQUESTED_AT, consent: overrides.consent },
+    context: { v: 1, params: {}, pushed: false, requestedAt: REQUESTED_AT, consent: overrides.consent, loginCancelled: overrides.loginCancelled },
     session: 'session' in overrides ? overrides.session : session(),
     rememberedScopes: overrides.remembered,
     now: NOW,
@@ -36,6 +37,10 @@ function input(overrides: {
 }
 
 describe('decideInteraction', () => {
+  it('when the user cancelled the login page, should answer access_denied instead of asking again', () => {
+    expect(decideInteraction(input({ session: undefined, loginCancelled: true }))).toMatchObject({ kind: 'error', error: 'access_denied' });
+  });
+
   it('when there is no session, should ask for login', () => {
     expect(decideInteraction(input({ session: undefined })).kind).toBe('login');
   });

@@ -25,6 +25,8 @@ export interface InteractionInput {
 export function decideInteraction(input: InteractionInput): InteractionDecision {
   const { request, context, session, now } = input;
   const promptNone = request.prompt.includes('none');
+  // The user declined to sign in: the client learns so (RFC 6749 §4.1.2.1 access_denied).
+  if (context.loginCancelled) return { kind: 'error', error: 'access_denied', description: 'the user cancelled the sign-in' };
 
   // A login that happened after this request arrived satisfies prompt=login and max_age.
   const freshLogin = session !== undefined && session.authTime.getTime() >= context.requestedAt;

@@ -52,6 +52,8 @@ export interface AuthorizeContext {
   /** ms: when the request arrived; a login after this satisfies prompt=login and max_age */
   readonly requestedAt: number;
   readonly consent?: ConsentOutcome;
+  /** the user pressed cancel on the login page: the client gets access_denied */
+  readonly loginCancelled?: boolean;
 }
 
 export interface ConsentOutcome {

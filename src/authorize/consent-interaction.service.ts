@@ -56,6 +56,12 @@ export class ConsentInteractionService {
     });
   }
 
+  /** Records that the user cancelled the login page; returns the URL that resumes the request, if it is one. */
+  async cancelLogin(returnUrl: string): Promise<string | undefined> {
+    const context = await this.contexts.readReturnUrl(returnUrl);
+    return context && this.contexts.callbackUrl({ ...context, loginCancelled: true });
+  }
+
   /** The login_hint and client of the request behind a login page's returnUrl, if any. */
   async describeLogin(returnUrl: string): Promise<{ readonly clientName?: string; readonly loginHint?: string } | undefined> {
     const context = await this.contexts.readReturnUrl(returnUrl);

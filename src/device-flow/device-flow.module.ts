@@ -8,6 +8,7 @@ import { DeviceAuthorizationController } from './device-authorization.controller
 import { DeviceCodeService } from './device-code.service';
 import { DeviceFlowThrottlingService } from './device-flow-throttling.service';
 import { DeviceController } from './device.controller';
+import { UserCodeAttemptsService } from './user-code-attempts.service';
 
 /**
  * RFC 8628 device flow: the device authorization endpoint, the `/device` pages, and the services
@@ -17,7 +18,7 @@ import { DeviceController } from './device.controller';
 @Module({
   imports: [ClientAuthenticationModule, ResourcesModule, SessionsModule, ConsentModule, UiModule],
   controllers: [DeviceAuthorizationController, DeviceController],
-  providers: [DeviceCodeService, DeviceFlowThrottlingService],
+  providers: [DeviceCodeService, DeviceFlowThrottlingService, UserCodeAttemptsService],
   exports: [DeviceCodeService, DeviceFlowThrottlingService],
 })
 export class DeviceFlowModule {}

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { ConsentService, isConsentRequired } from '../consent/consent.service';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { getRequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
 import { ResourceCatalog } from '../resources/resource-catalog';
 import { OFFLINE_ACCESS_SCOPE } from '../resources/resource-validation';
@@ -20,11 +21,13 @@ import type { DeviceAuthorization } from './device-authorization';
 import { DEVICE_VERIFICATION_PATH } from './device-authorization.controller';
 import { DeviceCodeService } from './device-code.service';
 import { normalizeUserCode } from './user-code';
+import { UserCodeAttemptsService } from './user-code-attempts.service';
 
 /** How long the user has between typing the code and finishing login and consent. */
 const INTERACTION_LIFETIME_MS = 10 * 60 * 1000;
 
 const INVALID_CODE = 'That code is not valid or has expired. Check the code on your device and try again.';
+const TOO_MANY_ATTEMPTS = 'Too many wrong codes. Please wait a few minutes, then try again.';
 
 /**
  * `GET|POST /device` (RFC 8628 §3.3, SPEC §4): the user types the code, signs in if needed,
@@ -47,6 +50,7 @@ export class DeviceController {
     private readonly catalog: ResourceCatalog,
     private readonly clock: Clock,
     dataProtection: DataProtectionProvider,
+    private readonly attempts: UserCodeAttemptsService,
   ) {
     this.protector = dataProtection.createProtector('device-flow', 'interaction');
   }
@@ -73,9 +77,16 @@ export class DeviceController {
       await this.decide(interaction, fields.decision, fields.rememberConsent === 'true', request, reply);
       return;
     }
+    // RFC 8628 §5.1: guessing user codes is rate-limited per client address.
+    const { clientIp } = getRequestOrigin(request);
+    if (await this.attempts.isLimited(clientIp)) {
+      await this.renderCodePage(request, reply, { userCode: fields.userCode?.slice(0, 20), error: TOO_MANY_ATTEMPTS }, 429);
+      return;
+    }
     const userCode = normalizeUserCode(fields.userCode ?? '');
     const authorization = userCode && (await this.deviceCodes.findByUserCode(userCode));
     if (!userCode || !authorization || authorization.data.decision) {
+      await this.attempts.recordFailure(clientIp);
       await this.renderCodePage(request, reply, { userCode: fields.userCode?.slice(0, 20), error: INVALID_CODE }, 400);
       return;
     }

@@ -69,6 +69,7 @@ export interface DiscoveryDocument {
   readonly token_endpoint_auth_methods_supported: readonly string[];
   readonly token_endpoint_auth_signing_alg_values_supported: readonly string[];
   readonly revocation_endpoint_auth_methods_supported: readonly string[];
+  readonly revocation_endpoint_auth_signing_alg_values_supported: readonly string[];
   readonly introspection_endpoint_auth_methods_supported: readonly string[];
   readonly subject_types_supported: readonly string[];
   readonly id_token_signing_alg_values_supported: readonly string[];
@@ -125,6 +126,8 @@ export function buildDiscoveryDocument(input: DiscoveryInput): DiscoveryDocument
     // RFC 7523 client assertions: any of the asymmetric algorithms the server verifies.
     token_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    // RFC 8414 §2: MUST be present when private_key_jwt is offered at the revocation endpoint.
+    revocation_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
     introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...input.signingAlgorithms],

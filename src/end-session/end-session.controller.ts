@@ -42,8 +42,10 @@ export class EndSessionController {
 
     const session = await this.sessions.getCurrent(request);
     // A hint for another user than the one signed in proves nothing about this session: ask.
+    // Without a valid hint the request always goes through /account/logout (SPEC §4), even when
+    // nobody is signed in: that page then shows the signed-out page, never an unasked redirect.
     const hintMatches = validation.hint !== undefined && (!session || session.subjectId === validation.hint.subjectId);
-    if (hintMatches || !session) {
+    if (hintMatches) {
       await this.endSession.signOut(request, reply, origin.issuer);
       if (validation.postLogoutRedirectUri !== undefined) {
         reply.redirect(postLogoutRedirectUrl(validation.postLogoutRedirectUri, validation.state), 302);

@@ -16,6 +16,8 @@ class FakeSigningService extends SigningService {
   }
   async getSigningAlgorithms(): Promise<readonly SigningAlgorithm[]> { return this.algorithms; }
   async verify(): Promise<never> { throw new Error('not used'); }
+  unreadable: readonly string[] = [];
+  override getUnreadableKeyIds(): readonly string[] { return this.unreadable; }
 }
 
 function config(env: Record<string, string> = {}): AppConfig {
@@ -40,6 +42,12 @@ describe('JwksHealthIndicator', () => {
     const result = await indicator.check();
     expect(result.jwks.status).toBe('down');
     expect(result.jwks).toMatchObject({ message: expect.stringContaining('ES256') });
+  });
+
+  it('check, when stored keys cannot be unprotected, should stay up and list their kids', async () => {
+    const { indicator, signing } = setup();
+    signing.unreadable = ['K1'];
+    expect(await indicator.check()).toEqual({ jwks: { status: 'up', keys: 1, algorithms: ['ES256', 'RS256'], unreadableKeys: ['K1'] } });
   });
 
   it('check, when the JWKS is empty, should be down', async () => {

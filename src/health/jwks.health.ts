@@ -45,7 +45,9 @@ export class JwksHealthIndicator {
       if (this.expectedAlgorithm && !algorithms.includes(this.expectedAlgorithm)) {
         return session.down({ message: `no usable signing key for the default algorithm ${this.expectedAlgorithm}`, keys, algorithms: [...algorithms] });
       }
-      return session.up({ keys, algorithms: [...algorithms] });
+      // Stored keys this instance cannot unprotect are skipped, not fatal: reported here (issue 3, item 8).
+      const unreadable = this.signing.getUnreadableKeyIds();
+      return session.up({ keys, algorithms: [...algorithms], ...(unreadable.length > 0 ? { unreadableKeys: [...unreadable] } : {}) });
     } catch (error) {
       return session.down({ message: describeFailure(error) });
     }

@@ -33,8 +33,10 @@ export class RequestOriginHook implements OnModuleInit {
     if (!adapter) return;
     const fastify = adapter.getInstance<FastifyInstance>();
     fastify.decorateRequest('requestOrigin', undefined);
-    fastify.addHook('onRequest', async (request) => {
+    // Callback style, not async: no promise per request on every route.
+    fastify.addHook('onRequest', (request, _reply, done) => {
       request.requestOrigin = this.resolve(request);
+      done();
     });
   }
 

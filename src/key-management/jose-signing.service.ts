@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import {
-  createLocalJWKSet, jwtVerify, SignJWT, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult,
+  createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult,
 } from 'jose';
 import { APP_CONFIG, type AppConfig, type SigningAlgorithm } from '../config/app-config';
 import { KeyManager, type ManagedKeySet } from './key-manager.service';
+import { JwsSigner } from './jws-signer';
 import type { LoadedSigningKey } from './signing-key-material';
 import {
   AlgorithmNotAllowedError, NoSigningKeyError, SigningService, type PublishedKeySet, type SignedJwt, type SignOptions,
@@ -30,6 +31,8 @@ export class JoseSigningService extends SigningService {
   /** algorithms in preference order: static signing keys, then configured managed algorithms */
   private readonly algorithmOrder: readonly SigningAlgorithm[];
   private readonly staticSigners: ReadonlyMap<SigningAlgorithm, LoadedSigningKey>;
+  /** one signer per loaded key (keys are imported once and never change); dropped with the key */
+  private readonly signers = new WeakMap<LoadedSigningKey, JwsSigner>();
 
   constructor(
     private readonly keyManager: KeyManager,
@@ -50,9 +53,12 @@ export class JoseSigningService extends SigningService {
     const alg = this.chooseAlgorithm(set, options.allowedAlgorithms ?? []);
     const key = this.signerFor(set, alg);
     if (!key?.privateKey) throw new NoSigningKeyError(alg);
-    const jwt = await new SignJWT(payload)
-      .setProtectedHeader({ alg, kid: key.kid, typ: options.typ ?? 'JWT' })
-      .sign(key.privateKey);
+    let signer = this.signers.get(key);
+    if (!signer) {
+      signer = new JwsSigner(key.kid, key.alg, key.privateKey);
+      this.signers.set(key, signer);
+    }
+    const jwt = await signer.sign(payload, options.typ ?? 'JWT');
     return { jwt, alg, kid: key.kid };
   }
 

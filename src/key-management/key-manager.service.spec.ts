@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { KeyManager } from './key-manager.service';
 import { AlgorithmNotAllowedError, NoSigningKeyError } from './signing.service';
 import { loadStaticCredentials, type StaticKeys } from './static-credentials.loader';
 import {
-  DAY, FakeClock, FakeDataProtectionProvider, InMemorySigningKeyStore, keyConfig,
+  DAY, FakeClock, FakeDataProtectionProvider, FlakySigningKeyStore, InMemorySigningKeyStore, keyConfig,
 } from './testing/key-management.fakes';
 
 const NO_STATIC: StaticKeys = { signing: [], validation: [] };
@@ -145,6 +145,39 @@ describe('KeyManager + JoseSigningService (simulated time)', () => {
     expect(await env.jwksKids()).toHaveLength(2);
   });
 
+  it('getKeySet, while the store is down, should still move phases on: the cached successor takes over, a retired key stops signing', async () => {
+    const store = new FlakySigningKeyStore();
+    const env = await build({}, NO_STATIC, store);
+    const [k1] = await env.jwksKids();
+    env.clock.advance(20 * DAY);
+    const [k2] = await env.manager.rotateNow();
+    store.down = true;
+    env.clock.advance(14 * DAY); // k2 has been announced for the propagation time
+    expect(await env.signingKid()).toBe(k2);
+    expect(await env.jwksKids()).toEqual([k1, k2]);
+    env.clock.advance(76 * DAY); // day 110: k2 is older than the rotation interval, k1 past its retention
+    await expect(env.signing.sign({ sub: 'x' })).rejects.toBeInstanceOf(NoSigningKeyError);
+    expect(await env.signing.getSigningAlgorithms()).toEqual([]);
+    expect(await env.jwksKids()).toEqual([k2]); // retired, still published for the retention
+    store.down = false;
+    env.clock.advance(1000); // the store is retried within a second and a new key signs
+    const k3 = await env.signingKid();
+    expect([k1, k2]).not.toContain(k3);
+  });
+
+  it('getKeySet, when an algorithm has no signing key, should re-read the store after a second, not the cache duration', async () => {
+    const store = new FlakySigningKeyStore();
+    store.dropWrites = true; // the first key is lost on its way to the store
+    const env = await build({}, NO_STATIC, store);
+    await expect(env.signing.sign({ sub: 'x' })).rejects.toBeInstanceOf(NoSigningKeyError);
+    store.dropWrites = false;
+    env.clock.advance(999);
+    await expect(env.signing.sign({ sub: 'x' })).rejects.toBeInstanceOf(NoSigningKeyError);
+    env.clock.advance(1); // KEY_MANAGEMENT_KEY_CACHE_DURATION is 24h
+    const kid = await env.signingKid();
+    expect(await env.jwksKids()).toEqual([kid]);
+  });
+
   it('ensureKeys, with KEY_MANAGEMENT_DELETE_RETIRED_KEYS=false, should keep expired keys stored but unpublished', async () => {
     const env = await build({ KEY_MANAGEMENT_DELETE_RETIRED_KEYS: 'false' });
     const [k1] = await env.jwksKids();
@@ -176,6 +209,13 @@ describe('KeyManager + JoseSigningService (simulated time)', () => {
     expect(ec.x5c).toHaveLength(1);
     expect(typeof ec.x5t).toBe('string');
     expect(typeof ec['x5t#S256']).toBe('string');
+    // the certificate holds this very key, and the thumbprints are of its DER (RFC 7517 §4.7-4.9)
+    const der = Buffer.from(String(ec.x5c?.[0]), 'base64');
+    const certificate = new X509Certificate(der);
+    expect(certificate.publicKey.export({ format: 'jwk' })).toEqual(createPublicKey({ key: { kty: 'EC', crv: ec.crv, x: ec.x, y: ec.y }, format: 'jwk' }).export({ format: 'jwk' }));
+    expect(certificate.verify(certificate.publicKey)).toBe(true);
+    expect(ec.x5t).toBe(createHash('sha1').update(der).digest('base64url'));
+    expect(ec['x5t#S256']).toBe(createHash('sha256').update(der).digest('base64url'));
     expect(jwks.keys[0].x5c).toBeUndefined();
     for (const key of jwks.keys) expect(key).not.toHaveProperty('d');
 
@@ -246,6 +286,56 @@ describe('KeyManager + JoseSigningService (simulated time)', () => {
       writeFileSync(join(dir, 'rsa.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
       const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
       writeFileSync(join(dir, 'ec-pub.pem'), publicKey.export({ format: 'pem', type: 'spki' }));
+      writeFileSync(join(dir, 'rsa-pub.pem'), createPublicKey(privateKey).export({ format: 'pem', type: 'spki' }));
+      const next = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      writeFileSync(join(dir, 'rsa2.pem'), next.privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      writeFileSync(join(dir, 'rsa2-pub.pem'), next.publicKey.export({ format: 'pem', type: 'spki' }));
+    });
+
+    /** One instance for a phase's settings, sharing store, clock and data protection with the others. */
+    async function phase(env: Record<string, string>, shared: Env) {
+      const config = keyConfig(env);
+      const manager = new KeyManager(shared.store, shared.clock, config, shared.protection);
+      const signing = new JoseSigningService(manager, await loadStaticCredentials(config), config);
+      await manager.onModuleInit();
+      return { signing, kids: async () => (await signing.getPublishedKeySet()).jwks.keys.map((k) => k.kid) };
+    }
+
+    it('README manual rotation of a static key: each phase publishes what the next one signs or still verifies', async () => {
+      const [old, oldPub, next, nextPub] = ['rsa.pem', 'rsa-pub.pem', 'rsa2.pem', 'rsa2-pub.pem'].map((f) => join(dir, f));
+      const before = { SIGNING_CREDENTIALS: `RS256=${old}`, KEY_MANAGEMENT_ENABLED: 'false' };
+      const shared = await build(before, await loadStaticCredentials(keyConfig(before)));
+      const announce = await phase({ SIGNING_CREDENTIALS: `RS256=${old}`, VALIDATION_KEYS: `RS256=${nextPub}`, KEY_MANAGEMENT_ENABLED: 'false' }, shared);
+      const oldToken = await announce.signing.sign({ sub: 'alice' });
+      const switched = await phase({ SIGNING_CREDENTIALS: `RS256=${next}`, VALIDATION_KEYS: `RS256=${oldPub}`, KEY_MANAGEMENT_ENABLED: 'false' }, shared);
+      const newToken = await switched.signing.sign({ sub: 'alice' });
+      expect(await announce.kids()).toEqual([oldToken.kid, newToken.kid]); // the new key was announced under its final kid
+      expect(await switched.kids()).toEqual([newToken.kid, oldToken.kid]);
+      expect((await switched.signing.verify(oldToken.jwt)).payload.sub).toBe('alice');
+      const removed = await phase({ SIGNING_CREDENTIALS: `RS256=${next}`, KEY_MANAGEMENT_ENABLED: 'false' }, shared);
+      expect(await removed.kids()).toEqual([newToken.kid]);
+      await expect(removed.signing.verify(oldToken.jwt)).rejects.toThrow();
+      expect(shared.store.rows.size).toBe(0);
+    });
+
+    it('README migration from a static key to automatic keys: tokens of each phase verify in the next, kids unchanged', async () => {
+      const staticEnv = { SIGNING_CREDENTIALS: `RS256=${join(dir, 'rsa.pem')}` };
+      const announce = await build(staticEnv, await loadStaticCredentials(keyConfig(staticEnv)));
+      const staticToken = await announce.signing.sign({ sub: 'alice' });
+      const [managedKid] = [...announce.store.rows.keys()];
+      expect(await announce.jwksKids()).toEqual([staticToken.kid, managedKid]); // managed key created and announced
+
+      announce.clock.advance(14 * DAY); // wait KEY_MANAGEMENT_PROPAGATION_TIME
+      const switched = await phase({ VALIDATION_KEYS: `RS256=${join(dir, 'rsa-pub.pem')}` }, announce);
+      const managedToken = await switched.signing.sign({ sub: 'alice' });
+      expect(managedToken.kid).toBe(managedKid);
+      expect(await switched.kids()).toEqual([staticToken.kid, managedKid]);
+      expect((await switched.signing.verify(staticToken.jwt)).payload.sub).toBe('alice');
+
+      const removed = await phase({}, announce);
+      expect(await removed.kids()).toEqual([managedKid]);
+      await expect(removed.signing.verify(staticToken.jwt)).rejects.toThrow();
+      expect((await removed.signing.verify(managedToken.jwt)).payload.sub).toBe('alice');
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

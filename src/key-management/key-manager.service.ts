@@ -145,6 +145,9 @@ export class KeyManager implements OnModuleInit {
       // A store outage must not stop signing with the keys we already hold.
       if (!this.current) throw error;
       this.logger.error(`Could not refresh signing keys, using the cached set: ${error instanceof Error ? error.message : String(error)}`);
+      // Phases still move on with time (SPEC section 5): a cached successor takes over when due,
+      // and a key older than the rotation interval stops signing even while the store is down.
+      const cached = this.current.decision.statuses.map((s) => s.key);
       this.current = { ...this.current, validUntil: new Date(this.clock.now().getTime() + STORE_RETRY_MS) };
     }
     if (!this.current) throw new Error('signing keys were not loaded');

@@ -1,5 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { UnknownElementException } from '@nestjs/core/errors/exceptions/unknown-element.exception';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Ui } from '../ui/ui';
 import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
 import { renderErrorPage } from './error-page';
 
@@ -11,6 +14,10 @@ import { renderErrorPage } from './error-page';
 @Catch()
 export class ProtocolExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProtocolExceptionFilter');
+  /** the application's page renderer once looked up; null when none is registered */
+  private ui: Ui | null | undefined;
+
+  constructor(@Optional() private readonly moduleRef?: ModuleRef) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -23,10 +30,38 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
 
     if (error instanceof ErrorPageError) {
-      reply.status(error.status).type('text/html; charset=utf-8').send(renderErrorPage(error, String(request.id)));
+      reply.status(error.status).type('text/html; charset=utf-8').send(this.errorPage(error, String(request.id)));
       return;
     }
     reply.status(error.status).type('application/json').send(JSON.stringify(error.toJSON()));
+  }
+
+  /**
+   * The error page through the application's `Ui`, so a team that binds CUSTOM_UI restyles it
+   * like every other page; the built-in page when no Ui is registered or the custom one fails.
+   */
+  private errorPage(error: ErrorPageError, requestId: string): string {
+    const ui = this.findUi();
+    if (ui) {
+      try {
+        return ui.errorPage({ error: error.error, description: error.description, requestId });
+      } catch (renderError: unknown) {
+        this.logger.error({ err: renderError, requestId }, 'the Ui failed to render the error page; showing the built-in one');
+      }
+    }
+    return renderErrorPage(error, requestId);
+  }
+
+  private findUi(): Ui | undefined {
+    if (this.ui === undefined) {
+      try {
+        this.ui = this.moduleRef?.get(Ui, { strict: false }) ?? null;
+      } catch (lookupError: unknown) {
+        if (!(lookupError instanceof UnknownElementException)) throw lookupError;
+        this.ui = null;
+      }
+    }
+    return this.ui ?? undefined;
   }
 
   private toProtocolError(exception: unknown, request: FastifyRequest): ProtocolError {

@@ -17,7 +17,7 @@ export class RevocationController {
     const params = readFormParameters(request);
     const client = await this.clientAuthenticator.authenticate(request, params);
     if (params.token === undefined) throw new InvalidRequestError('token is missing');
-    await this.revocation.revoke(params.token, params.token_type_hint, client.client);
+    await this.revocation.revoke(params.token, params.token_type_hint, client);
     // RFC 7009 §2.2: 200 with an empty body, also for unknown or already revoked tokens.
     return '';
   }

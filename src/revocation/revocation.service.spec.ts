@@ -1,4 +1,5 @@
-import { UnsupportedTokenTypeError } from '../protocol/protocol-errors';
+import type { AuthenticatedClient } from '../client-authentication/authenticated-client';
+import { InvalidRequestError, UnsupportedTokenTypeError } from '../protocol/protocol-errors';
 import { Clock } from '../common/clock';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import type { Client, PersistedGrant, PersistedGrantFilter } from '../stores/models';
@@ -43,8 +44,9 @@ function grant(handle: string, type: string, clientId: string, subjectId = 'alic
 }
 
 describe('RevocationService.revoke', () => {
-  const web = { clientId: 'web' } as Partial<Client> as Client;
-  const other = { clientId: 'other' } as Partial<Client> as Client;
+  const caller = (clientId: string, method: AuthenticatedClient['method'] = 'client_secret_basic'): AuthenticatedClient =>
+    ({ client: { clientId } as Partial<Client> as Client, method });
+  const web = caller('web');
   let store: FakeGrantStore;
   let service: RevocationService;
   beforeEach(async () => {
@@ -60,8 +62,13 @@ describe('RevocationService.revoke', () => {
     expect([...store.grants.values()].map((g) => g.subjectId)).toEqual(['bob']);
   });
 
-  it('when another client revokes it, should keep it', async () => {
-    await service.revoke('rt', undefined, other);
+  it('when another confidential client revokes it, should refuse with invalid_request and keep it (RFC 7009 §2.1)', async () => {
+    await expect(service.revoke('rt', undefined, caller('other'))).rejects.toThrow(InvalidRequestError);
+    expect(store.grants.size).toBe(3);
+  });
+
+  it('when another public client revokes it, should answer as for an unknown token and keep it', async () => {
+    await expect(service.revoke('rt', undefined, caller('spa', 'none'))).resolves.toBeUndefined();
     expect(store.grants.size).toBe(3);
   });
 

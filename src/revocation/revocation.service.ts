@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { UnsupportedTokenTypeError } from '../protocol/protocol-errors';
+import type { AuthenticatedClient } from '../client-authentication/authenticated-client';
+import { InvalidRequestError, UnsupportedTokenTypeError } from '../protocol/protocol-errors';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
-import { PERSISTED_GRANT_TYPES, type Client, type PersistedGrant } from '../stores/models';
+import { PERSISTED_GRANT_TYPES, type PersistedGrant } from '../stores/models';
 import { persistedGrantKey } from '../tokens/token-handle';
 
 export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'] as const;
@@ -33,15 +34,19 @@ export class RevocationService {
 
   constructor(private readonly grants: PersistedGrantStore, private readonly clock: Clock) {}
 
-  async revoke(token: string, hint: string | undefined, client: Client): Promise<void> {
+  async revoke(token: string, hint: string | undefined, caller: AuthenticatedClient): Promise<void> {
+    const { client } = caller;
     for (const type of lookupOrder(hint)) {
       const grant = await this.grants.get(persistedGrantKey(token, type));
       if (!grant || grant.type !== type) continue;
       if (grant.clientId !== client.clientId) {
-        // RFC 7009 §2.1: only the client the token was issued to may revoke it. Answered like an
-        // unknown token so nobody learns that another client's token exists.
+        // RFC 7009 §2.1: only the client the token was issued to may revoke it; otherwise "the
+        // request is refused and the client is informed of the error". A public client proved
+        // nothing, so it gets the unknown-token answer instead of an oracle for guessed tokens
+        // (node-oidc-provider's revocation policy).
         this.logger.warn(`client ${client.clientId} tried to revoke a ${type} of client ${grant.clientId}`);
-        return;
+        if (caller.method === 'none') return;
+        throw new InvalidRequestError('the token was not issued to this client');
       }
       await this.remove(grant);
       return;

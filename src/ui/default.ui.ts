@@ -22,7 +22,8 @@ ${hidden(m)}
 <input id="username" name="username" type="text" autocomplete="username" required autofocus value="${e(m.username ?? '')}"></p>
 <p><label for="password">Password</label><br>
 <input id="password" name="password" type="password" autocomplete="current-password" required></p>
-<p><button type="submit" name="button" value="login">Sign in</button></p>
+<p><button type="submit" name="button" value="login">Sign in</button>
+<button type="submit" name="button" value="cancel" formnovalidate>Cancel</button></p>
 </form>`);
   }
 

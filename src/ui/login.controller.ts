@@ -38,6 +38,16 @@ export class LoginController {
     await this.antiforgery.validate(request, fields);
     // Never an open redirect: anything but a local path is dropped (SPEC §4 returnUrl rule).
     const returnUrl = isLocalUrl(fields.returnUrl) ? fields.returnUrl : '';
+    if (fields.button === 'cancel') {
+      // Back to the client with access_denied when the login belongs to an authorization request.
+      const next = returnUrl ? await this.interactions.cancelLogin(returnUrl) : undefined;
+      if (next) {
+        reply.header('cache-control', 'no-store').redirect(next, 302);
+        return;
+      }
+      sendHtml(reply, this.ui.messagePage({ title: 'Sign-in cancelled', message: 'You did not sign in. You can close this window.' }));
+      return;
+    }
     const username = fields.username ?? '';
     const user = username && fields.password ? await this.users.validateCredentials(username, fields.password) : undefined;
     if (!user) {

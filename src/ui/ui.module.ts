@@ -9,8 +9,9 @@ import { CUSTOM_UI, Ui } from './ui';
 
 /**
  * The default interactive pages. `Ui` renders them: DefaultUi unless a team binds CUSTOM_UI in
- * a global module (README-snippet.md). Exports the renderer and anti-forgery for other pages
- * (logout, device).
+ * a global module (README.md, "Replacing the login, consent and logout pages"). Exports the
+ * renderer and anti-forgery for other pages (logout, device); the exception filter renders the
+ * error page through it too.
  */
 @Module({
   imports: [AuthorizeModule, SessionsModule],

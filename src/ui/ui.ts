@@ -1,6 +1,7 @@
 /**
  * The pages of the interactive flows. The server renders them through this one abstract class,
- * so a team swaps the look (or the whole page) by binding its own `Ui` (see README-snippet.md).
+ * so a team swaps the look (or the whole page, error page included) by binding its own `Ui`
+ * under CUSTOM_UI (README.md, "Replacing the login, consent and logout pages").
  * Every model carries what a page must post back: form field names are fixed by SPEC §4.
  */
 

@@ -116,6 +116,7 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     const session = browser.cookies.get('idsrv');
     expect(session?.httpOnly).toBe(true);
     expect(session?.sameSite).toBe('lax');
+    expect(session?.secure).toBe(false); // plain http here; see https-cookies.e2e-spec.ts
 
     const tokens = await redeem(started, redirected);
     const claims = tokens.claims();
@@ -286,6 +287,18 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     expect(refresh.json.error).toBe('invalid_grant');
   });
 
+  it('token, when a redeemed code is replayed after it expired, should still revoke the tokens issued from it', async () => {
+    const { started, page, code } = await codeFor('web');
+    const tokens = await redeem(started, page);
+    const clock = server.app.get(Clock);
+    jest.spyOn(clock, 'now').mockReturnValue(new Date(clock.now().getTime() + 301_000));
+    const replay = await tokenRequest('web', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: started.verifier });
+    expect(replay.json).toMatchObject({ error: 'invalid_grant', error_description: expect.stringContaining('already been used') });
+    jest.restoreAllMocks();
+    const refresh = await tokenRequest('web', { grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' });
+    expect(refresh.json.error).toBe('invalid_grant');
+  });
+
   it('token, when a code of a reference-token client is replayed, should make its access token inactive', async () => {
     const { started, page, code } = await codeFor('web.reference');
     const tokens = await redeem(started, page);
@@ -427,6 +440,17 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     }
   });
 
+  it('authorize, with login_hint, should prefill the username on the login page', async () => {
+    const started = await start('web', { login_hint: 'bob' });
+    const browser = new FormBrowser(server.baseUrl);
+    const page = await browser.get(started.url.toString());
+    expect(page.url).toContain('/account/login');
+    const [form] = parseForms(page.body);
+    expect(form.fields.username).toBe('bob');
+    const tokens = await redeem(started, await browser.submit(page, { password: 'bob' }));
+    expect(tokens.claims()?.sub).toBe('2');
+  });
+
   it('authorize, with response_mode=form_post, should answer with an auto-submitting form to the redirect_uri', async () => {
     const started = await start('web', { response_mode: 'form_post' });
     const browser = new FormBrowser(server.baseUrl);
@@ -476,6 +500,20 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     const userInfo = await fetch(`${server.baseUrl}/connect/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(userInfo.status).toBe(403);
     expect(userInfo.headers.get('www-authenticate')).toContain('insufficient_scope');
+  });
+
+  it('login, when the user presses cancel, should return access_denied with state and iss to the client and start no session', async () => {
+    const started = await start('web');
+    const browser = new FormBrowser(server.baseUrl);
+    const loginPage = await browser.get(started.url.toString());
+    expect(parseForms(loginPage.body)[0].buttons).toEqual(expect.arrayContaining([{ name: 'button', value: 'cancel' }]));
+    const cancelled = await browser.submit(loginPage, {}, { name: 'button', value: 'cancel' });
+    const params = redirectParams(cancelled);
+    expect(params.get('error')).toBe('access_denied');
+    expect(params.get('state')).toBe(started.state);
+    expect(params.get('iss')).toBe(server.baseUrl);
+    expect(params.get('code')).toBeNull();
+    expect(browser.cookies.has('idsrv')).toBe(false);
   });
 
   it('login, when the password is wrong, should show the form again with an error and no session', async () => {

@@ -1,7 +1,7 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { escapeHtml } from '../../src/protocol/error-page';
 import { DefaultUi } from '../../src/ui/default.ui';
-import { ANTIFORGERY_FIELD, CUSTOM_UI, type LoginPageModel } from '../../src/ui/ui';
+import { ANTIFORGERY_FIELD, CUSTOM_UI, type ErrorPageModel, type LoginPageModel } from '../../src/ui/ui';
 import { FormBrowser } from '../support/form-browser';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, REDIRECT_URI, type InteractiveFixtures } from './interactive-fixtures';
@@ -15,6 +15,10 @@ class BrandedUi extends DefaultUi {
 <input type="hidden" name="returnUrl" value="${escapeHtml(m.returnUrl)}">
 <input name="username"><input name="password" type="password"><button>Go</button>
 </form>`;
+  }
+
+  override errorPage(m: ErrorPageModel): string {
+    return `<!doctype html><title>ACME error</title><h1>ACME could not sign you in</h1><p id="code">${escapeHtml(m.error)}</p>`;
   }
 }
 
@@ -47,5 +51,15 @@ describe('custom UI bound through CUSTOM_UI', () => {
     expect(page.body).toContain('<h1>ACME</h1>');
     const done = await browser.submit(page, { username: 'alice', password: 'alice' });
     expect(new URL(done.redirectedTo ?? 'http://x/').searchParams.get('code')).toBeTruthy();
+  });
+
+  it('should render the team\'s error page for a request that must not redirect (unknown client)', async () => {
+    const query = new URLSearchParams({ client_id: 'nobody', response_type: 'code', redirect_uri: 'https://evil.example/cb', scope: 'openid' });
+    const response = await fetch(`${server.baseUrl}/connect/authorize?${query}`, { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('location')).toBeNull();
+    const body = await response.text();
+    expect(body).toContain('<h1>ACME could not sign you in</h1>');
+    expect(body).toContain('<p id="code">invalid_client</p>');
   });
 });

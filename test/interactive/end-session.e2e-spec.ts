@@ -142,6 +142,18 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
     expect(browser.cookies.get('idsrv')).toBeUndefined();
   });
 
+  it('without a hint and without a session: shows the signed-out page of /account/logout, never redirects unasked', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    const page = await browser.get(`/connect/endsession?${new URLSearchParams({
+      client_id: 'tv.bc', post_logout_redirect_uri: 'https://tv.example/signed-out', state: 'xyz',
+    })}`);
+    expect(page.redirectedTo).toBeUndefined();
+    expect(page.url).toMatch(/\/account\/logout\?logoutId=/);
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/signed out/i);
+    expect(page.body).toContain('href="https://tv.example/signed-out?state=xyz"');
+  });
+
   it('the logout page refuses a form without its anti-forgery token', async () => {
     const browser = new FormBrowser(server.baseUrl);
     await obtainDeviceTokens(server.baseUrl, 'tv.bc', 'openid', browser);

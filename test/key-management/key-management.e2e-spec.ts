@@ -1,9 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { KeyManager } from '../../src/key-management/key-manager.service';
 import { SigningService } from '../../src/key-management/signing.service';
+import { FlakySigningKeyStore } from '../../src/key-management/testing/key-management.fakes';
+import { SigningKeyStore } from '../../src/stores/signing-key.store';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 /** Private-key members of a JWK and PEM markers: none may appear in clear at rest. */
@@ -102,10 +105,55 @@ describe('key management in the running application', () => {
       expect((await jwksOf(app)).keys.map((k) => k.kid)).toEqual([token.kid]);
       const listed = await app.app.get(KeyManager).listKeys();
       expect(listed.find((k) => k.kid === original)?.readable).toBe(false);
+      // and /health reports it without going down
+      const health = await fetch(`${app.baseUrl}/health`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as { details: { jwks: unknown } }).details.jwks).toMatchObject({ status: 'up', unreadableKeys: [original] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('/health, when the default algorithm has no usable signing key any more, should answer 503 with jwks down until the store is back', async () => {
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      app = await startTestApp({
+        KEY_MANAGEMENT_ROTATION_INTERVAL: '3s', KEY_MANAGEMENT_PROPAGATION_TIME: '2s',
+        KEY_MANAGEMENT_RETENTION_DURATION: '1m', KEY_MANAGEMENT_KEY_CACHE_DURATION: '1s',
+      }, { keyManagement: { signingKeyStore: FlakySigningKeyStore } });
+      const baseUrl = app.baseUrl;
+      const store = app.app.get(SigningKeyStore);
+      if (!(store instanceof FlakySigningKeyStore)) throw new Error('the custom SigningKeyStore was not used');
+      const health = async () => {
+        const response = await fetch(`${baseUrl}/health`);
+        return { status: response.status, body: (await response.json()) as { error: Record<string, { status: string; message?: string }> } };
+      };
+      const until = async (wanted: number) => {
+        const started = Date.now();
+        let result = await health();
+        while (result.status !== wanted && Date.now() - started < 10_000) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          result = await health();
+        }
+        return result;
+      };
+      expect((await health()).status).toBe(200);
+
+      store.down = true; // no successor can be made: the signing key retires with nothing to take over
+      const down = await until(503);
+      expect(down.status).toBe(503);
+      expect(down.body.error.jwks).toMatchObject({ status: 'down', message: expect.stringMatching(/sign/) });
+      await expect(app.app.get(SigningService).sign({ sub: 'alice' })).rejects.toThrow(/No usable signing key/);
+      // the retired key is still published for its retention
+      const jwks = (await (await fetch(`${baseUrl}/.well-known/openid-configuration/jwks`)).json()) as { keys: unknown[] };
+      expect(jwks.keys.length).toBeGreaterThan(0);
+
+      store.down = false;
+      expect((await until(200)).status).toBe(200);
+    } finally {
+      jest.restoreAllMocks();
+    }
+  }, 30_000);
 
   it('start-up should fail naming SIGNING_CREDENTIALS when the file is missing', async () => {
     await expect(startTestApp({ SIGNING_CREDENTIALS: 'RS256=/nonexistent/key.pem' })).rejects.toThrow(/SIGNING_CREDENTIALS: RS256=\/nonexistent\/key\.pem: cannot read/);

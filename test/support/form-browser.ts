@@ -24,6 +24,7 @@ interface StoredCookie {
   readonly value: string;
   readonly httpOnly: boolean;
   readonly sameSite?: string;
+  readonly secure?: boolean;
 }
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
@@ -143,6 +144,7 @@ export class FormBrowser {
       this.cookies.set(name, {
         value,
         httpOnly: lower.includes('httponly'),
+        secure: lower.includes('secure'),
         sameSite: lower.find((a) => a.startsWith('samesite='))?.slice(9),
       });
     }

@@ -110,5 +110,9 @@ describe('POST /connect/token, client_credentials', () => {
     expect(as.token_endpoint_auth_signing_alg_values_supported).not.toContain('HS256');
     expect(as.introspection_endpoint).toBe(`${server.baseUrl}/connect/introspect`);
     expect(as.revocation_endpoint).toBe(`${server.baseUrl}/connect/revocation`);
+    expect(as.revocation_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
+    // RFC 8414 §2: required because private_key_jwt is offered at the revocation endpoint.
+    expect(as.revocation_endpoint_auth_signing_alg_values_supported).toEqual(as.token_endpoint_auth_signing_alg_values_supported);
+    expect(as.introspection_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post']);
   });
 });

@@ -71,6 +71,25 @@ describeIfRedis('private_key_jwt replay cache on Redis', () => {
     expect(await redis.pttl(keys[0])).toBeGreaterThan(0);
   });
 
+  it('the very same assertion replayed to a second instance is refused', async () => {
+    // Both instances publish one issuer (ISSUER_URI), so a single assertion is valid at both.
+    const issuer = 'https://id.example';
+    const env = { CONFIG_FILE: fixtures.configFile, REDIS_URL: redisUrl, DATA_PROTECTION_APPLICATION_NAME: applicationName, ISSUER_URI: issuer };
+    const a = await startTestApp(env);
+    const b = await startTestApp(env);
+    try {
+      const assertion = await assertionFor(`${issuer}/connect/token`);
+      expect((await postForm(`${a.baseUrl}/connect/token`, form(assertion))).status).toBe(200);
+      const replay = await postForm(`${b.baseUrl}/connect/token`, form(assertion));
+      expect([replay.status, replay.body.error]).toEqual([401, 'invalid_client']);
+      // A fresh assertion still works on the second instance: the refusal was the replay.
+      expect((await postForm(`${b.baseUrl}/connect/token`, form(await assertionFor(issuer)))).status).toBe(200);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('Redis unreachable: assertions fail closed with invalid_client, secrets still work', async () => {
     const down = await startTestApp({ CONFIG_FILE: fixtures.configFile, REDIS_URL: 'redis://127.0.0.1:1' });
     try {

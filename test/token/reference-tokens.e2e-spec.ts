@@ -108,6 +108,27 @@ describe.each(databases)('reference tokens, introspection and revocation (%s)', 
     }
   });
 
+  it.each([
+    ['/connect/introspect', basicAuth('urn:api1', 'api1-secret'), basicAuth('urn:api1', 'wrong')],
+    ['/connect/revocation', basicAuth('m2m.reference', 'secret'), basicAuth('m2m.reference', 'wrong')],
+  ])('%s refusals: wrong content type, repeated parameter, oversize body, failed Basic — all 4xx JSON', async (path, good, bad) => {
+    const url = `${server.baseUrl}${path}`;
+    const json = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: good }, body: '{"token":"x"}' });
+    const responses = [
+      { status: json.status, headers: json.headers, body: (await json.json()) as Record<string, unknown> },
+      await postForm(url, 'token=a&token=b', { authorization: good }),
+      await postForm(url, `token=${'a'.repeat(70 * 1024)}`, { authorization: good }),
+      await postForm(url, 'token=a', { authorization: bad }),
+      await postForm(url, 'token=a', { authorization: 'Basic %%%' }),
+    ];
+    expect(responses.map((r) => [r.status, r.body.error])).toEqual([
+      [415, 'invalid_request'], [400, 'invalid_request'], [413, 'invalid_request'], [401, 'invalid_client'], [401, 'invalid_client'],
+    ]);
+    for (const response of responses) expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    // RFC 6749 §5.2: a client that tried Basic gets the challenge back.
+    expect(responses.slice(3).map((r) => r.headers.get('www-authenticate'))).toEqual([expect.stringMatching(/^Basic /), expect.stringMatching(/^Basic /)]);
+  });
+
   it('introspection without token: invalid_request', async () => {
     const response = await postForm(`${server.baseUrl}/connect/introspect`, {}, { authorization: basicAuth('urn:api1', 'api1-secret') });
     expect(response.status).toBe(400);
@@ -127,9 +148,18 @@ describe.each(databases)('reference tokens, introspection and revocation (%s)', 
     expect((await introspect(token)).body).toEqual({ active: false });
   });
 
-  it('revocation by another client answers 200 but leaves the token active', async () => {
+  it('revocation by another client is refused with invalid_request and leaves the token active (RFC 7009 §2.1)', async () => {
     const token = await issue('m2m.reference');
-    expect((await revoke(token, 'm2m.reference.other')).status).toBe(200);
+    const refused = await revoke(token, 'm2m.reference.other');
+    expect([refused.status, refused.body.error]).toEqual([400, 'invalid_request']);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await introspect(token)).body.active).toBe(true);
+  });
+
+  it('revocation by another, public client answers like an unknown token and leaves the token active', async () => {
+    const token = await issue('m2m.reference');
+    const response = await postForm(`${server.baseUrl}/connect/revocation`, { token, client_id: 'spa' });
+    expect([response.status, response.text]).toEqual([200, '']);
     expect((await introspect(token)).body.active).toBe(true);
   });
 

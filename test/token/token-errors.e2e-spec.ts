@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { base64url, SignJWT } from 'jose';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { basicAuth, createTokenFixtures, postForm, type TokenFixtures } from './token-fixtures';
@@ -169,11 +170,14 @@ describe('POST /connect/token, refusals', () => {
       await expectError(await postForm(tokenUrl, withAssertion(`${header}.${payload}.`)), 401, 'invalid_client');
     });
 
-    it('HS256 signed with the client public key is refused', async () => {
-      const publicKeyBytes = new TextEncoder().encode(JSON.stringify(fixtures.rsaClientKey.publicJwk));
-      const jwt = await new SignJWT({ iss: 'm2m.jwt.rsa', sub: 'm2m.jwt.rsa', aud: tokenUrl, jti: 'hs-1' })
-        .setProtectedHeader({ alg: 'HS256', kid: fixtures.rsaClientKey.kid }).setExpirationTime('1m').sign(publicKeyBytes);
-      await expectError(await postForm(tokenUrl, withAssertion(jwt)), 401, 'invalid_client');
+    it('HS256 signed with the client public key (as JWK JSON or as PEM) is refused', async () => {
+      const pem = createPublicKey({ key: fixtures.rsaClientKey.publicJwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+      const encodings = [JSON.stringify(fixtures.rsaClientKey.publicJwk), pem];
+      for (const [i, encoded] of encodings.entries()) {
+        const jwt = await new SignJWT({ iss: 'm2m.jwt.rsa', sub: 'm2m.jwt.rsa', aud: tokenUrl, jti: `hs-${i}` })
+          .setProtectedHeader({ alg: 'HS256', kid: fixtures.rsaClientKey.kid }).setExpirationTime('1m').sign(new TextEncoder().encode(encoded));
+        await expectError(await postForm(tokenUrl, withAssertion(jwt)), 401, 'invalid_client');
+      }
     });
 
     it.each([

@@ -46,6 +46,22 @@ export class InMemorySigningKeyStore extends SigningKeyStore {
   }
 }
 
+/** A store that an outage can take down (`down`: every call fails) or that loses writes (`dropWrites`). */
+export class FlakySigningKeyStore extends InMemorySigningKeyStore {
+  down = false;
+  dropWrites = false;
+
+  override async loadKeys(): Promise<readonly SerializedSigningKey[]> {
+    if (this.down) throw new Error('signing-key store is unreachable');
+    return super.loadKeys();
+  }
+
+  override async storeKey(key: SerializedSigningKey): Promise<void> {
+    if (this.down) throw new Error('signing-key store is unreachable');
+    if (!this.dropWrites) await super.storeKey(key);
+  }
+}
+
 /** Real AES-256-GCM under one random key, bound to the purpose chain; `broken` makes unprotect fail. */
 export class FakeDataProtectionProvider extends DataProtectionProvider {
   readonly key = randomBytes(32);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type FindOptionsWhere, type Repository } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { PersistedGrant, PersistedGrantFilter } from '../models';
 import { PersistedGrantStore } from '../persisted-grant.store';
 import { deleteExpiredBatch } from './expired-batch';
@@ -53,6 +54,13 @@ function toWhere(filter: PersistedGrantFilter): FindOptionsWhere<PersistedGrantR
   return where;
 }
 
+interface HotStatements {
+  /** every column, in the order of the statements' columns and parameters */
+  readonly columns: readonly ColumnMetadata[];
+  readonly upsert: string;
+  readonly select: string;
+}
+
 /** Persisted grants in the `persisted_grants` table (SQLite or PostgreSQL). */
 @Injectable()
 export class TypeOrmPersistedGrantStore extends PersistedGrantStore {
@@ -60,13 +68,26 @@ export class TypeOrmPersistedGrantStore extends PersistedGrantStore {
     super();
   }
 
+  /** SQL of store() and get(), written once from the entity metadata (see hotStatements). */
+  private statements?: HotStatements;
+
   async store(grant: PersistedGrant): Promise<void> {
-    await this.grants.upsert(toRow(grant), { conflictPaths: ['key'] });
+    // Same single statement as `upsert(row, { conflictPaths: ['key'] })`, without rebuilding it.
+    const { upsert, columns } = this.hotStatements();
+    const { driver } = this.grants.manager.connection;
+    const row = toRow(grant);
+    await this.grants.query(upsert, columns.map((column) => driver.preparePersistentValue(column.getEntityValue(row), column)));
   }
 
   async get(key: string): Promise<PersistedGrant | undefined> {
-    const row = await this.grants.findOneBy({ key });
-    return row ? toModel(row) : undefined;
+    // Same query and value mapping as `findOneBy({ key })`, without rebuilding it.
+    const { select, columns } = this.hotStatements();
+    const { driver } = this.grants.manager.connection;
+    const [raw] = await this.grants.query(select, [key]) as Record<string, unknown>[];
+    if (!raw) return undefined;
+    const row: Record<string, unknown> = {};
+    for (const column of columns) row[column.propertyName] = driver.prepareHydratedValue(raw[column.databaseName], column);
+    return toModel(row as unknown as PersistedGrantRow);
   }
 
   async getAll(filter: PersistedGrantFilter): Promise<readonly PersistedGrant[]> {
@@ -90,6 +111,30 @@ export class TypeOrmPersistedGrantStore extends PersistedGrantStore {
       .where({ key, consumedTime: IsNull() })
       .execute();
     return (result.affected ?? 0) === 1;
+  }
+
+  /**
+   * store() and get() run on every reference token, code and refresh token; TypeORM's query
+   * builders spend more CPU composing these two statements than the database spends running
+   * them, so they are written once, in the dialect-neutral form TypeORM itself generates
+   * (`INSERT … ON CONFLICT … DO UPDATE` works on SQLite and PostgreSQL alike). Values still go
+   * through the driver's own persistent/hydrated mapping, exactly as the builders do.
+   */
+  private hotStatements(): HotStatements {
+    if (this.statements) return this.statements;
+    const { metadata, manager } = this.grants;
+    const { driver } = manager.connection;
+    const columns = metadata.columns;
+    const table = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+    const names = columns.map((column) => driver.escape(column.databaseName));
+    const primary = metadata.primaryColumns.map((column) => driver.escape(column.databaseName));
+    this.statements = {
+      columns,
+      upsert: `INSERT INTO ${table} (${names.join(', ')}) VALUES (${columns.map((column, i) => driver.createParameter(column.propertyName, i)).join(', ')})`
+        + ` ON CONFLICT (${primary.join(', ')}) DO UPDATE SET ${names.map((name) => `${name} = EXCLUDED.${name}`).join(', ')}`,
+      select: `SELECT ${names.join(', ')} FROM ${table} WHERE ${primary[0]} = ${driver.createParameter('key', 0)} LIMIT 1`,
+    };
+    return this.statements;
   }
 
   removeExpired(now: Date, batchSize: number): Promise<number> {

@@ -41,11 +41,10 @@ export class AuthorizationCodeGrantHandler extends GrantHandler {
     const { grant, payload } = stored;
     // Another client's code: refuse without spending it (RFC 6749 §4.1.3).
     if (grant.clientId !== client.clientId || payload.clientId !== client.clientId) throw new InvalidGrantError('the authorization code was issued to another client');
+    // A code redeemed before is a replay even once it has expired: still revoke what it produced.
+    if (grant.consumedTime) return this.rejectReplay(stored);
     if (grant.expiration && grant.expiration.getTime() <= this.clock.now().getTime()) throw new InvalidGrantError('the authorization code has expired');
-    if (!(await this.codes.consume(stored))) {
-      await this.revokeTokensIssuedFrom(stored);
-      throw new InvalidGrantError('the authorization code has already been used');
-    }
+    if (!(await this.codes.consume(stored))) return this.rejectReplay(stored);
     if (params.redirect_uri !== payload.redirectUri) throw new InvalidGrantError('redirect_uri does not match the authorization request');
     checkPkce(payload.codeChallenge, params.code_verifier);
 
@@ -62,6 +61,11 @@ export class AuthorizationCodeGrantHandler extends GrantHandler {
       nonce: payload.nonce,
       refresh: { kind: 'new-family' },
     });
+  }
+
+  private async rejectReplay(stored: StoredAuthorizationCode): Promise<never> {
+    await this.revokeTokensIssuedFrom(stored);
+    throw new InvalidGrantError('the authorization code has already been used');
   }
 
   /**

@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+
+interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
+
+/** The admin CLI as an operator runs it (`npm run -s cli -- …`), in its own process. */
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', ...args], {
+      cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error', ...env }, timeout: 60_000,
+    }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** SPEC section 7: `keys list`, `keys rotate` and `data-protection list` with `--json` print only JSON; exit codes. */
+describe('keys and data-protection CLI commands (SPEC section 7)', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'km-cli-'));
+    env = {
+      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      KEY_MANAGEMENT_KEY_PATH: join(dir, 'keys'),
+      DATA_PROTECTION_KEY_PATH: join(dir, 'dp'),
+      CONFIG_FILE: join(ROOT, 'config/identity.json'),
+      KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256+x509',
+    };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keys list --json, keys rotate --json and data-protection list --json should print only the SPEC JSON and exit 0', async () => {
+    const listed = await cli(['keys', 'list', '--json'], env);
+    expect(listed.code).toBe(0);
+    const list = JSON.parse(listed.stdout) as { keys: Array<Record<string, unknown>> };
+    expect(list.keys.map((k) => [k.alg, k.phase, k.x509])).toEqual([['RS256', 'signing', false], ['ES256', 'signing', true]]);
+    for (const key of list.keys) {
+      expect(Object.keys(key)).toEqual(['kid', 'alg', 'created', 'phase', 'nextPhaseAt', 'x509']);
+      expect(key.created).toMatch(ISO);
+      expect(key.nextPhaseAt).toMatch(ISO);
+    }
+
+    const rotated = await cli(['keys', 'rotate', '--json'], env);
+    expect(rotated.code).toBe(0);
+    const created = (JSON.parse(rotated.stdout) as { keys: Array<Record<string, unknown>> }).keys;
+    expect(created.map((k) => [k.alg, k.phase])).toEqual([['RS256', 'announced'], ['ES256', 'announced']]);
+
+    const after = JSON.parse((await cli(['keys', 'list', '--json'], env)).stdout) as { keys: Array<Record<string, unknown>> };
+    expect(after.keys.map((k) => k.phase)).toEqual(['signing', 'signing', 'announced', 'announced']);
+    expect(after.keys.slice(2).map((k) => k.kid)).toEqual(created.map((k) => k.kid));
+
+    const ring = await cli(['data-protection', 'list', '--json'], env);
+    expect(ring.code).toBe(0);
+    const keys = (JSON.parse(ring.stdout) as { keys: Array<Record<string, unknown>> }).keys;
+    expect(keys).toHaveLength(1);
+    expect(Object.keys(keys[0])).toEqual(['id', 'created', 'activation', 'expiration', 'revoked']);
+    expect(keys[0].revoked).toBe(false);
+  }, 120_000);
+
+  it('keys rotate, with KEY_MANAGEMENT_ENABLED=false, should fail with exit code 1 and say why', async () => {
+    const pem = join(dir, 'static.pem');
+    writeFileSync(pem, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const run = await cli(['keys', 'rotate'], { ...env, KEY_MANAGEMENT_ENABLED: 'false', SIGNING_CREDENTIALS: `RS256=${pem}` });
+    expect(run.code).toBe(1);
+    expect(run.stderr + run.stdout).toContain('KEY_MANAGEMENT_ENABLED=false');
+  }, 60_000);
+});
