@@ -235,6 +235,17 @@ describe('KeyManager + JoseSigningService (simulated time)', () => {
     expect((await env.signing.getPublishedKeySet()).jwks.keys).toHaveLength(6);
   });
 
+  it('sign, over many tokens and store re-reads, should unprotect and import each stored key only once', async () => {
+    const env = await build({ KEY_MANAGEMENT_KEY_CACHE_DURATION: '1h' });
+    expect(env.protection.unprotected).toBe(1); // read back once after it was created
+    for (let i = 0; i < 5; i++) {
+      env.clock.advance(2 * 3_600_000); // past the cache duration: the store is read again
+      await env.manager.ensureKeys();
+      for (let j = 0; j < 3; j++) await env.signingKid();
+    }
+    expect(env.protection.unprotected).toBe(1);
+  });
+
   it('getPublishedKeySet should serialise once per key-set change (same object, stable ETag)', async () => {
     const env = await build();
     const first = await env.signing.getPublishedKeySet();

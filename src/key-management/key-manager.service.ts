@@ -148,7 +148,7 @@ export class KeyManager implements OnModuleInit {
       // Phases still move on with time (SPEC section 5): a cached successor takes over when due,
       // and a key older than the rotation interval stops signing even while the store is down.
       const cached = this.current.decision.statuses.map((s) => s.key);
-      this.current = { ...this.current, validUntil: new Date(this.clock.now().getTime() + STORE_RETRY_MS) };
+      this.current = { ...this.buildSet({ rows: [], readable: cached }), validUntil: new Date(this.clock.now().getTime() + STORE_RETRY_MS) };
     }
     if (!this.current) throw new Error('signing keys were not loaded');
     return this.current;

@@ -66,6 +66,8 @@ export class FlakySigningKeyStore extends InMemorySigningKeyStore {
 export class FakeDataProtectionProvider extends DataProtectionProvider {
   readonly key = randomBytes(32);
   broken = false;
+  /** how many payloads were unprotected (a stored key is unprotected when it is imported) */
+  unprotected = 0;
 
   createProtector(purpose: string, ...subPurposes: string[]): DataProtector {
     return new FakeDataProtector(this, [purpose, ...subPurposes]);
@@ -90,6 +92,7 @@ class FakeDataProtector extends DataProtector {
   }
 
   async unprotectBytes(payload: string): Promise<Uint8Array> {
+    this.provider.unprotected++;
     if (this.provider.broken) throw new UnprotectError('key-not-found', 'The key k-1 was not found in the key ring', 'k-1');
     const data = Buffer.from(payload, 'base64url');
     try {
