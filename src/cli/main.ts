@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
       logLevel: 'error',
       database: command.name === 'migrate' ? { ...config.database, migrationsRun: true } : config.database,
     }),
-    { logger: ['error'], abortOnError: false },
+    // No Nest logger: a failure reaches the catch below and is printed once, without a stack trace.
+    { logger: false, abortOnError: false },
   );
   try {
     return await command.run(app, { argv: words.slice(command.name.split(' ').length), json }, out);
