@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import cookie from '@fastify/cookie';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from './config/app-config';
 import { AppModule, type AppExtensions } from './app.module';
 import { PinoLoggerService } from './logging/pino-logger.service';
@@ -27,6 +28,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 256 },
     // request.id: the caller's sane x-request-id or a random UUID (error logs, error page).
     genReqId: requestIdFor,
+    // A path with broken percent-encoding never reaches Nest's filter: answer it as RFC 6749 §5.2
+    // JSON too, not with Fastify's own body (which names FST_ codes and echoes the path).
+    frameworkErrors: (_error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      void reply.code(400).header('cache-control', 'no-store').type('application/json')
+        .send('{"error":"invalid_request","error_description":"the request URL is malformed"}');
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,

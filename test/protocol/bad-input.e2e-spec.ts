@@ -102,6 +102,11 @@ describe('bad input', () => {
     expect(raw).not.toContain('<script>');
   });
 
+  it('a percent-encoding error in the path, should answer 400 invalid_request JSON', async () => {
+    const body = await expectJsonError(await fetch(`${app.baseUrl}/connect/%ZZ`), [400]);
+    expect(body.error).toBe('invalid_request');
+  });
+
   it('a percent-encoding error in the query string, should not answer 5xx', async () => {
     const response = await fetch(`${app.baseUrl}/.well-known/openid-configuration?x=%E0%A4%A`);
     expect(response.status).toBeLessThan(500);
