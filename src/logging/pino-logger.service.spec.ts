@@ -38,6 +38,12 @@ describe('PinoLoggerService', () => {
     expect(lines[0]).toMatchObject({ level: 50, context: 'ExceptionsHandler', err: { message: 'it failed', stack: expect.stringContaining('at somewhere') } });
   });
 
+  it('error, with an Error and no stack (Nest ExceptionHandler at start-up), should use the error message', () => {
+    const { lines, service } = capture('info');
+    service.error(new Error('Invalid configuration: PORT'), undefined, 'ExceptionHandler');
+    expect(lines[0]).toMatchObject({ level: 50, msg: 'Invalid configuration: PORT', context: 'ExceptionHandler', err: { message: 'Invalid configuration: PORT' } });
+  });
+
   it('debug, below LOG_LEVEL, should write nothing', () => {
     const { lines, service } = capture('warn');
     service.debug('client authentication failed', 'DefaultClientAuthenticator');

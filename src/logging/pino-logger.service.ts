@@ -49,7 +49,9 @@ export class PinoLoggerService implements LoggerService {
     }
     if (message instanceof Error) {
       fields.err = message;
-      this.pino[level](fields, ...textOf(params));
+      // Nest's ExceptionHandler passes (error, undefined stack): log the error's own message then.
+      const rest = params.filter((p) => p !== undefined);
+      this.pino[level](fields, ...(rest.length > 0 ? textOf(rest) : [message.message]));
     } else if (typeof message === 'object' && message !== null) {
       Object.assign(fields, message);
       this.pino[level](fields, ...textOf(params));
