@@ -34,9 +34,6 @@ export interface AppExtensions {
   readonly keyManagement?: KeyManagementModuleOptions;
 }
 
-/** Headers and fields never written to logs (kept here for existing importers). */
-export { REDACTED_LOG_PATHS } from './logging/root-logger';
-
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, extensions: AppExtensions = {}): DynamicModule {

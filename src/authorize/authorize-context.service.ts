@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Clock } from '../common/clock';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
 import type { AuthorizeContext } from './authorize-request';
 
@@ -18,7 +17,7 @@ export class AuthorizeContextService {
   private readonly logger = new Logger(AuthorizeContextService.name);
   private readonly protector: DataProtector;
 
-  constructor(dataProtection: DataProtectionProvider, private readonly clock: Clock) {
+  constructor(dataProtection: DataProtectionProvider) {
     this.protector = dataProtection.createProtector('authorize', 'context');
   }
 
@@ -47,10 +46,6 @@ export class AuthorizeContextService {
     if (!returnUrl?.startsWith(`${AUTHORIZE_CALLBACK_PATH}?`)) return undefined;
     const query = new URLSearchParams(returnUrl.slice(AUTHORIZE_CALLBACK_PATH.length + 1));
     return this.read(query.get('ctx') ?? undefined);
-  }
-
-  now(): number {
-    return this.clock.now().getTime();
   }
 }
 

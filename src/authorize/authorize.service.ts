@@ -5,6 +5,8 @@ import { ConsentService } from '../consent/consent.service';
 import type { RequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
 import { SessionService } from '../sessions/session.service';
+import { CONSENT_ACTION } from '../ui/consent.controller';
+import { LOGIN_ACTION } from '../ui/login.controller';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizeContextService } from './authorize-context.service';
 import { decideInteraction } from './authorize-interaction';
@@ -12,9 +14,6 @@ import type { AuthorizeContext, AuthorizeParameters, ErrorTarget, ValidatedAutho
 import { AuthorizeRequestValidator } from './authorize-request.validator';
 import { sendAuthorizeResponse } from './authorize-response';
 import { PushedAuthorizationService } from './pushed-authorization.service';
-
-export const LOGIN_PATH = '/account/login';
-export const CONSENT_PATH = '/consent';
 
 /**
  * The authorization endpoint's steps (Duende: AuthorizeEndpoint → validator → interaction →
@@ -76,14 +75,17 @@ export class AuthorizeService {
       request: validated,
       context,
       session,
-      rememberedScopes: session && (await this.consents.getRememberedScopes(session.subjectId, validated.client.clientId)),
+      // Remembered consent matters only to clients that require consent: skip the read otherwise.
+      rememberedScopes: session && validated.client.requireConsent
+        ? await this.consents.getRememberedScopes(session.subjectId, validated.client.clientId)
+        : undefined,
       now: this.clock.now(),
     });
     switch (decision.kind) {
       case 'login':
-        return this.redirectToPage(reply, LOGIN_PATH, context);
+        return this.redirectToPage(reply, LOGIN_ACTION, context);
       case 'consent':
-        return this.redirectToPage(reply, CONSENT_PATH, context);
+        return this.redirectToPage(reply, CONSENT_ACTION, context);
       case 'error':
         return this.sendError(reply, targetOf(validated), decision.error, decision.description, origin);
       case 'complete': {

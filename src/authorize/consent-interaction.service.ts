@@ -3,6 +3,7 @@ import { ConsentService } from '../consent/consent.service';
 import type { UserSession } from '../sessions/user-session';
 import type { Client, IdentityResource, ApiScope } from '../stores/models';
 import { AuthorizeContextService } from './authorize-context.service';
+import type { AuthorizeContext } from './authorize-request';
 import { AuthorizeRequestValidator } from './authorize-request.validator';
 
 /** What the consent page shows for a pending authorization request. */
@@ -28,25 +29,14 @@ export class ConsentInteractionService {
 
   /** undefined when the returnUrl is not a valid, current authorization request */
   async describe(returnUrl: string): Promise<ConsentRequestDescription | undefined> {
-    const context = await this.contexts.readReturnUrl(returnUrl);
-    if (!context) return undefined;
-    const validation = await this.validator.validate(context.params, { pushed: context.pushed });
-    if (!validation.valid) return undefined;
-    const { client, resources } = validation.request;
-    return {
-      client,
-      scopes: resources.scopes,
-      identityResources: resources.identityResources,
-      apiScopes: resources.apiScopes,
-      offlineAccess: resources.offlineAccess,
-    };
+    return (await this.readPending(returnUrl))?.description;
   }
 
   /** Records allow/deny in the context and returns the URL that resumes the request. */
   async decide(returnUrl: string, session: UserSession, decision: { readonly allow: boolean; readonly remember: boolean }): Promise<string | undefined> {
-    const context = await this.contexts.readReturnUrl(returnUrl);
-    const description = await this.describe(returnUrl);
-    if (!context || !description) return undefined;
+    const pending = await this.readPending(returnUrl);
+    if (!pending) return undefined;
+    const { context, description } = pending;
     if (decision.allow && decision.remember) {
       await this.consents.remember(session.subjectId, description.client.clientId, description.scopes);
     }
@@ -64,10 +54,31 @@ export class ConsentInteractionService {
 
   /** The login_hint and client of the request behind a login page's returnUrl, if any. */
   async describeLogin(returnUrl: string): Promise<{ readonly clientName?: string; readonly loginHint?: string } | undefined> {
+    const pending = await this.readPending(returnUrl);
+    if (!pending) return undefined;
+    const { client } = pending.description;
+    return { clientName: client.clientName ?? client.clientId, loginHint: pending.loginHint };
+  }
+
+  /** The context behind a returnUrl and its request, validated afresh; undefined when either is not valid. */
+  private async readPending(returnUrl: string): Promise<
+    { readonly context: AuthorizeContext; readonly description: ConsentRequestDescription; readonly loginHint?: string } | undefined
+  > {
     const context = await this.contexts.readReturnUrl(returnUrl);
     if (!context) return undefined;
     const validation = await this.validator.validate(context.params, { pushed: context.pushed });
     if (!validation.valid) return undefined;
-    return { clientName: validation.request.client.clientName ?? validation.request.client.clientId, loginHint: validation.request.loginHint };
+    const { client, resources, loginHint } = validation.request;
+    return {
+      context,
+      loginHint,
+      description: {
+        client,
+        scopes: resources.scopes,
+        identityResources: resources.identityResources,
+        apiScopes: resources.apiScopes,
+        offlineAccess: resources.offlineAccess,
+      },
+    };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock';
+import { ENDPOINT_PATHS } from '../discovery/discovery-document';
 import { getRequestOrigin } from '../hosting/request-origin';
 import { InvalidClientError } from '../protocol/protocol-errors';
 import { ClientStore } from '../stores/client.store';
@@ -10,9 +11,6 @@ import type { FormParameters } from './back-channel-request';
 import { ClientAssertionValidator } from './client-assertion.validator';
 import { readPresentedCredentials } from './presented-credentials';
 import { compareWithDummySecret, matchesSharedSecret } from './shared-secret';
-
-/** The token endpoint path: its URL is an accepted client-assertion audience everywhere (RFC 7523 §3). */
-export const TOKEN_ENDPOINT_PATH = '/connect/token';
 
 /**
  * Client authentication for every back-channel endpoint: client_secret_basic,
@@ -56,8 +54,9 @@ export class DefaultClientAuthenticator extends ClientAuthenticator {
         if (!client) throw this.failure(clientId, 'unknown or disabled client', false);
         const origin = getRequestOrigin(request);
         const endpointUrl = origin.issuer + request.url.split('?', 1)[0];
+        // RFC 7523 §3: the token endpoint's URL is an accepted audience at every endpoint.
         await this.assertions.validate(client, presented.assertion, {
-          audiences: [...new Set([origin.issuer + TOKEN_ENDPOINT_PATH, origin.issuer, endpointUrl])],
+          audiences: [...new Set([origin.issuer + ENDPOINT_PATHS.token, origin.issuer, endpointUrl])],
         });
         return { client, method: 'private_key_jwt' };
       }

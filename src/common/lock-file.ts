@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorCode } from './error-code';
 
 export interface LockFileOptions {
   /** a lock file older than this was left by a crashed process and is broken */
@@ -11,12 +12,6 @@ export interface LockFileOptions {
   readonly description?: string;
   /** told when a stale lock is broken, so the caller can log it */
   readonly onStaleLock?: (lockPath: string, ageMs: number) => void;
-}
-
-/** Node's system-error code; not `instanceof Error`, which fails across realms (e.g. under Jest). */
-export function errorCode(error: unknown): string | undefined {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey as NodeJsonWebKey } from 'node:crypto';
 import { z } from 'zod';
+import { OFFLINE_ACCESS_SCOPE } from '../resources/resource-validation';
 import { GRANT_TYPES } from '../stores/models/client.model';
 import { SIGNING_ALGORITHMS } from './app-config';
 
@@ -9,7 +10,6 @@ import { SIGNING_ALGORITHMS } from './app-config';
  * (`requirePcke`) is reported instead of silently falling back to a default.
  */
 
-export const OFFLINE_ACCESS_SCOPE = 'offline_access';
 const GRANT_TYPE_VALUES = Object.values(GRANT_TYPES) as [string, ...string[]];
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )

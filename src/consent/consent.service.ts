@@ -71,11 +71,6 @@ export class ConsentService {
       data: await this.protector.protect(JSON.stringify({ scopes: merged })),
     });
   }
-
-  /** Forgets the consent (the user withdrew it). */
-  async revoke(subjectId: string, clientId: string): Promise<void> {
-    await this.grants.remove(consentKey(subjectId, clientId));
-  }
 }
 
 function consentKey(subjectId: string, clientId: string): string {

@@ -1,24 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Clock } from '../common/clock';
+import { FakeClock } from '../common/testing/fake-clock';
 import { UnprotectError, type DataProtector, type UnprotectFailure } from './data-protector';
 import { createEphemeralDataProtection } from './ephemeral-data-protection.provider';
 import { InMemoryDataProtectionKeyStore } from './in-memory-data-protection-key.store';
 
 const DAY = 24 * 60 * 60 * 1000;
-
-class FakeClock extends Clock {
-  constructor(private t: number = Date.parse('2026-01-01T00:00:00Z')) {
-    super();
-  }
-
-  now(): Date {
-    return new Date(this.t);
-  }
-
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 async function failure(protector: DataProtector, payload: string): Promise<UnprotectError> {
   try {
@@ -165,7 +151,7 @@ describe('AesGcmDataProtector', () => {
 
   describe('expiry', () => {
     it('when the payload has an expiry, should unprotect before it and fail as expired from it on', async () => {
-      const clock = new FakeClock();
+      const clock = new FakeClock(new Date('2026-01-01T00:00:00Z'));
       const { provider } = createEphemeralDataProtection({ clock });
       const protector = provider.createProtector('tests');
       const payload = await protector.protect('short-lived', { expiresAt: new Date(clock.now().getTime() + 60_000) });
@@ -178,7 +164,7 @@ describe('AesGcmDataProtector', () => {
 
   describe('key rotation over simulated time', () => {
     it('should switch to a successor at expiry, created ahead of time, while old payloads still unprotect', async () => {
-      const clock = new FakeClock();
+      const clock = new FakeClock(new Date('2026-01-01T00:00:00Z'));
       const { provider, store } = createEphemeralDataProtection({ clock, keyLifetime: '90d' });
       const protector = provider.createProtector('tests');
       const payloads: string[] = [];

@@ -17,6 +17,11 @@ export interface DataProtectionKeyMetadata {
 /** How the key material is stored: in clear, wrapped by the master key, or enveloped to a certificate. */
 export type KeyMaterialEncryption = 'none' | 'master-key' | 'certificate';
 
+/** Whether a value read back from a store names one of our encryption modes. */
+export function isKeyMaterialEncryption(value: unknown): value is KeyMaterialEncryption {
+  return value === 'none' || value === 'master-key' || value === 'certificate';
+}
+
 /** A key as the stores persist it: metadata in clear, key material encrypted (unless 'none'). */
 export interface StoredDataProtectionKey extends DataProtectionKeyMetadata {
   readonly encryption: KeyMaterialEncryption;

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { KeyMaterialEncryption, StoredDataProtectionKey } from './data-protection-key';
+import { isKeyMaterialEncryption, type KeyMaterialEncryption, type StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore } from './data-protection-key.store';
-import { errorCode, withLockFile } from '../common/lock-file';
+import { errorCode } from '../common/error-code';
+import { withLockFile } from '../common/lock-file';
 
 /** File names are built from UUIDs only (never from other input). */
 const KEY_FILE = /^key-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
@@ -132,7 +133,7 @@ function isKeyFile(value: unknown): value is KeyFile {
   return v.version === 1 && typeof v.id === 'string' && UUID.test(v.id) && typeof v.applicationName === 'string'
     && typeof v.creationDate === 'string' && typeof v.activationDate === 'string' && typeof v.expirationDate === 'string'
     && typeof v.revoked === 'boolean' && typeof v.keyMaterial === 'string'
-    && (v.encryption === 'none' || v.encryption === 'master-key' || v.encryption === 'certificate');
+    && isKeyMaterialEncryption(v.encryption);
 }
 
 function toKey(file: KeyFile): StoredDataProtectionKey {

@@ -1,5 +1,6 @@
 import type { StoredDataProtectionKey } from './data-protection-key';
-import { DataProtectionKeyStore, ProcessMutex } from './data-protection-key.store';
+import { ProcessMutex } from '../common/process-mutex';
+import { DataProtectionKeyStore } from './data-protection-key.store';
 
 /**
  * A key ring that lives only in this process (ASP.NET Core's ephemeral provider): for unit

@@ -55,7 +55,7 @@ function preferred(a: DataProtectionKeyMetadata, b: DataProtectionKeyMetadata): 
 }
 
 /** Whether the key may be the default protection key at `now`. */
-export function isActiveAt(key: DataProtectionKeyMetadata, now: Date, maxClockSkew: number): boolean {
+function isActiveAt(key: DataProtectionKeyMetadata, now: Date, maxClockSkew: number): boolean {
   return !key.revoked
     && key.activationDate.getTime() <= now.getTime() + maxClockSkew
     && key.expirationDate.getTime() > now.getTime();

@@ -72,16 +72,6 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     return this.encryptor.mode;
   }
 
-  /** The ring does not survive a restart (e.g. `sqlite::memory:` with the database store). */
-  get ephemeral(): boolean {
-    return this.store.ephemeral;
-  }
-
-  /** Application names that have keys in the backend; ours missing while others exist hints at a renamed application. */
-  storedApplicationNames(): Promise<string[]> {
-    return this.store.applicationNames();
-  }
-
   async onModuleInit(): Promise<void> {
     if (this.encryptor.mode === 'none') {
       this.logger.warn('Data-protection keys are stored unencrypted at rest: set DATA_PROTECTION_MASTER_KEY '

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
-import type { StoredDataProtectionKey } from './data-protection-key';
+import { isKeyMaterialEncryption, type StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore } from './data-protection-key.store';
 
 const LOCK_TTL_MS = 15_000;
@@ -125,7 +125,7 @@ function toKey(id: string, json: string): StoredDataProtectionKey {
   }
   const { creationDate, activationDate, expirationDate, keyMaterial, encryption, revoked } = value;
   if (value.id !== id || !creationDate || !activationDate || !expirationDate || typeof keyMaterial !== 'string'
-    || typeof revoked !== 'boolean' || (encryption !== 'none' && encryption !== 'master-key' && encryption !== 'certificate')) {
+    || typeof revoked !== 'boolean' || !isKeyMaterialEncryption(encryption)) {
     throw new Error(`data-protection key ${id} in Redis is not a key of this server`);
   }
   return {

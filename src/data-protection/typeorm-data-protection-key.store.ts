@@ -1,10 +1,10 @@
 import type { Repository } from 'typeorm';
-import type { KeyMaterialEncryption, StoredDataProtectionKey } from './data-protection-key';
-import { DataProtectionKeyStore, ProcessMutex } from './data-protection-key.store';
+import { isKeyMaterialEncryption, type StoredDataProtectionKey } from './data-protection-key';
+import { DataProtectionKeyStore } from './data-protection-key.store';
 import type { DataProtectionKeyRow } from './data-protection-key.entity';
 import { withLockFile } from '../common/lock-file';
-
-const ENCRYPTIONS: readonly KeyMaterialEncryption[] = ['none', 'master-key', 'certificate'];
+import { ProcessMutex } from '../common/process-mutex';
+import { withAdvisoryLock } from '../database/advisory-lock';
 
 /** The key ring in the application's database (`data_protection_keys`), shared by every instance using it. */
 export class TypeOrmDataProtectionKeyStore extends DataProtectionKeyStore {
@@ -63,24 +63,13 @@ export class TypeOrmDataProtectionKeyStore extends DataProtectionKeyStore {
     }
     // PostgreSQL: a session advisory lock per application name, held on one dedicated connection
     // while the ring is re-read and the key inserted through the pool (committed before unlock).
-    const runner = dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [`data-protection-key-ring:${this.applicationName}`]);
-      try {
-        return await work();
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`data-protection-key-ring:${this.applicationName}`]);
-      }
-    } finally {
-      await runner.release();
-    }
+    return withAdvisoryLock(dataSource, 'hashtext($1)', `data-protection-key-ring:${this.applicationName}`, work);
   }
 }
 
 function toKey(row: DataProtectionKeyRow): StoredDataProtectionKey {
-  const encryption = ENCRYPTIONS.find((e) => e === row.encryption);
-  if (!encryption) throw new Error(`data_protection_keys row ${row.id}: unknown encryption "${row.encryption}"`);
+  const { encryption } = row;
+  if (!isKeyMaterialEncryption(encryption)) throw new Error(`data_protection_keys row ${row.id}: unknown encryption "${row.encryption}"`);
   return {
     id: row.id,
     creationDate: new Date(row.creationDate),

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { withAdvisoryLock } from './advisory-lock';
 
 /**
  * Fixed PostgreSQL advisory-lock key held while migrating, so several instances starting at once
@@ -11,22 +12,10 @@ export const MIGRATION_LOCK_KEY = '7391046650221';
 /** Names of the migrations each DataSource ran while starting (for `migrate` and the logs). */
 const ranAtStartup = new WeakMap<DataSource, readonly string[]>();
 
-async function withMigrationLock<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
+function withMigrationLock<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
   // SQLite has a single writer and each migration runs in its own transaction: no lock needed.
   if (dataSource.options.type !== 'postgres') return work();
-  // Session-level lock: it must be taken and released on one dedicated connection.
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
-  try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    try {
-      return await work();
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-    }
-  } finally {
-    await runner.release();
-  }
+  return withAdvisoryLock(dataSource, '$1', MIGRATION_LOCK_KEY, work);
 }
 
 /** Runs every pending migration of migrations/index.ts; returns the names of those that ran. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { errorCode } from '../common/error-code';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { databaseDialect, dataSourceOptionsFor } from './data-source-options';
 import { DatabaseMigrator, migrateAtStartup } from './database.migrator';
@@ -9,8 +10,8 @@ import { DatabaseMigrator, migrateAtStartup } from './database.migrator';
 const TRANSIENT_CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', '57P03']);
 
 function isTransientConnectError(error: unknown): boolean {
-  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
-  return typeof code === 'string' && TRANSIENT_CONNECT_ERRORS.has(code);
+  const code = errorCode(error);
+  return code !== undefined && TRANSIENT_CONNECT_ERRORS.has(code);
 }
 
 function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {

@@ -16,7 +16,7 @@ import { ANTIFORGERY_COOKIE_NAME, AntiforgeryService } from '../ui/antiforgery.s
 import { toFormFields } from '../ui/form-body';
 import { sendHtml } from '../ui/html-response';
 import { LOGIN_ACTION } from '../ui/login.controller';
-import { Ui, type ConsentScopeModel } from '../ui/ui';
+import { OFFLINE_ACCESS_CONSENT_SCOPE, Ui, type ConsentScopeModel } from '../ui/ui';
 import type { DeviceAuthorization } from './device-authorization';
 import { DEVICE_VERIFICATION_PATH } from './device-authorization.controller';
 import { DeviceCodeService } from './device-code.service';
@@ -25,6 +25,12 @@ import { UserCodeAttemptsService } from './user-code-attempts.service';
 
 /** How long the user has between typing the code and finishing login and consent. */
 const INTERACTION_LIFETIME_MS = 10 * 60 * 1000;
+
+/** A device authorization still waiting for the user's decision, and its (enabled) client. */
+interface PendingAuthorization {
+  readonly authorization: DeviceAuthorization;
+  readonly client: Client;
+}
 
 const INVALID_CODE = 'That code is not valid or has expired. Check the code on your device and try again.';
 const TOO_MANY_ATTEMPTS = 'Too many wrong codes. Please wait a few minutes, then try again.';
@@ -63,7 +69,7 @@ export class DeviceController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     if (typeof interaction === 'string') {
-      await this.proceed(interaction, request, reply);
+      await this.proceed(interaction, await this.readInteraction(interaction, request), request, reply);
       return;
     }
     await this.renderCodePage(request, reply, { userCode: typeof userCode === 'string' ? userCode.slice(0, 20) : undefined });
@@ -90,12 +96,14 @@ export class DeviceController {
       await this.renderCodePage(request, reply, { userCode: fields.userCode?.slice(0, 20), error: INVALID_CODE }, 400);
       return;
     }
-    await this.proceed(await this.protectInteraction(userCode, authorization, request), request, reply);
+    // Already loaded: carry on with it rather than reading back the interaction just protected.
+    const pending = { authorization, client: await this.enabledClientOf(authorization) };
+    await this.proceed(await this.protectInteraction(userCode, authorization, request), pending, request, reply);
   }
 
   /** After the code: login when needed, then consent or approval. */
-  private async proceed(interaction: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const { authorization, client } = await this.readInteraction(interaction, request);
+  private async proceed(interaction: string, pending: PendingAuthorization, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { authorization, client } = pending;
     const session = await this.sessions.getCurrent(request);
     const here = `${DEVICE_VERIFICATION_PATH}?${new URLSearchParams({ request: interaction })}`;
     if (!session) {
@@ -107,7 +115,8 @@ export class DeviceController {
       client,
       requestedScopes: scopes,
       promptConsent: false,
-      rememberedScopes: await this.consents.getRememberedScopes(session.subjectId, client.clientId),
+      // Remembered consent matters only to clients that require consent: skip the read otherwise.
+      rememberedScopes: client.requireConsent ? await this.consents.getRememberedScopes(session.subjectId, client.clientId) : undefined,
     });
     if (consentRequired) {
       await this.renderConsentPage(request, reply, here, client, scopes, session);
@@ -158,7 +167,7 @@ export class DeviceController {
   }
 
   /** The pending authorization behind a `request` parameter, or the error page. */
-  private async readInteraction(interaction: string, request: FastifyRequest): Promise<{ authorization: DeviceAuthorization; client: Client }> {
+  private async readInteraction(interaction: string, request: FastifyRequest): Promise<PendingAuthorization> {
     let parsed: { userCode?: unknown; browser?: unknown };
     try {
       parsed = JSON.parse(await this.protector.unprotect(interaction)) as { userCode?: unknown; browser?: unknown };
@@ -170,9 +179,14 @@ export class DeviceController {
     if (binding === undefined || parsed.browser !== binding) throw new ErrorPageError('invalid_request', INVALID_CODE);
     const userCode = parsed.userCode;
     const authorization = typeof userCode === 'string' ? await this.deviceCodes.findByUserCode(userCode) : undefined;
-    const client = authorization && (await this.clients.findClientById(authorization.clientId));
-    if (!authorization || authorization.data.decision || !client?.enabled) throw new ErrorPageError('invalid_request', INVALID_CODE);
-    return { authorization, client };
+    if (!authorization || authorization.data.decision) throw new ErrorPageError('invalid_request', INVALID_CODE);
+    return { authorization, client: await this.enabledClientOf(authorization) };
+  }
+
+  private async enabledClientOf(authorization: DeviceAuthorization): Promise<Client> {
+    const client = await this.clients.findClientById(authorization.clientId);
+    if (!client?.enabled) throw new ErrorPageError('invalid_request', INVALID_CODE);
+    return client;
   }
 
   private async renderCodePage(
@@ -193,7 +207,7 @@ export class DeviceController {
       const api = index.apiScopes.get(name);
       if (identity) identityScopes.push({ name, displayName: identity.displayName ?? name });
       else if (api) apiScopes.push({ name, displayName: api.displayName ?? name });
-      else if (name === OFFLINE_ACCESS_SCOPE) apiScopes.push({ name, displayName: 'Offline access', description: 'Access to your data while you are not signed in' });
+      else if (name === OFFLINE_ACCESS_SCOPE) apiScopes.push(OFFLINE_ACCESS_CONSENT_SCOPE);
     }
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
     sendHtml(reply, this.ui.consentPage({

@@ -1,5 +1,6 @@
 import type { SigningAlgorithm } from '../config/app-config';
 import { SIGNING_ALGORITHMS } from '../config/app-config';
+import { OFFLINE_ACCESS_SCOPE } from '../resources/resource-validation';
 import type { Resources } from '../stores/models';
 
 /** Endpoint paths (SPEC section 4), relative to the issuer. */
@@ -14,8 +15,6 @@ export const ENDPOINT_PATHS = {
   endSession: '/connect/endsession',
   deviceAuthorization: '/connect/deviceauthorization',
 } as const;
-
-export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 export const GRANT_TYPES_SUPPORTED = [
   'authorization_code',
@@ -32,9 +31,6 @@ export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post',
 
 /** Introspection callers are API resources authenticating with their apiSecrets. */
 export const INTROSPECTION_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
-
-/** `offline_access` is granted per client (allowOfflineAccess), not defined as a resource. */
-export const OFFLINE_ACCESS_SCOPE = 'offline_access';
 
 export interface DiscoveryInput {
   /** no trailing slash */

@@ -4,7 +4,9 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { SerializedSigningKey } from '../stores/models';
 import { SigningKeyStore } from '../stores/signing-key.store';
-import { errorCode, withLockFile } from '../common/lock-file';
+import { errorCode } from '../common/error-code';
+import { withLockFile } from '../common/lock-file';
+import { ProcessMutex } from '../common/process-mutex';
 import { KID_PATTERN } from './signing-key-material';
 
 const FILE_PATTERN = /^key-([A-Za-z0-9_-]{8,64})\.json$/;
@@ -37,7 +39,7 @@ export class FileSigningKeyStore extends SigningKeyStore {
   private readonly staleLockMs: number;
   private readonly lockTimeoutMs: number;
   /** serialises lock holders inside this process before the lock file is tried */
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly mutex = new ProcessMutex();
 
   constructor(private readonly folder: string, options: FileSigningKeyStoreOptions = {}) {
     super();
@@ -82,9 +84,7 @@ export class FileSigningKeyStore extends SigningKeyStore {
   }
 
   withExclusiveLock<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => this.lockAndRun(work));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.mutex.run(() => this.lockAndRun(work));
   }
 
   private async lockAndRun<T>(work: () => Promise<T>): Promise<T> {

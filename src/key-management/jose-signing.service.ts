@@ -67,8 +67,7 @@ export class JoseSigningService extends SigningService {
   }
 
   async getSigningAlgorithms(): Promise<readonly SigningAlgorithm[]> {
-    const set = await this.keyManager.getKeySet();
-    return this.algorithmOrder.filter((alg) => this.signerFor(set, alg) !== undefined);
+    return this.usableAlgorithms(await this.keyManager.getKeySet());
   }
 
   async verify(jwt: string, options: JWTVerifyOptions = {}): Promise<JWTVerifyResult> {
@@ -88,7 +87,6 @@ export class JoseSigningService extends SigningService {
    */
   private chooseAlgorithm(set: ManagedKeySet, lists: ReadonlyArray<readonly SigningAlgorithm[]>): SigningAlgorithm {
     const constraints = lists.filter((list) => list.length > 0);
-    const usable = this.algorithmOrder.filter((alg) => this.signerFor(set, alg) !== undefined);
     if (constraints.length === 0) {
       // Always the default, never silently another algorithm: relying parties without a
       // registered algorithm expect it (OpenID Connect Registration: RS256 unless registered).
@@ -102,9 +100,14 @@ export class JoseSigningService extends SigningService {
         `No signing algorithm is allowed by all of ${constraints.map((l) => `[${l.join(', ')}]`).join(' and ')}`,
       );
     }
-    const chosen = usable.find((alg) => allowed.includes(alg));
+    const chosen = this.usableAlgorithms(set).find((alg) => allowed.includes(alg));
     if (!chosen) throw new NoSigningKeyError(allowed.join(', '));
     return chosen;
+  }
+
+  /** Algorithms with a key that can sign now, in preference order. */
+  private usableAlgorithms(set: ManagedKeySet): SigningAlgorithm[] {
+    return this.algorithmOrder.filter((alg) => this.signerFor(set, alg) !== undefined);
   }
 
   private signerFor(set: ManagedKeySet, alg: SigningAlgorithm): LoadedSigningKey | undefined {

@@ -111,11 +111,10 @@ export class KeyManager implements OnModuleInit {
   async ensureKeys(): Promise<readonly string[]> {
     if (!this.enabled) {
       // Static keys only: managed keys in the store are neither read nor published.
-      this.current = this.buildSet({ rows: [], readable: [] });
+      this.current = this.buildSet(this.decideReadable([]));
       return [];
     }
-    let state = await this.readStore();
-    const outside = this.decide(state);
+    const outside = this.decide(await this.readStore());
     let created: string[] = [];
     if (outside.toCreate.length > 0) {
       created = await this.store.withExclusiveLock(async () => {
@@ -133,8 +132,8 @@ export class KeyManager implements OnModuleInit {
       this.logger.log(`Deleted expired signing key ${key.id} (${key.algorithm})`);
     }
     // After the lock another instance may have created what we wanted: read what is there now.
-    if (outside.toCreate.length > 0 || outside.toDelete.length > 0) state = await this.readStore();
-    this.current = this.buildSet(state);
+    const changed = outside.toCreate.length > 0 || outside.toDelete.length > 0;
+    this.current = this.buildSet(changed ? this.decideReadable((await this.readStore()).readable) : outside.decision);
     return created;
   }
 
@@ -148,7 +147,7 @@ export class KeyManager implements OnModuleInit {
       // Phases still move on with time (SPEC section 5): a cached successor takes over when due,
       // and a key older than the rotation interval stops signing even while the store is down.
       const cached = this.current.decision.statuses.map((s) => s.key);
-      this.current = { ...this.buildSet({ rows: [], readable: cached }), validUntil: new Date(this.clock.now().getTime() + STORE_RETRY_MS) };
+      this.current = { ...this.buildSet(this.decideReadable(cached)), validUntil: new Date(this.clock.now().getTime() + STORE_RETRY_MS) };
     }
     if (!this.current) throw new Error('signing keys were not loaded');
     return this.current;
@@ -162,7 +161,7 @@ export class KeyManager implements OnModuleInit {
       for (const alg of this.options.algorithms) made.push(await this.createKey(alg));
       return made;
     });
-    this.current = this.buildSet(await this.readStore());
+    this.current = this.buildSet(this.decideReadable((await this.readStore()).readable));
     return created;
   }
 
@@ -203,9 +202,12 @@ export class KeyManager implements OnModuleInit {
     return this.options.algorithms.filter((alg) => !set.decision.signingKeys.has(alg));
   }
 
-  private buildSet(state: { rows: readonly SerializedSigningKey[]; readable: ManagedKey[] }): ManagedKeySet {
+  private decideReadable(readable: readonly ManagedKey[]): KeyDecision<ManagedKey> {
+    return decideKeys(readable, this.clock.now(), this.options);
+  }
+
+  private buildSet(decision: KeyDecision<ManagedKey>): ManagedKeySet {
     const now = this.clock.now();
-    const decision = this.enabled ? this.decide(state).decision : decideKeys<ManagedKey>([], now, this.options);
     let validUntil = now.getTime() + this.config.keyManagement.keyCacheDuration;
     if (decision.nextChangeAt) validUntil = Math.min(validUntil, decision.nextChangeAt.getTime());
     const set: ManagedKeySet = {

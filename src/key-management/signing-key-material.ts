@@ -37,7 +37,7 @@ const CURVES: Record<string, { namedCurve: string; hash: string }> = {
   ES512: { namedCurve: 'P-521', hash: 'SHA-512' },
 };
 
-export function hashOf(alg: SigningAlgorithm): string {
+function hashOf(alg: SigningAlgorithm): string {
   return `SHA-${alg.slice(2)}`;
 }
 
@@ -53,11 +53,11 @@ function generationParams(alg: SigningAlgorithm): webcrypto.RsaHashedKeyGenParam
   };
 }
 
-export function newKid(): string {
+function newKid(): string {
   return randomBytes(16).toString('hex').toUpperCase();
 }
 
-export function toPublicJwk(jwk: JWK): JWK {
+function toPublicJwk(jwk: JWK): JWK {
   const copy: Record<string, unknown> = { ...jwk };
   for (const member of PRIVATE_MEMBERS) delete copy[member];
   delete copy.key_ops;

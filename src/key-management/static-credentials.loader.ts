@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import * as forge from 'node-forge';
 import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { AppConfig, KeyFileSetting, SigningAlgorithm } from '../config/app-config';
+import { errorCode } from '../common/error-code';
 import { ConfigError } from '../config/config-error';
 import { isCryptoKey, publishedJwk, type LoadedSigningKey } from './signing-key-material';
 
@@ -66,8 +67,7 @@ function readKeyFile(path: string, password: string | undefined): KeyFileContent
   try {
     data = readFileSync(path);
   } catch (error) {
-    const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : String(error);
-    throw new Error(`cannot read the file (${code})`);
+    throw new Error(`cannot read the file (${errorCode(error) ?? String(error)})`);
   }
   const ext = extname(path).toLowerCase();
   if (ext === '.pfx' || ext === '.p12') return readPkcs12(data, password);

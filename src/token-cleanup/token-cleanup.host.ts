@@ -49,7 +49,7 @@ export class TokenCleanupHost implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationShutdown(): void {
-    for (const name of [START_TIMEOUT]) if (this.scheduler.doesExist('timeout', name)) this.scheduler.deleteTimeout(name);
+    if (this.scheduler.doesExist('timeout', START_TIMEOUT)) this.scheduler.deleteTimeout(START_TIMEOUT);
     if (this.scheduler.doesExist('interval', INTERVAL)) this.scheduler.deleteInterval(INTERVAL);
   }
 

@@ -1,12 +1,16 @@
 import { Module } from '@nestjs/common';
 import { AccessTokenService } from './access-token.service';
+import { AccessTokenValidator } from './access-token.validator';
 import { ReferenceTokenService } from './reference-token.service';
 import { IdentityTokenService } from './identity-token.service';
 import { RefreshTokenService } from './refresh-token.service';
 
-/** Token creation shared by every grant: access tokens (JWT and reference), identity and refresh tokens. */
+/**
+ * Token creation shared by every grant: access tokens (JWT and reference), identity and refresh
+ * tokens; and access-token validation for introspection and userinfo.
+ */
 @Module({
-  providers: [AccessTokenService, ReferenceTokenService, IdentityTokenService, RefreshTokenService],
-  exports: [AccessTokenService, ReferenceTokenService, IdentityTokenService, RefreshTokenService],
+  providers: [AccessTokenService, AccessTokenValidator, ReferenceTokenService, IdentityTokenService, RefreshTokenService],
+  exports: [AccessTokenService, AccessTokenValidator, ReferenceTokenService, IdentityTokenService, RefreshTokenService],
 })
 export class TokensModule {}

@@ -9,7 +9,7 @@ import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
 import { LOGIN_ACTION } from './login.controller';
-import { Ui, type ConsentScopeModel } from './ui';
+import { OFFLINE_ACCESS_CONSENT_SCOPE, Ui, type ConsentScopeModel } from './ui';
 
 export const CONSENT_ACTION = '/consent';
 
@@ -64,9 +64,7 @@ export class ConsentController {
     session: UserSession,
   ): Promise<void> {
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    const offline: ConsentScopeModel[] = description.offlineAccess
-      ? [{ name: 'offline_access', displayName: 'Offline access', description: 'Access to your data while you are not signed in' }]
-      : [];
+    const offline: ConsentScopeModel[] = description.offlineAccess ? [OFFLINE_ACCESS_CONSENT_SCOPE] : [];
     sendHtml(reply, this.ui.consentPage({
       action: CONSENT_ACTION,
       antiforgeryToken,

@@ -1,3 +1,5 @@
+import { OFFLINE_ACCESS_SCOPE } from '../resources/resource-validation';
+
 /**
  * The pages of the interactive flows. The server renders them through this one abstract class,
  * so a team swaps the look (or the whole page, error page included) by binding its own `Ui`
@@ -28,6 +30,13 @@ export interface ConsentScopeModel {
   readonly displayName: string;
   readonly description?: string;
 }
+
+/** How the consent pages show offline_access (it is neither an identity resource nor an API scope). */
+export const OFFLINE_ACCESS_CONSENT_SCOPE: ConsentScopeModel = {
+  name: OFFLINE_ACCESS_SCOPE,
+  displayName: 'Offline access',
+  description: 'Access to your data while you are not signed in',
+};
 
 export interface ConsentPageModel extends FormModel {
   readonly returnUrl: string;

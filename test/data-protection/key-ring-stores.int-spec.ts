@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { Clock } from '../../src/common/clock';
+import type { Clock } from '../../src/common/clock';
+import { FakeClock } from '../../src/common/testing/fake-clock';
 import { dataSourceOptionsFor } from '../../src/database/data-source-options';
 import { runPendingMigrations } from '../../src/database/database.migrator';
 import { DataProtectionKeyEntity } from '../../src/data-protection/data-protection-key.entity';
@@ -130,20 +131,6 @@ function redisBackend(): Backend {
   };
 }
 
-class FakeClock extends Clock {
-  constructor(private t: number = Date.parse('2026-01-01T00:00:00Z')) {
-    super();
-  }
-
-  now(): Date {
-    return new Date(this.t);
-  }
-
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
 /** Every encoding a careless store could write the 32-byte secret in. */
 function encodingsOf(secret: Buffer): string[] {
   return [secret.toString('base64'), secret.toString('base64url'), secret.toString('hex'), JSON.stringify([...secret])];
@@ -238,7 +225,7 @@ describe.each(backends.filter((b) => !b.skipReason))('key-ring store $name', (ba
 
   it('instances converge on the successor one of them created ahead of expiry (simulated time)', async () => {
     const name = appName();
-    const clock = new FakeClock();
+    const clock = new FakeClock(new Date('2026-01-01T00:00:00Z'));
     const a = await instance(name, { clock, keyLifetime: '40s' });
     const b = await instance(name, { clock, keyLifetime: '40s' });
     const first = await a.provider.createProtector('p').protect('first');

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, webClient, type InteractiveFixtures } from './interactive-fixtures';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures, webClient } from './interactive-fixtures';
 
 const CHROMIUM = '/usr/bin/chromium';
 const chromiumInstalled = existsSync(CHROMIUM);
@@ -15,7 +15,6 @@ const describeIfChromium = chromiumInstalled ? describe : describe.skip;
 describeIfChromium('authorization code flow in a real browser (Chromium)', () => {
   let receiver: Server;
   let redirectUri: string;
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
   let browser: Browser;
 
@@ -27,8 +26,9 @@ describeIfChromium('authorization code flow in a real browser (Chromium)', () =>
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     redirectUri = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/signin-oidc`;
-    fixtures = createInteractiveFixtures([webClient('browser.client', { requireConsent: true, redirectUris: [redirectUri] })]);
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+    server = await startTestAppWithFixtures(
+      createInteractiveFixtures([webClient('browser.client', { requireConsent: true, redirectUris: [redirectUri] })]),
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -39,7 +39,6 @@ describeIfChromium('authorization code flow in a real browser (Chromium)', () =>
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    fixtures?.remove();
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
   });
 

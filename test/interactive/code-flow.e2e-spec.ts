@@ -2,26 +2,21 @@ import * as client from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { Clock } from '../../src/common/clock';
 import { FormBrowser, parseForms, type Page } from '../support/form-browser';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, REDIRECT_URI, type InteractiveFixtures } from './interactive-fixtures';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures, REDIRECT_URI } from './interactive-fixtures';
 
 /**
  * The authorization code flow end to end: openid-client v6 as the relying party, a cookie-jar
  * "browser" that fills in and submits the server's HTML forms.
  */
 describe('authorization code flow (openid-client, HTML forms)', () => {
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
 
   beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile, KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256' });
+    server = await startTestAppWithFixtures(createInteractiveFixtures(), { KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256' });
   });
 
-  afterAll(async () => {
-    await server?.close();
-    fixtures?.remove();
-  });
+  afterAll(() => server?.close());
 
   afterEach(() => jest.restoreAllMocks());
 

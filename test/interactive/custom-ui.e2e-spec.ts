@@ -3,8 +3,8 @@ import { escapeHtml } from '../../src/protocol/error-page';
 import { DefaultUi } from '../../src/ui/default.ui';
 import { ANTIFORGERY_FIELD, CUSTOM_UI, type ErrorPageModel, type LoginPageModel } from '../../src/ui/ui';
 import { FormBrowser } from '../support/form-browser';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, REDIRECT_URI, type InteractiveFixtures } from './interactive-fixtures';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures, REDIRECT_URI } from './interactive-fixtures';
 
 @Injectable()
 class BrandedUi extends DefaultUi {
@@ -28,18 +28,13 @@ class BrandedUiModule {}
 
 /** The README's recipe for swapping the pages works as documented. */
 describe('custom UI bound through CUSTOM_UI', () => {
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
 
   beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile }, { imports: [BrandedUiModule] });
+    server = await startTestAppWithFixtures(createInteractiveFixtures(), {}, { imports: [BrandedUiModule] });
   });
 
-  afterAll(async () => {
-    await server?.close();
-    fixtures?.remove();
-  });
+  afterAll(() => server?.close());
 
   it('should render the team\'s login page and still complete the flow', async () => {
     const browser = new FormBrowser(server.baseUrl);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestDatabase } from '../support/postgres';
 import { writeJson } from '../support/test-app';
 
 /** A scratch folder with the configuration file the device, refresh and logout suites run against. */
@@ -56,4 +57,32 @@ export function createInteractiveFixtures(backChannelLogoutUri = 'http://127.0.0
     ],
   });
   return { dir, configFile, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The fixtures and a fresh PostgreSQL database, for suites that start (and restart) their own apps on both. */
+export interface PostgresInteractiveFixtures {
+  /** CONFIG_FILE and DATABASE_URL */
+  readonly env: Readonly<Record<string, string>>;
+  remove(): Promise<void>;
+}
+
+export async function createPostgresInteractiveFixtures(): Promise<PostgresInteractiveFixtures> {
+  const fixtures = createInteractiveFixtures();
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  try {
+    database = await createTestDatabase();
+  } catch (error) {
+    fixtures.remove();
+    throw error;
+  }
+  return {
+    env: { CONFIG_FILE: fixtures.configFile, DATABASE_URL: database.url },
+    async remove() {
+      try {
+        await database.drop();
+      } finally {
+        fixtures.remove();
+      }
+    },
+  };
 }

@@ -1,24 +1,19 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as oidc from 'openid-client';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures } from './device-fixtures';
 import { FormBrowser } from '../support/form-browser';
 import { DeviceFlowStore } from '../../src/stores/device-flow.store';
 import { hashDeviceCode } from '../../src/device-flow/device-code.service';
 import { approveOnDevicePage, authorizeDevice, poll, postForm } from './device-helpers';
 
 describe('device flow (RFC 8628) end to end', () => {
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
 
   beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+    server = await startTestAppWithFixtures(createInteractiveFixtures());
   });
-  afterAll(async () => {
-    await server?.close();
-    fixtures?.remove();
-  });
+  afterAll(() => server?.close());
 
   it('device authorization answers RFC 8628 §3.2 with an easy user code and the /device URIs', async () => {
     const response = await postForm(server.baseUrl, '/connect/deviceauthorization', { client_id: 'tv', scope: 'openid api1' });

@@ -1,3 +1,4 @@
+import type { DeviceAuthorizationResponse } from '../../src/device-flow/device-authorization.controller';
 import { FormBrowser, type Page } from '../support/form-browser';
 
 export interface JsonResponse {
@@ -12,15 +13,6 @@ export async function postForm(baseUrl: string, path: string, params: Record<str
     body: new URLSearchParams(params).toString(),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-export interface DeviceAuthorizationResponse {
-  readonly device_code: string;
-  readonly user_code: string;
-  readonly verification_uri: string;
-  readonly verification_uri_complete: string;
-  readonly expires_in: number;
-  readonly interval: number;
 }
 
 export async function authorizeDevice(baseUrl: string, clientId: string, scope: string): Promise<DeviceAuthorizationResponse> {

@@ -1,22 +1,17 @@
 import { MAX_FAILED_USER_CODES } from '../../src/device-flow/user-code-attempts.service';
 import { FormBrowser } from '../support/form-browser';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures } from './device-fixtures';
 import { authorizeDevice, poll } from './device-helpers';
 
 /** RFC 8628 §5.1: wrong user codes are rate-limited, so codes cannot be guessed at /device. */
 describe('device user-code guessing', () => {
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
 
   beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+    server = await startTestAppWithFixtures(createInteractiveFixtures());
   });
-  afterAll(async () => {
-    await server?.close();
-    fixtures?.remove();
-  });
+  afterAll(() => server?.close());
 
   it('after too many wrong codes from one address, /device refuses further codes (even a right one) with 429', async () => {
     const authorization = await authorizeDevice(server.baseUrl, 'tv', 'api1');

@@ -1,8 +1,8 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures } from './device-fixtures';
 import { FormBrowser } from '../support/form-browser';
 import { authorizeDevice, obtainDeviceTokens } from './device-helpers';
 
@@ -12,7 +12,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('end session (RP-initiated logout) with back-channel logout', () => {
   let receiver: Server;
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
   const deliveries: Delivery[] = [];
 
@@ -33,12 +32,10 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as AddressInfo).port;
-    fixtures = createInteractiveFixtures(`http://127.0.0.1:${port}/bc-logout`);
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+    server = await startTestAppWithFixtures(createInteractiveFixtures(`http://127.0.0.1:${port}/bc-logout`));
   });
   afterAll(async () => {
     await server?.close();
-    fixtures?.remove();
     receiver?.closeAllConnections();
     await new Promise((resolve) => receiver?.close(resolve));
   });

@@ -1,25 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { FormBrowser } from '../support/form-browser';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, REDIRECT_URI, type InteractiveFixtures } from './interactive-fixtures';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures, REDIRECT_URI } from './interactive-fixtures';
 
 /**
  * Behind TLS (here: an https ISSUER_URI, as behind a TLS-terminating proxy) the authentication
  * and anti-forgery cookies are marked Secure, besides HttpOnly and SameSite=Lax.
  */
 describe('cookies on an https issuer', () => {
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
 
   beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile, ISSUER_URI: 'https://id.example' });
+    server = await startTestAppWithFixtures(createInteractiveFixtures(), { ISSUER_URI: 'https://id.example' });
   });
 
-  afterAll(async () => {
-    await server?.close();
-    fixtures?.remove();
-  });
+  afterAll(() => server?.close());
 
   it('login, when the issuer is https, should set the session and anti-forgery cookies Secure, HttpOnly and SameSite=Lax', async () => {
     const browser = new FormBrowser(server.baseUrl);

@@ -1,13 +1,12 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
-import { startTestApp, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures } from './device-fixtures';
 import { obtainDeviceTokens, postForm, type JsonResponse } from './device-helpers';
 import { FormBrowser } from '../support/form-browser';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('refresh_token grant', () => {
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
   let browser: FormBrowser;
 
@@ -17,14 +16,10 @@ describe('refresh_token grant', () => {
     obtainDeviceTokens(server.baseUrl, clientId, scope, browser);
 
   beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+    server = await startTestAppWithFixtures(createInteractiveFixtures());
     browser = new FormBrowser(server.baseUrl);
   });
-  afterAll(async () => {
-    await server?.close();
-    fixtures?.remove();
-  });
+  afterAll(() => server?.close());
 
   it('oneTime: every use rotates the token and the new one works', async () => {
     const first = await tokensFor('tv');

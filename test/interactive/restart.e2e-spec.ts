@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describeIfPostgres, startTestApp, type TestApp } from '../support/test-app';
-import { createTestDatabase } from '../support/postgres';
-import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
+import {
+  createInteractiveFixtures, createPostgresInteractiveFixtures, type InteractiveFixtures, type PostgresInteractiveFixtures,
+} from './device-fixtures';
 import { FormBrowser } from '../support/form-browser';
 import { authorizeDevice, obtainDeviceTokens, poll, postForm } from './device-helpers';
 
@@ -53,18 +54,11 @@ describe('restart on the same database', () => {
 });
 
 describeIfPostgres('restart on the same PostgreSQL database', () => {
-  let fixtures: InteractiveFixtures;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-    fixtures?.remove();
-  });
+  let postgres: PostgresInteractiveFixtures;
+  beforeAll(async () => { postgres = await createPostgresInteractiveFixtures(); });
+  afterAll(() => postgres?.remove());
 
   it('PostgreSQL with the database key store: sessions and refresh tokens survive', async () => {
-    await survivesRestart({ CONFIG_FILE: fixtures.configFile, DATABASE_URL: database.url });
+    await survivesRestart(postgres.env);
   });
 });

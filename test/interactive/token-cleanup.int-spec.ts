@@ -2,12 +2,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describeIfPostgres, startTestApp, type TestApp } from '../support/test-app';
-import { createTestDatabase } from '../support/postgres';
 import { PersistedGrantStore } from '../../src/stores/persisted-grant.store';
 import { DeviceFlowStore } from '../../src/stores/device-flow.store';
 import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
 import { TokenCleanupService } from '../../src/token-cleanup/token-cleanup.service';
-import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
+import {
+  createInteractiveFixtures, createPostgresInteractiveFixtures, type InteractiveFixtures, type PostgresInteractiveFixtures,
+} from './device-fixtures';
 
 const HOUR = 3_600_000;
 
@@ -110,18 +111,11 @@ describe('token cleanup on SQLite', () => {
 });
 
 describeIfPostgres('token cleanup on PostgreSQL', () => {
-  let fixtures: InteractiveFixtures;
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await database?.drop();
-    fixtures?.remove();
-  });
+  let postgres: PostgresInteractiveFixtures;
+  beforeAll(async () => { postgres = await createPostgresInteractiveFixtures(); });
+  afterAll(() => postgres?.remove());
 
   it('removes expired grants, device codes and sessions in batches and leaves live ones', async () => {
-    await removesExpiredKeepsLive({ CONFIG_FILE: fixtures.configFile, DATABASE_URL: database.url });
+    await removesExpiredKeepsLive(postgres.env);
   });
 });

@@ -47,6 +47,38 @@ export async function startTestApp(env: Record<string, string> = {}, options: Cr
   };
 }
 
+/** A suite's configuration: the file the app reads, and how to remove it afterwards. */
+export interface TestAppFixtures {
+  readonly configFile: string;
+  remove(): void;
+}
+
+/**
+ * startTestApp on a suite's fixtures (CONFIG_FILE set from them); the app's close() removes the
+ * fixtures too, and a failed start removes them at once.
+ */
+export async function startTestAppWithFixtures(
+  fixtures: TestAppFixtures, env: Record<string, string> = {}, options: CreateAppOptions = {},
+): Promise<TestApp> {
+  let started: TestApp;
+  try {
+    started = await startTestApp({ CONFIG_FILE: fixtures.configFile, ...env }, options);
+  } catch (error) {
+    fixtures.remove();
+    throw error;
+  }
+  return {
+    ...started,
+    async close() {
+      try {
+        await started.close();
+      } finally {
+        fixtures.remove();
+      }
+    },
+  };
+}
+
 /** Writes a JSON file into `dir` and returns its path (config files for tests). */
 export function writeJson(dir: string, name: string, value: unknown): string {
   const path = join(dir, name);

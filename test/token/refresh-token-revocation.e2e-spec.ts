@@ -1,24 +1,19 @@
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
 import { FormBrowser } from '../support/form-browser';
-import { createInteractiveFixtures, type InteractiveFixtures } from '../interactive/device-fixtures';
+import { createInteractiveFixtures } from '../interactive/device-fixtures';
 import { obtainDeviceTokens } from '../interactive/device-helpers';
 import { basicAuth, postForm } from './token-fixtures';
 
 /** RFC 7009 for refresh tokens: only the client they were issued to revokes them; the hint is only a hint. */
 describe('POST /connect/revocation, refresh tokens', () => {
-  let fixtures: InteractiveFixtures;
   let server: TestApp;
   let browser: FormBrowser;
 
   beforeAll(async () => {
-    fixtures = createInteractiveFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile });
+    server = await startTestAppWithFixtures(createInteractiveFixtures());
     browser = new FormBrowser(server.baseUrl);
   });
-  afterAll(async () => {
-    await server?.close();
-    fixtures?.remove();
-  });
+  afterAll(() => server?.close());
 
   async function refreshTokenOf(clientId: string): Promise<string> {
     const tokens = await obtainDeviceTokens(server.baseUrl, clientId, 'openid api1 offline_access', browser);

@@ -1,24 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { Clock } from '../../common/clock';
+import { ProcessMutex } from '../../common/process-mutex';
 import { loadAppConfig, type AppConfig } from '../../config/app-config';
 import { DataProtectionProvider, DataProtector, UnprotectError } from '../../data-protection/data-protector';
 import type { SerializedSigningKey } from '../../stores/models';
 import { SigningKeyStore } from '../../stores/signing-key.store';
 
 /** Hand-written fakes for key-management unit specs (STYLE habit 9). */
-export class FakeClock extends Clock {
-  constructor(private instant = new Date('2030-01-01T00:00:00Z')) {
-    super();
-  }
-
-  now(): Date {
-    return new Date(this.instant);
-  }
-
-  advance(ms: number): void {
-    this.instant = new Date(this.instant.getTime() + ms);
-  }
-}
+export { FakeClock } from '../../common/testing/fake-clock';
 
 export class InMemorySigningKeyStore extends SigningKeyStore {
   readonly rows = new Map<string, SerializedSigningKey>();
@@ -36,13 +24,11 @@ export class InMemorySigningKeyStore extends SigningKeyStore {
     this.rows.delete(id);
   }
 
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly mutex = new ProcessMutex();
 
   withExclusiveLock<T>(work: () => Promise<T>): Promise<T> {
     this.lockCount++;
-    const run = this.queue.then(work);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.mutex.run(work);
   }
 }
 

@@ -3,7 +3,7 @@ import { Clock } from '../../common/clock';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../protocol/protocol-errors';
 import { OFFLINE_ACCESS_SCOPE } from '../../resources/resource-validation';
 import { GRANT_TYPES, type Client } from '../../stores/models';
-import { RefreshTokenService, type StoredRefreshToken } from '../../tokens/refresh-token.service';
+import { RefreshTokenService, type RefreshTokenPayload, type RefreshTokenRequest, type StoredRefreshToken } from '../../tokens/refresh-token.service';
 import { UserTokenResponseGenerator } from '../user-token-response.generator';
 import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
 
@@ -41,6 +41,17 @@ export function narrowScopes(granted: readonly string[], scopeParam: string | un
   const requested = [...new Set(scopeParam.split(' ').filter((s) => s !== ''))];
   if (requested.length === 0 || requested.some((s) => !granted.includes(s))) return undefined;
   return requested;
+}
+
+/** The user grant a refresh token carries: what both the response and the rotated token repeat. */
+function userGrantOf(payload: RefreshTokenPayload): Pick<RefreshTokenRequest, 'subjectId' | 'sessionId' | 'authTime' | 'amr' | 'resource'> {
+  return {
+    subjectId: payload.subjectId,
+    sessionId: payload.sessionId,
+    authTime: payload.authTime === undefined ? undefined : new Date(payload.authTime),
+    amr: payload.amr,
+    resource: payload.resource,
+  };
 }
 
 /**
@@ -82,12 +93,8 @@ export class RefreshTokenGrantHandler extends GrantHandler {
     return this.responses.createResponse({
       client,
       origin,
-      subjectId: stored.payload.subjectId,
-      sessionId: stored.payload.sessionId,
-      authTime: stored.payload.authTime === undefined ? undefined : new Date(stored.payload.authTime),
-      amr: stored.payload.amr,
+      ...userGrantOf(stored.payload),
       scopes,
-      resource: stored.payload.resource,
       refresh: { kind: 'rotate', next: () => this.nextRefreshToken(handle, stored, client) },
     });
   }
@@ -106,12 +113,8 @@ export class RefreshTokenGrantHandler extends GrantHandler {
     }
     return this.refreshTokens.createRefreshToken({
       client,
-      subjectId: stored.payload.subjectId,
+      ...userGrantOf(stored.payload),
       scopes: stored.payload.scopes,
-      sessionId: stored.payload.sessionId,
-      authTime: stored.payload.authTime === undefined ? undefined : new Date(stored.payload.authTime),
-      amr: stored.payload.amr,
-      resource: stored.payload.resource,
       family: { familyId: stored.payload.familyId, familyCreatedAt: stored.payload.familyCreatedAt },
     });
   }
