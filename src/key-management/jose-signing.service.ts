@@ -8,7 +8,7 @@ import { KeyManager, type ManagedKeySet } from './key-manager.service';
 import { JwsSigner } from './jws-signer';
 import type { LoadedSigningKey } from './signing-key-material';
 import {
-  AlgorithmNotAllowedError, NoSigningKeyError, SigningService, type PublishedKeySet, type SignedJwt, type SignOptions,
+  chooseSigningAlgorithm, NoSigningKeyError, SigningService, type PublishedKeySet, type SignedJwt, type SignOptions,
 } from './signing.service';
 import type { StaticKeys } from './static-credentials.loader';
 
@@ -50,7 +50,7 @@ export class JoseSigningService extends SigningService {
 
   async sign(payload: JWTPayload, options: SignOptions = {}): Promise<SignedJwt> {
     const set = await this.keyManager.getKeySet();
-    const alg = this.chooseAlgorithm(set, options.allowedAlgorithms ?? []);
+    const alg = this.choose(set, options.allowedAlgorithms ?? []);
     const key = this.signerFor(set, alg);
     if (!key?.privateKey) throw new NoSigningKeyError(alg);
     let signer = this.signers.get(key);
@@ -81,31 +81,14 @@ export class JoseSigningService extends SigningService {
     return this.keyManager.getUnreadableKeyIds();
   }
 
-  /**
-   * SPEC section 3: several lists apply → the first algorithm allowed by all (in our preference
-   * order) that has a key; none in common → AlgorithmNotAllowedError; no constraint → the default.
-   */
-  private chooseAlgorithm(set: ManagedKeySet, lists: ReadonlyArray<readonly SigningAlgorithm[]>): SigningAlgorithm {
-    const constraints = lists.filter((list) => list.length > 0);
-    if (constraints.length === 0) {
-      // Always the default, never silently another algorithm: relying parties without a
-      // registered algorithm expect it (OpenID Connect Registration: RS256 unless registered).
-      const fallback = this.algorithmOrder[0];
-      if (!fallback) throw new NoSigningKeyError('default');
-      return fallback;
-    }
-    const allowed = constraints[0].filter((alg) => constraints.every((list) => list.includes(alg)));
-    if (allowed.length === 0) {
-      throw new AlgorithmNotAllowedError(
-        `No signing algorithm is allowed by all of ${constraints.map((l) => `[${l.join(', ')}]`).join(' and ')}`,
-      );
-    }
-    const chosen = this.usableAlgorithms(set).find((alg) => allowed.includes(alg));
-    if (!chosen) throw new NoSigningKeyError(allowed.join(', '));
-    return chosen;
+  override async chooseAlgorithm(lists: ReadonlyArray<readonly SigningAlgorithm[]>): Promise<SigningAlgorithm> {
+    return this.choose(await this.keyManager.getKeySet(), lists);
   }
 
-  /** Algorithms with a key that can sign now, in preference order. */
+  private choose(set: ManagedKeySet, lists: ReadonlyArray<readonly SigningAlgorithm[]>): SigningAlgorithm {
+    return chooseSigningAlgorithm(this.algorithmOrder, (alg) => this.signerFor(set, alg) !== undefined, lists);
+  }
+
   private usableAlgorithms(set: ManagedKeySet): SigningAlgorithm[] {
     return this.algorithmOrder.filter((alg) => this.signerFor(set, alg) !== undefined);
   }

@@ -37,12 +37,48 @@ export abstract class SigningService {
   abstract getPublishedKeySet(): Promise<PublishedKeySet>;
   /** Algorithms that can sign now, default first. */
   abstract getSigningAlgorithms(): Promise<readonly SigningAlgorithm[]>;
+
+  /**
+   * The algorithm `sign` would use for these lists, for callers that need it in advance (an
+   * identity token's at_hash depends on it). Same errors as `sign`.
+   */
+  async chooseAlgorithm(allowedAlgorithms: ReadonlyArray<readonly SigningAlgorithm[]>): Promise<SigningAlgorithm> {
+    const usable = await this.getSigningAlgorithms();
+    return chooseSigningAlgorithm(usable, (alg) => usable.includes(alg), allowedAlgorithms);
+  }
   /** Verifies a JWT against the published keys (issuer/audience/typ per options). */
   abstract verify(jwt: string, options?: JWTVerifyOptions): Promise<JWTVerifyResult>;
   /** Kids of stored managed keys that could not be unprotected (health, doctor); none by default. */
   getUnreadableKeyIds(): readonly string[] {
     return [];
   }
+}
+
+/**
+ * SPEC section 3: with no constraint, the default (first in `preference`) — never silently
+ * another; several lists → the first algorithm (in our preference order) allowed by all that has
+ * a key; none in common → AlgorithmNotAllowedError; none with a key → NoSigningKeyError.
+ */
+export function chooseSigningAlgorithm(
+  preference: readonly SigningAlgorithm[],
+  hasKey: (alg: SigningAlgorithm) => boolean,
+  lists: ReadonlyArray<readonly SigningAlgorithm[]>,
+): SigningAlgorithm {
+  const constraints = lists.filter((list) => list.length > 0);
+  if (constraints.length === 0) {
+    const fallback = preference[0];
+    if (!fallback) throw new NoSigningKeyError('default');
+    return fallback;
+  }
+  const allowed = constraints[0].filter((alg) => constraints.every((list) => list.includes(alg)));
+  if (allowed.length === 0) {
+    throw new AlgorithmNotAllowedError(
+      `No signing algorithm is allowed by all of ${constraints.map((l) => `[${l.join(', ')}]`).join(' and ')}`,
+    );
+  }
+  const chosen = preference.find((alg) => allowed.includes(alg) && hasKey(alg));
+  if (!chosen) throw new NoSigningKeyError(allowed.join(', '));
+  return chosen;
 }
 
 export class AlgorithmNotAllowedError extends Error {

@@ -74,18 +74,16 @@ export class IdentityTokenService {
   }
 
   /**
-   * The algorithm must be known before signing because at_hash/c_hash depend on it: the
-   * client's first allowed algorithm that has a key now, else the default (SPEC §5).
+   * The algorithm must be known before signing because at_hash/c_hash depend on it: the one
+   * SigningService.sign would choose for the client's allowed algorithms (SPEC §5).
    */
   private async chooseAlgorithm(client: Client): Promise<SigningAlgorithm> {
-    const available = await this.signing.getSigningAlgorithms();
-    const allowed = client.allowedTokenSigningAlgorithms;
-    const alg = allowed.length > 0 ? allowed.find((a) => available.includes(a)) : available[0];
-    if (alg === undefined) {
-      if (allowed.length > 0) throw this.noKey(client, allowed.join(', '));
-      throw this.noKey(client, 'the default algorithm');
+    try {
+      return await this.signing.chooseAlgorithm([client.allowedTokenSigningAlgorithms]);
+    } catch (error) {
+      if (error instanceof NoSigningKeyError) throw this.noKey(client, error.alg);
+      throw error;
     }
-    return alg;
   }
 
   private noKey(client: Client, alg: string): Error {
