@@ -12,7 +12,7 @@ import { DataProtectionModule } from './data-protection/data-protection.module';
 import { KeyManagementModule, type KeyManagementModuleOptions } from './key-management/key-management.module';
 import { HostingModule } from './hosting/hosting.module';
 import { DiscoveryModule } from './discovery/discovery.module';
-import { TokenModule } from './token/token.module';
+import { TokenEndpointModule } from './token-endpoint/token-endpoint.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { HealthModule } from './health/health.module';
@@ -52,7 +52,7 @@ export class AppModule {
         KeyManagementModule.forRoot(extensions.keyManagement),
         HostingModule,
         DiscoveryModule,
-        TokenModule,
+        TokenEndpointModule,
         IntrospectionModule,
         RevocationModule,
         HealthModule,

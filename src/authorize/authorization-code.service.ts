@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createTokenHandle, persistedGrantKey } from '../tokens/token-handle';
+import { createTokenHandle, persistedGrantKey } from '../token-issuance/token-handle';
 import { Clock } from '../common/clock';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';

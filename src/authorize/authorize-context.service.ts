@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
 import type { AuthorizeContext } from './authorize-request';
+import { PAGE_PATHS } from '../protocol/paths';
 
-/** The path the login and consent pages return to; it resumes the authorization request. */
-export const AUTHORIZE_CALLBACK_PATH = '/connect/authorize/callback';
 /** How long a user may take to log in and consent before the request must start over. */
 export const AUTHORIZE_CONTEXT_LIFETIME_MS = 30 * 60 * 1000;
 
@@ -25,7 +24,7 @@ export class AuthorizeContextService {
   async callbackUrl(context: AuthorizeContext): Promise<string> {
     const expiresAt = new Date(context.requestedAt + AUTHORIZE_CONTEXT_LIFETIME_MS);
     const token = await this.protector.protect(JSON.stringify(context), { expiresAt });
-    return `${AUTHORIZE_CALLBACK_PATH}?${new URLSearchParams({ ctx: token }).toString()}`;
+    return `${PAGE_PATHS.authorizeCallback}?${new URLSearchParams({ ctx: token }).toString()}`;
   }
 
   /** The context of a callback's `ctx` parameter; undefined when expired, tampered with or malformed. */
@@ -43,8 +42,8 @@ export class AuthorizeContextService {
 
   /** The context behind a login/consent page's returnUrl, when it is an authorize callback. */
   async readReturnUrl(returnUrl: string | undefined): Promise<AuthorizeContext | undefined> {
-    if (!returnUrl?.startsWith(`${AUTHORIZE_CALLBACK_PATH}?`)) return undefined;
-    const query = new URLSearchParams(returnUrl.slice(AUTHORIZE_CALLBACK_PATH.length + 1));
+    if (!returnUrl?.startsWith(`${PAGE_PATHS.authorizeCallback}?`)) return undefined;
+    const query = new URLSearchParams(returnUrl.slice(PAGE_PATHS.authorizeCallback.length + 1));
     return this.read(query.get('ctx') ?? undefined);
   }
 }

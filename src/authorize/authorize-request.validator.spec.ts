@@ -1,4 +1,4 @@
-import { FakeClock } from '../key-management/testing/key-management.fakes';
+import { FakeClock } from '../../test/support/fakes/key-management.fakes';
 import { ResourceCatalog } from '../resources/resource-catalog';
 import { ClientStore } from '../stores/client.store';
 import { ResourceStore } from '../stores/resource.store';

@@ -5,8 +5,6 @@ import { ConsentService } from '../consent/consent.service';
 import type { RequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
 import { SessionService } from '../sessions/session.service';
-import { CONSENT_ACTION } from '../ui/consent.controller';
-import { LOGIN_ACTION } from '../ui/login.controller';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizeContextService } from './authorize-context.service';
 import { decideInteraction } from './authorize-interaction';
@@ -14,6 +12,7 @@ import type { AuthorizeContext, AuthorizeParameters, ErrorTarget, ValidatedAutho
 import { AuthorizeRequestValidator } from './authorize-request.validator';
 import { sendAuthorizeResponse } from './authorize-response';
 import { PushedAuthorizationService } from './pushed-authorization.service';
+import { PAGE_PATHS } from '../protocol/paths';
 
 /**
  * The authorization endpoint's steps (Duende: AuthorizeEndpoint → validator → interaction →
@@ -83,9 +82,9 @@ export class AuthorizeService {
     });
     switch (decision.kind) {
       case 'login':
-        return this.redirectToPage(reply, LOGIN_ACTION, context);
+        return this.redirectToPage(reply, PAGE_PATHS.login, context);
       case 'consent':
-        return this.redirectToPage(reply, CONSENT_ACTION, context);
+        return this.redirectToPage(reply, PAGE_PATHS.consent, context);
       case 'error':
         return this.sendError(reply, targetOf(validated), decision.error, decision.description, origin);
       case 'complete': {

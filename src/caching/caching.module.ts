@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { DistributedCache } from './distributed-cache';
 import { InMemoryDistributedCache } from './in-memory-distributed-cache';
 import { RedisDistributedCache } from './redis-distributed-cache';
-import { RedisHealthIndicator } from './redis.health';
+import { RedisHealthIndicator } from '../health/redis.health';
 
 /**
  * The DistributedCache for the whole application: Redis when REDIS_URL is set (shared by all

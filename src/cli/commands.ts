@@ -1,4 +1,4 @@
-import type { CliCommand } from './cli-command';
+import type { CliCommand } from '../common/cli-command';
 import { TOKEN_CLEANUP_COMMANDS } from '../token-cleanup/token-cleanup.cli';
 import { DATABASE_COMMANDS } from '../database/database.cli';
 import { KEYS_COMMANDS } from '../key-management/keys.cli';

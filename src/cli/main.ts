@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadAppConfig } from '../config/app-config';
 import { ConfigError } from '../config/config-error';
 import { AppModule } from '../app.module';
-import type { CliOutput } from './cli-command';
+import type { CliOutput } from '../common/cli-command';
 import { CLI_COMMANDS } from './commands';
 
 const out: CliOutput = {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ResourcesModule } from '../resources/resources.module';
 import { ApiResourceAuthenticator } from './api-resource-authenticator';
-import { ClientAuthenticator } from './authenticated-client';
+import { ClientAuthenticator } from './client-authenticator';
 import { ClientAssertionValidator } from './client-assertion.validator';
 import { DefaultClientAuthenticator } from './default-client-authenticator';
 

@@ -1,16 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock';
-import { ENDPOINT_PATHS } from '../discovery/discovery-document';
 import { getRequestOrigin } from '../hosting/request-origin';
 import { InvalidClientError } from '../protocol/protocol-errors';
 import { ClientStore } from '../stores/client.store';
 import type { Client } from '../stores/models';
-import { ClientAuthenticator, type AuthenticatedClient } from './authenticated-client';
+import type { AuthenticatedClient } from './authenticated-client';
+import { ClientAuthenticator } from './client-authenticator';
 import type { FormParameters } from './back-channel-request';
 import { ClientAssertionValidator } from './client-assertion.validator';
 import { readPresentedCredentials } from './presented-credentials';
 import { compareWithDummySecret, matchesSharedSecret } from './shared-secret';
+import { ENDPOINT_PATHS } from '../protocol/paths';
 
 /**
  * Client authentication for every back-channel endpoint: client_secret_basic,

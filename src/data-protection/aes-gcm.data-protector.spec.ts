@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { FakeClock } from '../common/testing/fake-clock';
+import { FakeClock } from '../../test/support/fakes/fake-clock';
 import { UnprotectError, type DataProtector, type UnprotectFailure } from './data-protector';
 import { createEphemeralDataProtection } from './ephemeral-data-protection.provider';
 import { InMemoryDataProtectionKeyStore } from './in-memory-data-protection-key.store';

@@ -1,4 +1,4 @@
-import type { CliCommand } from '../cli/cli-command';
+import type { CliCommand } from '../common/cli-command';
 import { KeyRingService } from './key-ring.service';
 
 /** `npm run cli -- data-protection list [--json]` (SPEC §7): the key ring's keys, never their material. */

@@ -1,4 +1,4 @@
-import type { CliCommand } from '../cli/cli-command';
+import type { CliCommand } from '../common/cli-command';
 import { DatabaseMigrator } from './database.migrator';
 
 /**

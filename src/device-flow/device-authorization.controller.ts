@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientAuthenticator } from '../client-authentication/authenticated-client';
+import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { readFormParameters, setNoStoreHeaders } from '../client-authentication/back-channel-request';
 import { Origin, type RequestOrigin } from '../hosting/request-origin';
 import { UnauthorizedClientError } from '../protocol/protocol-errors';
@@ -9,6 +9,7 @@ import { resourceValidationError, validateResources } from '../resources/resourc
 import { GRANT_TYPES } from '../stores/models';
 import { DeviceCodeService } from './device-code.service';
 import { DEFAULT_POLLING_INTERVAL_SECONDS } from './device-flow-throttling.service';
+import { PAGE_PATHS } from '../protocol/paths';
 
 /** RFC 8628 §3.2 device authorization response. */
 export interface DeviceAuthorizationResponse {
@@ -19,8 +20,6 @@ export interface DeviceAuthorizationResponse {
   readonly expires_in: number;
   readonly interval: number;
 }
-
-export const DEVICE_VERIFICATION_PATH = '/device';
 
 /**
  * `POST /connect/deviceauthorization` (RFC 8628 §3.1) as a list of steps: no-store, form
@@ -57,7 +56,7 @@ export class DeviceAuthorizationController {
     if (!validation.valid) throw resourceValidationError(validation);
 
     const created = await this.deviceCodes.create(client, validation.resources.scopes);
-    const verificationUri = origin.issuer + DEVICE_VERIFICATION_PATH;
+    const verificationUri = origin.issuer + PAGE_PATHS.device;
     return {
       device_code: created.deviceCode,
       user_code: created.userCode,

@@ -7,7 +7,7 @@ import { DataProtectionProvider, UnprotectError, type DataProtector } from '../d
 import { getRequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
 import { ResourceCatalog } from '../resources/resource-catalog';
-import { OFFLINE_ACCESS_SCOPE } from '../resources/resource-validation';
+import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
 import { SessionService } from '../sessions/session.service';
 import type { UserSession } from '../sessions/user-session';
 import { ClientStore } from '../stores/client.store';
@@ -15,13 +15,12 @@ import type { Client } from '../stores/models';
 import { ANTIFORGERY_COOKIE_NAME, AntiforgeryService } from '../ui/antiforgery.service';
 import { toFormFields } from '../ui/form-body';
 import { sendHtml } from '../ui/html-response';
-import { LOGIN_ACTION } from '../ui/login.controller';
 import { OFFLINE_ACCESS_CONSENT_SCOPE, Ui, type ConsentScopeModel } from '../ui/ui';
 import type { DeviceAuthorization } from './device-authorization';
-import { DEVICE_VERIFICATION_PATH } from './device-authorization.controller';
 import { DeviceCodeService } from './device-code.service';
 import { normalizeUserCode } from './user-code';
 import { UserCodeAttemptsService } from './user-code-attempts.service';
+import { PAGE_PATHS } from '../protocol/paths';
 
 /** How long the user has between typing the code and finishing login and consent. */
 const INTERACTION_LIFETIME_MS = 10 * 60 * 1000;
@@ -105,9 +104,9 @@ export class DeviceController {
   private async proceed(interaction: string, pending: PendingAuthorization, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { authorization, client } = pending;
     const session = await this.sessions.getCurrent(request);
-    const here = `${DEVICE_VERIFICATION_PATH}?${new URLSearchParams({ request: interaction })}`;
+    const here = `${PAGE_PATHS.device}?${new URLSearchParams({ request: interaction })}`;
     if (!session) {
-      reply.header('cache-control', 'no-store').redirect(`${LOGIN_ACTION}?${new URLSearchParams({ returnUrl: here })}`, 302);
+      reply.header('cache-control', 'no-store').redirect(`${PAGE_PATHS.login}?${new URLSearchParams({ returnUrl: here })}`, 302);
       return;
     }
     const scopes = authorization.data.requestedScopes;
@@ -193,7 +192,7 @@ export class DeviceController {
     request: FastifyRequest, reply: FastifyReply, model: { userCode?: string; error?: string }, status = 200,
   ): Promise<void> {
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    sendHtml(reply, this.ui.userCodePage({ action: DEVICE_VERIFICATION_PATH, antiforgeryToken, ...model }), status);
+    sendHtml(reply, this.ui.userCodePage({ action: PAGE_PATHS.device, antiforgeryToken, ...model }), status);
   }
 
   private async renderConsentPage(

@@ -1,20 +1,9 @@
 import type { SigningAlgorithm } from '../config/app-config';
 import { SIGNING_ALGORITHMS } from '../config/app-config';
-import { OFFLINE_ACCESS_SCOPE } from '../resources/resource-validation';
+import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
 import type { Resources } from '../stores/models';
+import { ENDPOINT_PATHS } from '../protocol/paths';
 
-/** Endpoint paths (SPEC section 4), relative to the issuer. */
-export const ENDPOINT_PATHS = {
-  jwks: '/.well-known/openid-configuration/jwks',
-  authorization: '/connect/authorize',
-  pushedAuthorization: '/connect/par',
-  token: '/connect/token',
-  userinfo: '/connect/userinfo',
-  introspection: '/connect/introspect',
-  revocation: '/connect/revocation',
-  endSession: '/connect/endsession',
-  deviceAuthorization: '/connect/deviceauthorization',
-} as const;
 
 export const GRANT_TYPES_SUPPORTED = [
   'authorization_code',

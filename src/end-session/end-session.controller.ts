@@ -7,7 +7,7 @@ import { sendHtml } from '../ui/html-response';
 import { Ui } from '../ui/ui';
 import { EndSessionRequestValidator, type EndSessionParameters } from './end-session-request.validator';
 import { EndSessionService, postLogoutRedirectUrl } from './end-session.service';
-import { LOGOUT_ACTION } from './logout.controller';
+import { PAGE_PATHS } from '../protocol/paths';
 
 
 /**
@@ -61,7 +61,7 @@ export class EndSessionController {
       postLogoutRedirectUri: validation.postLogoutRedirectUri,
       state: validation.state,
     });
-    reply.redirect(`${LOGOUT_ACTION}?logoutId=${encodeURIComponent(logoutId)}`, 302);
+    reply.redirect(`${PAGE_PATHS.logout}?logoutId=${encodeURIComponent(logoutId)}`, 302);
   }
 }
 

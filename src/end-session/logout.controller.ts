@@ -8,8 +8,7 @@ import { toFormFields } from '../ui/form-body';
 import { sendHtml } from '../ui/html-response';
 import { Ui } from '../ui/ui';
 import { EndSessionService, postLogoutRedirectUrl, type LogoutContext } from './end-session.service';
-
-export const LOGOUT_ACTION = '/account/logout';
+import { PAGE_PATHS } from '../protocol/paths';
 
 /**
  * The logout page (`GET|POST /account/logout`, SPEC §4): asks before signing out — a logout
@@ -36,7 +35,7 @@ export class LogoutController {
       return;
     }
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    sendHtml(reply, this.ui.logoutPage({ action: LOGOUT_ACTION, antiforgeryToken, logoutId: id, userDisplayName: session.displayName }));
+    sendHtml(reply, this.ui.logoutPage({ action: PAGE_PATHS.logout, antiforgeryToken, logoutId: id, userDisplayName: session.displayName }));
   }
 
   @Post()

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ClientAuthenticationModule } from '../client-authentication/client-authentication.module';
-import { TokensModule } from '../tokens/tokens.module';
+import { TokenIssuanceModule } from '../token-issuance/token-issuance.module';
 import { IntrospectionController } from './introspection.controller';
 import { IntrospectionService } from './introspection.service';
 
 @Module({
-  imports: [ClientAuthenticationModule, TokensModule],
+  imports: [ClientAuthenticationModule, TokenIssuanceModule],
   controllers: [IntrospectionController],
   providers: [IntrospectionService],
 })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ApiResource } from '../stores/models';
-import { audiencesOf } from '../tokens/access-token-claims';
-import { AccessTokenValidator } from '../tokens/access-token.validator';
+import { audiencesOf } from '../token-issuance/access-token-claims';
+import { AccessTokenValidator } from '../token-issuance/access-token.validator';
 
 export type IntrospectionResponse = { readonly active: false } | ({ readonly active: true } & Readonly<Record<string, unknown>>);
 

@@ -10,7 +10,7 @@ import { AlgorithmNotAllowedError, NoSigningKeyError } from './signing.service';
 import { loadStaticCredentials, type StaticKeys } from './static-credentials.loader';
 import {
   DAY, FakeClock, FakeDataProtectionProvider, FlakySigningKeyStore, InMemorySigningKeyStore, keyConfig,
-} from './testing/key-management.fakes';
+} from '../../test/support/fakes/key-management.fakes';
 
 const NO_STATIC: StaticKeys = { signing: [], validation: [] };
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { KeyManager } from './key-manager.service';
 import { KeyRotationService } from './key-rotation.service';
-import { FakeClock, FakeDataProtectionProvider, InMemorySigningKeyStore, keyConfig } from './testing/key-management.fakes';
+import { FakeClock, FakeDataProtectionProvider, InMemorySigningKeyStore, keyConfig } from '../../test/support/fakes/key-management.fakes';
 
 class FailingStore extends InMemorySigningKeyStore {
   override async loadKeys(): Promise<never> {

@@ -1,8 +1,8 @@
 import { Logger, type INestApplicationContext } from '@nestjs/common';
-import type { CliOutput } from '../cli/cli-command';
+import type { CliOutput } from '../common/cli-command';
 import { KeyManager } from './key-manager.service';
 import { keysListCommand, keysRotateCommand } from './keys.cli';
-import { DAY, FakeClock, FakeDataProtectionProvider, InMemorySigningKeyStore, keyConfig } from './testing/key-management.fakes';
+import { DAY, FakeClock, FakeDataProtectionProvider, InMemorySigningKeyStore, keyConfig } from '../../test/support/fakes/key-management.fakes';
 
 function capture(): CliOutput & { lines: string[]; documents: unknown[]; errors: string[] } {
   const lines: string[] = [];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, compactVerify, CompactSign, importJWK, type CryptoKey } from 'jose';
 import { ConfigError } from '../config/config-error';
 import { loadStaticCredentials } from './static-credentials.loader';
-import { keyConfig } from './testing/key-management.fakes';
+import { keyConfig } from '../../test/support/fakes/key-management.fakes';
 
 /** Fixtures made with the openssl command line, as an operator would make them. */
 describe('loadStaticCredentials', () => {

@@ -2,8 +2,7 @@ import type { ApiResource, ApiScope, Client, IdentityResource } from '../stores/
 import { GRANT_TYPES } from '../stores/models';
 import { InvalidScopeError, InvalidTargetError, type ProtocolError } from '../protocol/protocol-errors';
 import type { ResourceIndex } from './resource-catalog';
-
-export const OFFLINE_ACCESS_SCOPE = 'offline_access';
+import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
 
 export interface ResourceRequest {
   readonly client: Client;

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientAuthenticator } from '../client-authentication/authenticated-client';
+import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { readFormParameters, setNoStoreHeaders } from '../client-authentication/back-channel-request';
 import { InvalidRequestError } from '../protocol/protocol-errors';
 import { RevocationService } from './revocation.service';

@@ -3,7 +3,7 @@ import { InvalidRequestError, UnsupportedTokenTypeError } from '../protocol/prot
 import { Clock } from '../common/clock';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import type { Client, PersistedGrant, PersistedGrantFilter } from '../stores/models';
-import { persistedGrantKey } from '../tokens/token-handle';
+import { persistedGrantKey } from '../token-issuance/token-handle';
 import { lookupOrder, RevocationService } from './revocation.service';
 
 describe('lookupOrder', () => {

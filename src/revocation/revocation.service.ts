@@ -4,7 +4,7 @@ import type { AuthenticatedClient } from '../client-authentication/authenticated
 import { InvalidRequestError, UnsupportedTokenTypeError } from '../protocol/protocol-errors';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import { PERSISTED_GRANT_TYPES, type PersistedGrant } from '../stores/models';
-import { persistedGrantKey } from '../tokens/token-handle';
+import { persistedGrantKey } from '../token-issuance/token-handle';
 
 export const TOKEN_TYPE_HINTS = ['access_token', 'refresh_token'] as const;
 export type TokenTypeHint = (typeof TOKEN_TYPE_HINTS)[number];

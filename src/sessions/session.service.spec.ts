@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { FakeClock, FakeDataProtectionProvider } from '../key-management/testing/key-management.fakes';
+import { FakeClock, FakeDataProtectionProvider } from '../../test/support/fakes/key-management.fakes';
 import { ServerSideSessionStore } from '../stores/server-side-session.store';
 import type { ServerSideSession } from '../stores/models';
 import { SESSION_COOKIE_NAME } from './session-cookie';

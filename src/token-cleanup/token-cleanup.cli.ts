@@ -1,4 +1,4 @@
-import type { CliCommand } from '../cli/cli-command';
+import type { CliCommand } from '../common/cli-command';
 import { TokenCleanupService } from './token-cleanup.service';
 
 /** `npm run cli -- cleanup`: remove expired grants, device codes and sessions now (SPEC §7). */

@@ -8,10 +8,8 @@ import { AntiforgeryService } from './antiforgery.service';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
-import { LOGIN_ACTION } from './login.controller';
 import { OFFLINE_ACCESS_CONSENT_SCOPE, Ui, type ConsentScopeModel } from './ui';
-
-export const CONSENT_ACTION = '/consent';
+import { PAGE_PATHS } from '../protocol/paths';
 
 /**
  * The default consent page (`GET|POST /consent`, SPEC §4): shows what the client asks for; the
@@ -33,7 +31,7 @@ export class ConsentController {
     if (!local || !description) throw invalidConsentRequest();
     const session = await this.sessions.getCurrent(request);
     if (!session) {
-      reply.redirect(`${LOGIN_ACTION}?${new URLSearchParams({ returnUrl: `${CONSENT_ACTION}?${new URLSearchParams({ returnUrl: local })}` })}`, 302);
+      reply.redirect(`${PAGE_PATHS.login}?${new URLSearchParams({ returnUrl: `${PAGE_PATHS.consent}?${new URLSearchParams({ returnUrl: local })}` })}`, 302);
       return;
     }
     await this.render(request, reply, local, description, session);
@@ -66,7 +64,7 @@ export class ConsentController {
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
     const offline: ConsentScopeModel[] = description.offlineAccess ? [OFFLINE_ACCESS_CONSENT_SCOPE] : [];
     sendHtml(reply, this.ui.consentPage({
-      action: CONSENT_ACTION,
+      action: PAGE_PATHS.consent,
       antiforgeryToken,
       returnUrl,
       clientName: description.client.clientName ?? description.client.clientId,

@@ -8,8 +8,7 @@ import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
 import { Ui } from './ui';
-
-export const LOGIN_ACTION = '/account/login';
+import { PAGE_PATHS } from '../protocol/paths';
 
 /**
  * The default login page (`GET|POST /account/login`, SPEC §4): username and password checked by
@@ -74,6 +73,6 @@ export class LoginController {
     status = 200,
   ): Promise<void> {
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    sendHtml(reply, this.ui.loginPage({ action: LOGIN_ACTION, antiforgeryToken, ...model }), status);
+    sendHtml(reply, this.ui.loginPage({ action: PAGE_PATHS.login, antiforgeryToken, ...model }), status);
   }
 }

@@ -1,4 +1,4 @@
-import { OFFLINE_ACCESS_SCOPE } from '../resources/resource-validation';
+import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
 
 /**
  * The pages of the interactive flows. The server renders them through this one abstract class,

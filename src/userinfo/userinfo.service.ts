@@ -3,8 +3,8 @@ import { InvalidTokenError } from '../protocol/protocol-errors';
 import { ResourceCatalog } from '../resources/resource-catalog';
 import { UserStore } from '../stores/user.store';
 import type { ClaimValue, IdentityResource } from '../stores/models';
-import { AccessTokenValidator } from '../tokens/access-token.validator';
-import { claimsForScopes } from '../tokens/identity-token.service';
+import { AccessTokenValidator } from '../token-issuance/access-token.validator';
+import { claimsForScopes } from '../token-issuance/identity-token.service';
 import { InsufficientScopeError } from './bearer-token';
 
 /**

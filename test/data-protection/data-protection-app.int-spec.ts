@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { DataSource } from 'typeorm';
-import type { CliOutput } from '../../src/cli/cli-command';
+import type { CliOutput } from '../../src/common/cli-command';
 import { DATA_PROTECTION_COMMANDS } from '../../src/data-protection/data-protection.cli';
 import { DataProtectionProvider } from '../../src/data-protection/data-protector';
 import { KeyRingService } from '../../src/data-protection/key-ring.service';

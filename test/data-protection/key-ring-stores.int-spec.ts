@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import type { Clock } from '../../src/common/clock';
-import { FakeClock } from '../../src/common/testing/fake-clock';
+import { FakeClock } from '../support/fakes/fake-clock';
 import { dataSourceOptionsFor } from '../../src/database/data-source-options';
 import { runPendingMigrations } from '../../src/database/database.migrator';
 import { DataProtectionKeyEntity } from '../../src/data-protection/data-protection-key.entity';

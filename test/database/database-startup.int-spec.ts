@@ -10,7 +10,7 @@ import { ConfigModule } from '../../src/config/config.module';
 import { DatabaseModule } from '../../src/database/database.module';
 import { DatabaseMigrator } from '../../src/database/database.migrator';
 import { migrateCommand } from '../../src/database/database.cli';
-import type { CliOutput } from '../../src/cli/cli-command';
+import type { CliOutput } from '../../src/common/cli-command';
 import { DataSource } from 'typeorm';
 import { createEmptyDatabase } from '../support/postgres';
 import { describeIfPostgres, startTestApp } from '../support/test-app';

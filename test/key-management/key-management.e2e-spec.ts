@@ -5,7 +5,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { KeyManager } from '../../src/key-management/key-manager.service';
 import { SigningService } from '../../src/key-management/signing.service';
-import { FlakySigningKeyStore } from '../../src/key-management/testing/key-management.fakes';
+import { FlakySigningKeyStore } from '../support/fakes/key-management.fakes';
 import { SigningKeyStore } from '../../src/stores/signing-key.store';
 import { startTestApp, type TestApp } from '../support/test-app';
 

@@ -10,7 +10,7 @@ import { KeyManager } from '../../src/key-management/key-manager.service';
 import { SigningKeyEntity } from '../../src/key-management/signing-key.entity';
 import {
   DAY, FakeClock, FakeDataProtectionProvider, keyConfig,
-} from '../../src/key-management/testing/key-management.fakes';
+} from '../support/fakes/key-management.fakes';
 import { TypeOrmSigningKeyStore } from '../../src/key-management/typeorm-signing-key.store';
 import type { SerializedSigningKey } from '../../src/stores/models';
 import type { SigningKeyStore } from '../../src/stores/signing-key.store';

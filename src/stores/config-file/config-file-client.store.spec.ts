@@ -1,4 +1,4 @@
-import { parseIdentityConfig } from '../../config/identity-config.loader';
+import { parseIdentityConfig } from './identity-config.loader';
 import { ConfigFileClientStore } from './config-file-client.store';
 
 function client(clientId: string, extra: Record<string, unknown> = {}) {

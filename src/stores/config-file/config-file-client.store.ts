@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IdentityConfiguration } from '../../config/identity-config.loader';
+import type { IdentityConfiguration } from './identity-config.loader';
 import { ClientStore } from '../client.store';
 import type { Client } from '../models';
 import { IDENTITY_CONFIGURATION } from './identity-configuration.provider';

@@ -1,4 +1,4 @@
-import { parseIdentityConfig } from '../../config/identity-config.loader';
+import { parseIdentityConfig } from './identity-config.loader';
 import { ConfigFileResourceStore } from './config-file-resource.store';
 
 async function aStore(): Promise<ConfigFileResourceStore> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IdentityConfiguration } from '../../config/identity-config.loader';
+import type { IdentityConfiguration } from './identity-config.loader';
 import type { ApiResource, ApiScope, IdentityResource, Resources } from '../models';
 import { ResourceStore } from '../resource.store';
 import { IDENTITY_CONFIGURATION } from './identity-configuration.provider';

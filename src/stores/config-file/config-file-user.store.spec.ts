@@ -1,4 +1,4 @@
-import { parseIdentityConfig } from '../../config/identity-config.loader';
+import { parseIdentityConfig } from './identity-config.loader';
 import { ConfigFileUserStore } from './config-file-user.store';
 
 async function aStore(): Promise<ConfigFileUserStore> {

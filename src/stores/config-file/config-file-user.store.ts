@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfiguredUser, IdentityConfiguration } from '../../config/identity-config.loader';
+import type { ConfiguredUser, IdentityConfiguration } from './identity-config.loader';
 import type { User } from '../models';
 import { UserStore } from '../user.store';
 import { IDENTITY_CONFIGURATION } from './identity-configuration.provider';

@@ -1,6 +1,6 @@
 import { Logger, type FactoryProvider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { loadIdentityConfig, type IdentityConfiguration } from '../../config/identity-config.loader';
+import { loadIdentityConfig, type IdentityConfiguration } from './identity-config.loader';
 
 /** DI token for the loaded configuration file: `@Inject(IDENTITY_CONFIGURATION) config: IdentityConfiguration`. */
 export const IDENTITY_CONFIGURATION = Symbol('IDENTITY_CONFIGURATION');

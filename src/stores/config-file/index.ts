@@ -2,4 +2,4 @@ export { IDENTITY_CONFIGURATION, identityConfigurationProvider } from './identit
 export { ConfigFileClientStore } from './config-file-client.store';
 export { ConfigFileResourceStore } from './config-file-resource.store';
 export { ConfigFileUserStore } from './config-file-user.store';
-export type { IdentityConfiguration, ConfiguredUser } from '../../config/identity-config.loader';
+export type { IdentityConfiguration, ConfiguredUser } from './identity-config.loader';

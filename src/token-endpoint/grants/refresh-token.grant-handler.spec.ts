@@ -1,5 +1,5 @@
 import type { Client, PersistedGrant } from '../../stores/models';
-import type { RefreshTokenPayload, StoredRefreshToken } from '../../tokens/refresh-token.service';
+import type { RefreshTokenPayload, StoredRefreshToken } from '../../token-issuance/refresh-token.service';
 import { checkRefreshToken, narrowScopes } from './refresh-token.grant-handler';
 
 const now = new Date('2026-01-01T12:00:00Z');

@@ -1,7 +1,7 @@
 import { Injectable, Optional, type OnModuleInit } from '@nestjs/common';
-import { HealthCheckRegistry } from '../health/health-check.registry';
-import { DistributedCache } from './distributed-cache';
-import { RedisDistributedCache } from './redis-distributed-cache';
+import { HealthCheckRegistry } from './health-check.registry';
+import { DistributedCache } from '../caching/distributed-cache';
+import { RedisDistributedCache } from '../caching/redis-distributed-cache';
 
 /** Budget for the Redis round trip: /health must answer even when Redis hangs. */
 export const REDIS_HEALTH_TIMEOUT_MS = 2000;

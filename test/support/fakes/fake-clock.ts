@@ -1,4 +1,4 @@
-import { Clock } from '../clock';
+import { Clock } from '../../../src/common/clock';
 
 /** A clock for specs (STYLE habit 9): stands still until a test moves it. */
 export class FakeClock extends Clock {

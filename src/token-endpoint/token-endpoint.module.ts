@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClientAuthenticationModule } from '../client-authentication/client-authentication.module';
 import { ResourcesModule } from '../resources/resources.module';
-import { TokensModule } from '../tokens/tokens.module';
+import { TokenIssuanceModule } from '../token-issuance/token-issuance.module';
 import { ClientCredentialsGrantHandler } from './grants/client-credentials.grant-handler';
 import { RefreshTokenGrantHandler } from './grants/refresh-token.grant-handler';
 import { DeviceCodeGrantHandler } from './grants/device-code.grant-handler';
@@ -17,7 +17,7 @@ import { UserTokenResponseGenerator } from './user-token-response.generator';
  * `providers` and to the GRANT_HANDLERS `inject` list.
  */
 @Module({
-  imports: [ClientAuthenticationModule, ResourcesModule, TokensModule, DeviceFlowModule, AuthorizeModule],
+  imports: [ClientAuthenticationModule, ResourcesModule, TokenIssuanceModule, DeviceFlowModule, AuthorizeModule],
   controllers: [TokenController],
   providers: [
     UserTokenResponseGenerator,
@@ -33,4 +33,4 @@ import { UserTokenResponseGenerator } from './user-token-response.generator';
   ],
   exports: [GRANT_HANDLERS],
 })
-export class TokenModule {}
+export class TokenEndpointModule {}

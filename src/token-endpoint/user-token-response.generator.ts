@@ -5,9 +5,9 @@ import { ResourceCatalog } from '../resources/resource-catalog';
 import { resourceValidationError, validateResources, type ValidatedResources } from '../resources/resource-validation';
 import type { Client } from '../stores/models';
 import { UserStore } from '../stores/user.store';
-import { AccessTokenService } from '../tokens/access-token.service';
-import { IdentityTokenService } from '../tokens/identity-token.service';
-import { RefreshTokenService } from '../tokens/refresh-token.service';
+import { AccessTokenService } from '../token-issuance/access-token.service';
+import { IdentityTokenService } from '../token-issuance/identity-token.service';
+import { RefreshTokenService } from '../token-issuance/refresh-token.service';
 import type { TokenResponse } from './grants/grant-handler';
 
 /** Where the response's refresh token comes from; each grant handler says which. */

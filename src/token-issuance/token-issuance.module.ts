@@ -13,4 +13,4 @@ import { RefreshTokenService } from './refresh-token.service';
   providers: [AccessTokenService, AccessTokenValidator, ReferenceTokenService, IdentityTokenService, RefreshTokenService],
   exports: [AccessTokenService, AccessTokenValidator, ReferenceTokenService, IdentityTokenService, RefreshTokenService],
 })
-export class TokensModule {}
+export class TokenIssuanceModule {}

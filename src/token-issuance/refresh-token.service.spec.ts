@@ -1,4 +1,4 @@
-import { FakeClock, FakeDataProtectionProvider } from '../key-management/testing/key-management.fakes';
+import { FakeClock, FakeDataProtectionProvider } from '../../test/support/fakes/key-management.fakes';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import type { Client, PersistedGrant } from '../stores/models';
 import { RefreshTokenService, refreshTokenExpiration } from './refresh-token.service';

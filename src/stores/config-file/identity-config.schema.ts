@@ -1,8 +1,8 @@
 import { createPublicKey, type JsonWebKey as NodeJsonWebKey } from 'node:crypto';
 import { z } from 'zod';
-import { OFFLINE_ACCESS_SCOPE } from '../resources/resource-validation';
-import { GRANT_TYPES } from '../stores/models/client.model';
-import { SIGNING_ALGORITHMS } from './app-config';
+import { OFFLINE_ACCESS_SCOPE } from '../../protocol/scopes';
+import { GRANT_TYPES } from '../models/client.model';
+import { SIGNING_ALGORITHMS } from '../../config/app-config';
 
 /**
  * Schema of the configuration file (SPEC section 3). Field names follow Duende IdentityServer's

@@ -1,6 +1,6 @@
 import { decodeJwt, type JWTPayload, type JWTVerifyResult } from 'jose';
 import type { SigningAlgorithm } from '../config/app-config';
-import { FakeClock, FakeDataProtectionProvider } from '../key-management/testing/key-management.fakes';
+import { FakeClock, FakeDataProtectionProvider } from '../../test/support/fakes/key-management.fakes';
 import type { RequestOrigin } from '../hosting/request-origin';
 import { SigningService, type PublishedKeySet, type SignedJwt, type SignOptions } from '../key-management/signing.service';
 import { InvalidGrantError, InvalidScopeError } from '../protocol/protocol-errors';
@@ -9,10 +9,10 @@ import type { ApiResource, ApiScope, Client, IdentityResource, PersistedGrant, R
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import { ResourceStore } from '../stores/resource.store';
 import { UserStore } from '../stores/user.store';
-import { AccessTokenService } from '../tokens/access-token.service';
-import { IdentityTokenService, tokenHash } from '../tokens/identity-token.service';
-import { ReferenceTokenService } from '../tokens/reference-token.service';
-import { RefreshTokenService } from '../tokens/refresh-token.service';
+import { AccessTokenService } from '../token-issuance/access-token.service';
+import { IdentityTokenService, tokenHash } from '../token-issuance/identity-token.service';
+import { ReferenceTokenService } from '../token-issuance/reference-token.service';
+import { RefreshTokenService } from '../token-issuance/refresh-token.service';
 import { UserTokenResponseGenerator, type UserTokenRequest } from './user-token-response.generator';
 
 /** Returns the payload as an unsigned JWT so the spec can read what would be signed. */

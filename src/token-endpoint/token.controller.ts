@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientAuthenticator } from '../client-authentication/authenticated-client';
+import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { readFormParameters, setNoStoreHeaders } from '../client-authentication/back-channel-request';
 import { Origin, type RequestOrigin } from '../hosting/request-origin';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../protocol/protocol-errors';

@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ProcessMutex } from '../../common/process-mutex';
-import { loadAppConfig, type AppConfig } from '../../config/app-config';
-import { DataProtectionProvider, DataProtector, UnprotectError } from '../../data-protection/data-protector';
-import type { SerializedSigningKey } from '../../stores/models';
-import { SigningKeyStore } from '../../stores/signing-key.store';
+import { ProcessMutex } from '../../../src/common/process-mutex';
+import { loadAppConfig, type AppConfig } from '../../../src/config/app-config';
+import { DataProtectionProvider, DataProtector, UnprotectError } from '../../../src/data-protection/data-protector';
+import type { SerializedSigningKey } from '../../../src/stores/models';
+import { SigningKeyStore } from '../../../src/stores/signing-key.store';
 
 /** Hand-written fakes for key-management unit specs (STYLE habit 9). */
-export { FakeClock } from '../../common/testing/fake-clock';
+export { FakeClock } from './fake-clock';
 
 export class InMemorySigningKeyStore extends SigningKeyStore {
   readonly rows = new Map<string, SerializedSigningKey>();

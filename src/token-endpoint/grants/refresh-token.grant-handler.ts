@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../protocol/protocol-errors';
-import { OFFLINE_ACCESS_SCOPE } from '../../resources/resource-validation';
+import { OFFLINE_ACCESS_SCOPE } from '../../protocol/scopes';
 import { GRANT_TYPES, type Client } from '../../stores/models';
-import { RefreshTokenService, type RefreshTokenPayload, type RefreshTokenRequest, type StoredRefreshToken } from '../../tokens/refresh-token.service';
+import { RefreshTokenService, type RefreshTokenPayload, type RefreshTokenRequest, type StoredRefreshToken } from '../../token-issuance/refresh-token.service';
 import { UserTokenResponseGenerator } from '../user-token-response.generator';
 import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
 

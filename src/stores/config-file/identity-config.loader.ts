@@ -5,9 +5,9 @@ import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import type {
   ApiResource, ApiScope, Client, ClientSecret, IdentityResource, SharedSecret, User,
-} from '../stores/models';
-import { hashPassword, type PasswordHash } from '../stores/config-file/password-hash';
-import { ConfigError } from './config-error';
+} from '../models';
+import { hashPassword, type PasswordHash } from './password-hash';
+import { ConfigError } from '../../config/config-error';
 import { identityConfigSchema, type ClientConfig, type IdentityConfigFile } from './identity-config.schema';
 
 /** A configured user as the demo user store keeps it: the password only as its scrypt hash. */

@@ -1,6 +1,6 @@
 import { decodeJwt, type JWTPayload, type JWTVerifyResult } from 'jose';
 import type { SigningAlgorithm } from '../config/app-config';
-import { FakeClock } from '../key-management/testing/key-management.fakes';
+import { FakeClock } from '../../test/support/fakes/key-management.fakes';
 import { SigningService, type PublishedKeySet, type SignedJwt, type SignOptions } from '../key-management/signing.service';
 import { UserStore } from '../stores/user.store';
 import type { Client, User } from '../stores/models';

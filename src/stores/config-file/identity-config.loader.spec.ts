@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { verifyPassword } from '../stores/config-file/password-hash';
-import type { JsonWebKeySecret, SharedSecret } from '../stores/models';
-import { ConfigError } from './config-error';
+import { verifyPassword } from './password-hash';
+import type { JsonWebKeySecret, SharedSecret } from '../models';
+import { ConfigError } from '../../config/config-error';
 import { formatPath, loadIdentityConfig, parseIdentityConfig } from './identity-config.loader';
 
 type Json = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { UnauthorizedClientError } from '../../protocol/protocol-errors';
 import { ResourceCatalog } from '../../resources/resource-catalog';
 import { resourceValidationError, validateResources } from '../../resources/resource-validation';
 import { GRANT_TYPES } from '../../stores/models';
-import { AccessTokenService } from '../../tokens/access-token.service';
+import { AccessTokenService } from '../../token-issuance/access-token.service';
 import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
 
 /**

@@ -1,0 +1,22 @@
+/** Endpoint paths (SPEC section 4), relative to the issuer. */
+export const ENDPOINT_PATHS = {
+  jwks: '/.well-known/openid-configuration/jwks',
+  authorization: '/connect/authorize',
+  pushedAuthorization: '/connect/par',
+  token: '/connect/token',
+  userinfo: '/connect/userinfo',
+  introspection: '/connect/introspect',
+  revocation: '/connect/revocation',
+  endSession: '/connect/endsession',
+  deviceAuthorization: '/connect/deviceauthorization',
+} as const;
+
+/** Pages of the interactive flows (SPEC section 4) and the path they return to. */
+export const PAGE_PATHS = {
+  login: '/account/login',
+  logout: '/account/logout',
+  consent: '/consent',
+  device: '/device',
+  /** the login and consent pages return here; it resumes the authorization request */
+  authorizeCallback: '/connect/authorize/callback',
+} as const;
