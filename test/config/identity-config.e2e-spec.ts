@@ -38,7 +38,7 @@ describe('configuration file at start-up', () => {
     expect((error as ConfigError).message).toContain(`Invalid configuration in ${configFile}`);
     expect((error as ConfigError).problems).toEqual([
       'clients[1].redirectUris[0]: must be an absolute URI',
-      'clients[1].requirePcke: unknown field (check the spelling; see SPEC section 3)',
+      'clients[1].requirePcke: unknown field (check the spelling; see docs/configuration-file.md)',
     ]);
   });
 

@@ -169,12 +169,12 @@ describe('loadIdentityConfig', () => {
   describe('unknown fields', () => {
     it('parse, when a client field is misspelt, should reject it instead of using the default', async () => {
       expect(await problemsOf(aConfig({ clients: [aClient({ requirePcke: false })] })))
-        .toEqual(['clients[0].requirePcke: unknown field (check the spelling; see SPEC section 3)']);
+        .toEqual(['clients[0].requirePcke: unknown field (check the spelling; see docs/configuration-file.md)']);
     });
 
     it('parse, when a top-level section is misspelt, should reject it', async () => {
       expect(await problemsOf({ ...aConfig(), apiScope: [] }))
-        .toEqual(['apiScope: unknown field (check the spelling; see SPEC section 3)']);
+        .toEqual(['apiScope: unknown field (check the spelling; see docs/configuration-file.md)']);
     });
 
     it('parse, when a secret or resource has an unknown field, should name its path', async () => {
@@ -183,8 +183,8 @@ describe('loadIdentityConfig', () => {
         identityResources: [{ name: 'openid', claims: ['sub'] }],
       }));
       expect(problems).toEqual([
-        'clients[0].clientSecrets[0].hash: unknown field (check the spelling; see SPEC section 3)',
-        'identityResources[0].claims: unknown field (check the spelling; see SPEC section 3)',
+        'clients[0].clientSecrets[0].hash: unknown field (check the spelling; see docs/configuration-file.md)',
+        'identityResources[0].claims: unknown field (check the spelling; see docs/configuration-file.md)',
       ]);
     });
   });

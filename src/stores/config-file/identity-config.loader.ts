@@ -131,7 +131,7 @@ const problemMessage: z.ZodErrorMap = (issue, ctx) => {
 
 function formatIssues(issues: readonly z.ZodIssue[]): string[] {
   return issues.flatMap((issue) => (issue.code === z.ZodIssueCode.unrecognized_keys
-    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field (check the spelling; see SPEC section 3)`)
+    ? issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown field (check the spelling; see docs/configuration-file.md)`)
     : [`${formatPath(issue.path)}: ${issue.message}`]));
 }
 
