@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { loadAppConfig } from '../../src/config/app-config';
 
@@ -108,5 +108,35 @@ describe('docs/settings.md', () => {
       if (value !== undefined) env[setting.name] = value;
     }
     expect(loadAppConfig(env)).toEqual(loadAppConfig({}));
+  });
+});
+
+/** GitHub's heading anchors: lower case, punctuation dropped, spaces as hyphens. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  for (const match of markdown.matchAll(/^#{1,6}\s+(.+)$/gm)) {
+    anchors.add(match[1].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-'));
+  }
+  return anchors;
+}
+
+/** The README and docs/ are the whole user reference: every link stays inside the repository and resolves. */
+describe('links in README.md and docs/', () => {
+  const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+  it.each(pages)('%s should link only to files and headings that exist in the repository', (page) => {
+    const text = readFileSync(join(ROOT, page), 'utf8').replace(/```[\s\S]*?```/g, '');
+    const broken: string[] = [];
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^https?:/.test(target)) continue;
+      const [file, anchor] = target.split('#');
+      const path = file === '' ? join(ROOT, page) : resolve(dirname(join(ROOT, page)), file);
+      if (relative(ROOT, path).startsWith('..') || !existsSync(path)) {
+        broken.push(target);
+      } else if (anchor !== undefined && path.endsWith('.md') && !anchorsOf(readFileSync(path, 'utf8')).has(anchor)) {
+        broken.push(target);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });
