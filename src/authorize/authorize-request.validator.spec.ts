@@ -2,7 +2,7 @@ import { FakeClock } from '../../test/support/fakes/key-management.fakes';
 import { ResourceCatalog } from '../resources/resource-catalog';
 import { ClientStore } from '../stores/client.store';
 import { ResourceStore } from '../stores/resource.store';
-import type { ApiResource, ApiScope, Client, IdentityResource, Resources } from '../stores/models';
+import type { Client, Resources } from '../stores/models';
 import { AuthorizeRequestValidator } from './authorize-request.validator';
 
 const REDIRECT = 'https://app.example/cb';
@@ -23,7 +23,6 @@ function client(overrides: Partial<Client> = {}): Client {
 class FakeClientStore extends ClientStore {
   constructor(private readonly clients: readonly Client[]) { super(); }
   async findClientById(clientId: string): Promise<Client | undefined> { return this.clients.find((c) => c.clientId === clientId); }
-  async getAllClients(): Promise<readonly Client[]> { return this.clients; }
 }
 
 class FakeResourceStore extends ResourceStore {
@@ -33,10 +32,6 @@ class FakeResourceStore extends ResourceStore {
     apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [], allowedAccessTokenSigningAlgorithms: [] }],
   };
   async getAllResources(): Promise<Resources> { return this.resources; }
-  async findIdentityResourcesByScopeName(): Promise<readonly IdentityResource[]> { return []; }
-  async findApiScopesByName(): Promise<readonly ApiScope[]> { return []; }
-  async findApiResourcesByScopeName(): Promise<readonly ApiResource[]> { return []; }
-  async findApiResourcesByName(): Promise<readonly ApiResource[]> { return []; }
 }
 
 function validator(clients: readonly Client[] = [client()]): AuthorizeRequestValidator {

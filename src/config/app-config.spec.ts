@@ -34,7 +34,6 @@ describe('loadAppConfig', () => {
       expect(loadAppConfig({})).toEqual({
         port: 5000,
         host: '0.0.0.0',
-        nodeEnv: 'development',
         issuerUri: undefined,
         configFile: 'config/identity.json',
         database: { url: 'sqlite:data/identity.sqlite', migrationsRun: true },

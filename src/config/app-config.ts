@@ -25,7 +25,6 @@ export interface KeyFileSetting {
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
-  readonly nodeEnv: string;
   readonly issuerUri?: string;
   readonly configFile: string;
   readonly database: { readonly url: string; readonly migrationsRun: boolean };
@@ -258,7 +257,6 @@ export function loadAppConfig(env: Env): AppConfig {
   const config: AppConfig = {
     port: r.int('PORT', 5000, 0, 65535),
     host: r.string('HOST', '0.0.0.0'),
-    nodeEnv: r.string('NODE_ENV', 'development'),
     issuerUri: issuerUri?.replace(/\/+$/, ''),
     configFile: r.string('CONFIG_FILE', 'config/identity.json'),
     database: { url: databaseUrl, migrationsRun: r.bool('DATABASE_MIGRATIONS_RUN', true) },

@@ -7,6 +7,7 @@ import { UiModule } from '../ui/ui.module';
 import { DeviceAuthorizationController } from './device-authorization.controller';
 import { DeviceCodeService } from './device-code.service';
 import { DeviceFlowThrottlingService } from './device-flow-throttling.service';
+import { DeviceInteractionService } from './device-interaction.service';
 import { DeviceController } from './device.controller';
 import { UserCodeAttemptsService } from './user-code-attempts.service';
 
@@ -18,7 +19,7 @@ import { UserCodeAttemptsService } from './user-code-attempts.service';
 @Module({
   imports: [ClientAuthenticationModule, ResourcesModule, SessionsModule, ConsentModule, UiModule],
   controllers: [DeviceAuthorizationController, DeviceController],
-  providers: [DeviceCodeService, DeviceFlowThrottlingService, UserCodeAttemptsService],
+  providers: [DeviceCodeService, DeviceFlowThrottlingService, DeviceInteractionService, UserCodeAttemptsService],
   exports: [DeviceCodeService, DeviceFlowThrottlingService],
 })
 export class DeviceFlowModule {}

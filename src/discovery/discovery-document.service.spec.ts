@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
 import type { SigningAlgorithm } from '../config/app-config';
 import { SigningService, type PublishedKeySet, type SignedJwt } from '../key-management/signing.service';
-import type { ApiResource, ApiScope, IdentityResource, Resources } from '../stores/models';
+import type { Resources } from '../stores/models';
 import { ResourceStore } from '../stores/resource.store';
 import { DiscoveryDocumentService, MAX_CACHED_ISSUERS } from './discovery-document.service';
 
@@ -9,10 +9,6 @@ class FakeResourceStore extends ResourceStore {
   calls = 0;
   resources: Resources = { identityResources: [{ name: 'openid', userClaims: ['sub'] }], apiScopes: [], apiResources: [] };
   async getAllResources(): Promise<Resources> { this.calls++; return this.resources; }
-  async findIdentityResourcesByScopeName(): Promise<readonly IdentityResource[]> { return []; }
-  async findApiScopesByName(): Promise<readonly ApiScope[]> { return []; }
-  async findApiResourcesByScopeName(): Promise<readonly ApiResource[]> { return []; }
-  async findApiResourcesByName(): Promise<readonly ApiResource[]> { return []; }
 }
 
 class FakeSigningService extends SigningService {

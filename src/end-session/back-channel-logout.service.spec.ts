@@ -47,7 +47,6 @@ class FakeSigningService extends SigningService {
 class FakeClientStore extends ClientStore {
   constructor(private readonly clients: readonly Client[]) { super(); }
   async findClientById(clientId: string): Promise<Client | undefined> { return this.clients.find((c) => c.clientId === clientId); }
-  async getAllClients(): Promise<readonly Client[]> { return this.clients; }
 }
 
 function client(clientId: string, backChannelLogoutUri?: string): Client {

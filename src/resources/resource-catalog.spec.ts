@@ -1,6 +1,6 @@
 import { Clock } from '../common/clock';
 import { ResourceStore } from '../stores/resource.store';
-import type { ApiResource, ApiScope, IdentityResource, Resources } from '../stores/models';
+import type { Resources } from '../stores/models';
 import { RESOURCE_CACHE_MS, ResourceCatalog } from './resource-catalog';
 
 class FakeClock extends Clock {
@@ -16,10 +16,6 @@ class CountingResourceStore extends ResourceStore {
     if (this.fail) throw new Error('store down');
     return { identityResources: [], apiScopes: [{ name: 'api1', userClaims: [] }], apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [], allowedAccessTokenSigningAlgorithms: [] }] };
   }
-  async findIdentityResourcesByScopeName(): Promise<readonly IdentityResource[]> { return []; }
-  async findApiScopesByName(): Promise<readonly ApiScope[]> { return []; }
-  async findApiResourcesByScopeName(): Promise<readonly ApiResource[]> { return []; }
-  async findApiResourcesByName(): Promise<readonly ApiResource[]> { return []; }
 }
 
 describe('ResourceCatalog', () => {

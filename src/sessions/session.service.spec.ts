@@ -11,7 +11,6 @@ class InMemorySessionStore extends ServerSideSessionStore {
   async get(key: string): Promise<ServerSideSession | undefined> { return this.rows.get(key); }
   async update(session: ServerSideSession): Promise<void> { this.rows.set(session.key, session); }
   async delete(key: string): Promise<void> { this.rows.delete(key); }
-  async findBySubjectOrSession(): Promise<readonly ServerSideSession[]> { return [...this.rows.values()]; }
   async deleteBySubjectOrSession(filter: { subjectId?: string; sessionId?: string }): Promise<void> {
     for (const [key, row] of this.rows) if (row.subjectId === filter.subjectId || row.sessionId === filter.sessionId) this.rows.delete(key);
   }

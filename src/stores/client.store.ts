@@ -4,6 +4,4 @@ import type { Client } from './models';
 export abstract class ClientStore {
   /** The client, or undefined when unknown. Disabled clients are returned; callers check `enabled`. */
   abstract findClientById(clientId: string): Promise<Client | undefined>;
-  /** Every client, for discovery and checks; optional for stores that cannot enumerate. */
-  abstract getAllClients(): Promise<readonly Client[]>;
 }

@@ -1,9 +1,9 @@
-import type { ApiResource, ApiScope, IdentityResource, Resources } from './models';
+import type { Resources } from './models';
 
+/**
+ * The identity resources, API scopes and API resources. The server asks for all of them at once
+ * and indexes them itself (ResourceCatalog caches the index), so this is the whole contract.
+ */
 export abstract class ResourceStore {
   abstract getAllResources(): Promise<Resources>;
-  abstract findIdentityResourcesByScopeName(names: readonly string[]): Promise<readonly IdentityResource[]>;
-  abstract findApiScopesByName(names: readonly string[]): Promise<readonly ApiScope[]>;
-  abstract findApiResourcesByScopeName(names: readonly string[]): Promise<readonly ApiResource[]>;
-  abstract findApiResourcesByName(names: readonly string[]): Promise<readonly ApiResource[]>;
 }

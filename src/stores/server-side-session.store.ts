@@ -5,7 +5,6 @@ export abstract class ServerSideSessionStore {
   abstract get(key: string): Promise<ServerSideSession | undefined>;
   abstract update(session: ServerSideSession): Promise<void>;
   abstract delete(key: string): Promise<void>;
-  abstract findBySubjectOrSession(filter: { subjectId?: string; sessionId?: string }): Promise<readonly ServerSideSession[]>;
   abstract deleteBySubjectOrSession(filter: { subjectId?: string; sessionId?: string }): Promise<void>;
   abstract removeExpired(now: Date, batchSize: number): Promise<number>;
 }

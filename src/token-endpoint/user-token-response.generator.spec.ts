@@ -5,7 +5,7 @@ import type { RequestOrigin } from '../hosting/request-origin';
 import { SigningService, type PublishedKeySet, type SignedJwt, type SignOptions } from '../key-management/signing.service';
 import { InvalidGrantError, InvalidScopeError } from '../protocol/protocol-errors';
 import { ResourceCatalog } from '../resources/resource-catalog';
-import type { ApiResource, ApiScope, Client, IdentityResource, PersistedGrant, Resources, User } from '../stores/models';
+import type { Client, PersistedGrant, Resources, User } from '../stores/models';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import { ResourceStore } from '../stores/resource.store';
 import { UserStore } from '../stores/user.store';
@@ -31,10 +31,6 @@ class RecordingSigningService extends SigningService {
 class FixedResourceStore extends ResourceStore {
   constructor(private readonly resources: Resources) { super(); }
   async getAllResources(): Promise<Resources> { return this.resources; }
-  async findIdentityResourcesByScopeName(): Promise<readonly IdentityResource[]> { throw new Error('not used'); }
-  async findApiScopesByName(): Promise<readonly ApiScope[]> { throw new Error('not used'); }
-  async findApiResourcesByScopeName(): Promise<readonly ApiResource[]> { throw new Error('not used'); }
-  async findApiResourcesByName(): Promise<readonly ApiResource[]> { throw new Error('not used'); }
 }
 
 class OneUserStore extends UserStore {

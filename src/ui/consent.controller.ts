@@ -5,10 +5,11 @@ import { ErrorPageError } from '../protocol/protocol-errors';
 import { SessionService } from '../sessions/session.service';
 import type { UserSession } from '../sessions/user-session';
 import { AntiforgeryService } from './antiforgery.service';
+import { buildConsentPageModel } from './consent-page-model';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
-import { OFFLINE_ACCESS_CONSENT_SCOPE, Ui, type ConsentScopeModel } from './ui';
+import { Ui } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
 
 /**
@@ -62,17 +63,10 @@ export class ConsentController {
     session: UserSession,
   ): Promise<void> {
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    const offline: ConsentScopeModel[] = description.offlineAccess ? [OFFLINE_ACCESS_CONSENT_SCOPE] : [];
-    sendHtml(reply, this.ui.consentPage({
-      action: PAGE_PATHS.consent,
-      antiforgeryToken,
-      returnUrl,
-      clientName: description.client.clientName ?? description.client.clientId,
-      userDisplayName: session.displayName,
-      identityScopes: description.identityResources.map((r) => ({ name: r.name, displayName: r.displayName ?? r.name })),
-      apiScopes: [...description.apiScopes.map((s) => ({ name: s.name, displayName: s.displayName ?? s.name })), ...offline],
-      allowRemember: true,
-    }));
+    sendHtml(reply, this.ui.consentPage(buildConsentPageModel(
+      { action: PAGE_PATHS.consent, antiforgeryToken, returnUrl, userDisplayName: session.displayName },
+      description,
+    )));
   }
 }
 

@@ -14,8 +14,6 @@ function settingsTheServerReads(): string[] {
       return undefined;
     },
   }));
-  // NODE_ENV is the platform's own variable, not one of SPEC section 2.
-  read.delete('NODE_ENV');
   return [...read].sort();
 }
 

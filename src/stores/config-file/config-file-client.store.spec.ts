@@ -34,9 +34,4 @@ describe('ConfigFileClientStore', () => {
     expect(await store.findClientById('constructor')).toBeUndefined();
     expect(await store.findClientById('__proto__')).toBeUndefined();
   });
-
-  it('getAllClients, should return every client in file order', async () => {
-    const store = await storeWith([client('z'), client('a')]);
-    expect((await store.getAllClients()).map((c) => c.clientId)).toEqual(['z', 'a']);
-  });
 });

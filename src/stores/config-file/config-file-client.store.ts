@@ -9,16 +9,12 @@ import { IDENTITY_CONFIGURATION } from './identity-configuration.provider';
 export class ConfigFileClientStore extends ClientStore {
   private readonly byId: ReadonlyMap<string, Client>;
 
-  constructor(@Inject(IDENTITY_CONFIGURATION) private readonly configuration: IdentityConfiguration) {
+  constructor(@Inject(IDENTITY_CONFIGURATION) configuration: IdentityConfiguration) {
     super();
     this.byId = new Map(configuration.clients.map((client) => [client.clientId, client]));
   }
 
   override async findClientById(clientId: string): Promise<Client | undefined> {
     return this.byId.get(clientId);
-  }
-
-  override async getAllClients(): Promise<readonly Client[]> {
-    return this.configuration.clients;
   }
 }

@@ -27,29 +27,11 @@ describe('ConfigFileResourceStore', () => {
     expect(names(all.apiResources)).toEqual(['urn:api1', 'urn:api2']);
   });
 
-  it('findIdentityResourcesByScopeName, should return the named ones, skipping unknown and repeated names', async () => {
-    const store = await aStore();
-    expect(names(await store.findIdentityResourcesByScopeName(['email', 'openid', 'api1', 'nope', 'email']))).toEqual(['email', 'openid']);
-    expect(await store.findIdentityResourcesByScopeName([])).toEqual([]);
-  });
-
-  it('findApiScopesByName, should return only API scopes', async () => {
-    const store = await aStore();
-    expect(names(await store.findApiScopesByName(['openid', 'api2', 'api1']))).toEqual(['api2', 'api1']);
-  });
-
-  it('findApiResourcesByScopeName, when two resources share a scope, should return each once', async () => {
-    const store = await aStore();
-    expect(names(await store.findApiResourcesByScopeName(['shared']))).toEqual(['urn:api1', 'urn:api2']);
-    expect(names(await store.findApiResourcesByScopeName(['api2', 'shared', 'api1']))).toEqual(['urn:api2', 'urn:api1']);
-    expect(await store.findApiResourcesByScopeName(['orphan', 'openid'])).toEqual([]);
-  });
-
-  it('findApiResourcesByName, should return the named resources with hashed secrets', async () => {
-    const store = await aStore();
-    const [api2] = await store.findApiResourcesByName(['urn:api2', 'urn:unknown']);
-    expect(api2).toMatchObject({ name: 'urn:api2', scopes: ['api2', 'shared'] });
-    expect(api2.apiSecrets[0].sha256).toHaveLength(32);
-    expect(await store.findApiResourcesByName(['api1'])).toEqual([]);
+  it('getAllResources, should hold API resource secrets only as hashes', async () => {
+    const { apiResources } = await (await aStore()).getAllResources();
+    const api2 = apiResources.find((api) => api.name === 'urn:api2');
+    expect(api2).toMatchObject({ scopes: ['api2', 'shared'] });
+    expect(api2?.apiSecrets[0].sha256).toHaveLength(32);
+    expect(JSON.stringify(apiResources)).not.toContain('api2-secret');
   });
 });

@@ -46,7 +46,7 @@ describe('identityConfigurationProvider', () => {
     try {
       expect(app.get(IDENTITY_CONFIGURATION).clients).toHaveLength(1);
       expect(await app.get(ClientStore).findClientById('m2m')).toMatchObject({ clientId: 'm2m' });
-      expect(await app.get(ResourceStore).findApiResourcesByScopeName(['api1'])).toMatchObject([{ name: 'urn:api1' }]);
+      expect((await app.get(ResourceStore).getAllResources()).apiResources).toMatchObject([{ name: 'urn:api1' }]);
       expect(await app.get(UserStore).validateCredentials('alice', 'alice')).toMatchObject({ subjectId: '1' });
     } finally {
       await app.close();

@@ -73,11 +73,6 @@ export class TypeOrmServerSideSessionStore extends ServerSideSessionStore {
     await this.sessions.delete({ key });
   }
 
-  async findBySubjectOrSession(filter: SessionFilter): Promise<readonly ServerSideSession[]> {
-    const rows = await this.sessions.find({ where: toWhere(filter), order: { created: 'ASC', key: 'ASC' } });
-    return rows.map(toModel);
-  }
-
   async deleteBySubjectOrSession(filter: SessionFilter): Promise<void> {
     await this.sessions.delete(toWhere(filter));
   }

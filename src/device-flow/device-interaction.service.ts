@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Clock } from '../common/clock';
+import { ConsentService, isConsentRequired } from '../consent/consent.service';
+import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { PAGE_PATHS } from '../protocol/paths';
+import { ErrorPageError } from '../protocol/protocol-errors';
+import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
+import type { ResourceIndex } from '../resources/resource-catalog';
+import { ResourceCatalog } from '../resources/resource-catalog';
+import { SessionService } from '../sessions/session.service';
+import type { UserSession } from '../sessions/user-session';
+import { ClientStore } from '../stores/client.store';
+import type { ApiScope, Client, IdentityResource } from '../stores/models';
+import { clientDisplayName, type ConsentPageRequest } from '../ui/consent-page-model';
+import type { DeviceAuthorization } from './device-authorization';
+import { DeviceCodeService } from './device-code.service';
+import { normalizeUserCode } from './user-code';
+import { UserCodeAttemptsService } from './user-code-attempts.service';
+
+/** How long the user has between typing the code and finishing login and consent. */
+export const DEVICE_INTERACTION_LIFETIME_MS = 10 * 60 * 1000;
+
+export const INVALID_USER_CODE = 'That code is not valid or has expired. Check the code on your device and try again.';
+export const TOO_MANY_USER_CODE_ATTEMPTS = 'Too many wrong codes. Please wait a few minutes, then try again.';
+
+/** The browser at `/device`, as far as the decisions need it (no HTTP types). */
+export interface DeviceBrowser {
+  /** the anti-forgery cookie's value: an interaction is bound to this browser through its hash */
+  readonly antiforgeryCookie: string | undefined;
+  /** the client address wrong codes count against (RFC 8628 §5.1) */
+  readonly clientIp: string;
+  /** the signed-in session; asked only once a code is known to be good */
+  readonly session: () => Promise<UserSession | undefined>;
+}
+
+/** What the `/device` page does next. */
+export type DeviceInteractionStep =
+  /** show the code entry page (again), with this status */
+  | { readonly kind: 'enter-code'; readonly userCode?: string; readonly error?: string; readonly status: 200 | 400 | 429 }
+  /** sign in first, then come back to `returnUrl` */
+  | { readonly kind: 'login'; readonly returnUrl: string }
+  /** ask the user; the consent form posts to `returnUrl` */
+  | { readonly kind: 'consent'; readonly returnUrl: string; readonly request: ConsentPageRequest; readonly userDisplayName?: string }
+  /** the flow is over: approved or denied */
+  | { readonly kind: 'done'; readonly title: string; readonly message: string };
+
+/** A device authorization still waiting for the user's decision, and its (enabled) client. */
+interface PendingAuthorization {
+  readonly authorization: DeviceAuthorization;
+  readonly client: Client;
+}
+
+/**
+ * The decisions of the `/device` page (RFC 8628 §3.3): check the typed code, send the user to
+ * login, ask for consent when the client requires it, and record the answer the device's next
+ * poll picks up. Once typed, the code travels through login and consent inside a data-protected
+ * `request` parameter bound to the browser. Failures the user must see are ErrorPageErrors.
+ */
+@Injectable()
+export class DeviceInteractionService {
+  private readonly protector: DataProtector;
+
+  constructor(
+    private readonly deviceCodes: DeviceCodeService,
+    private readonly clients: ClientStore,
+    private readonly catalog: ResourceCatalog,
+    private readonly consents: ConsentService,
+    private readonly sessions: SessionService,
+    private readonly attempts: UserCodeAttemptsService,
+    private readonly clock: Clock,
+    dataProtection: DataProtectionProvider,
+  ) {
+    this.protector = dataProtection.createProtector('device-flow', 'interaction');
+  }
+
+  /** The code the user typed into the form. */
+  async enterCode(typed: string | undefined, browser: DeviceBrowser): Promise<DeviceInteractionStep> {
+    // RFC 8628 §5.1: guessing user codes is rate-limited per client address.
+    if (await this.attempts.isLimited(browser.clientIp)) {
+      return { kind: 'enter-code', userCode: typed, error: TOO_MANY_USER_CODE_ATTEMPTS, status: 429 };
+    }
+    const userCode = normalizeUserCode(typed ?? '');
+    const authorization = userCode && (await this.deviceCodes.findByUserCode(userCode));
+    if (!userCode || !authorization || authorization.data.decision) {
+      await this.attempts.recordFailure(browser.clientIp);
+      return { kind: 'enter-code', userCode: typed, error: INVALID_USER_CODE, status: 400 };
+    }
+    // Already loaded: carry on with it rather than reading back the interaction just protected.
+    const pending = { authorization, client: await this.enabledClientOf(authorization) };
+    return this.proceed(await this.protectInteraction(userCode, authorization, browser), pending, browser);
+  }
+
+  /** Back at `/device?request=…` (after login): carry on where the user left off. */
+  async resume(interaction: string, browser: DeviceBrowser): Promise<DeviceInteractionStep> {
+    return this.proceed(interaction, await this.readInteraction(interaction, browser), browser);
+  }
+
+  /** The user's answer on the consent page. */
+  async decide(
+    interaction: string, browser: DeviceBrowser, decision: { readonly allow: boolean; readonly remember: boolean },
+  ): Promise<DeviceInteractionStep> {
+    const { authorization, client } = await this.readInteraction(interaction, browser);
+    const session = await browser.session();
+    if (!session) throw new ErrorPageError('login_required', 'Your session has ended. Please enter the code again.');
+    if (!decision.allow) {
+      await this.deviceCodes.decide(authorization, { approved: false });
+      return {
+        kind: 'done',
+        title: 'Access denied',
+        message: `You did not allow ${clientDisplayName(client)} to access your account. You can close this window.`,
+      };
+    }
+    if (decision.remember) await this.consents.remember(session.subjectId, client.clientId, authorization.data.requestedScopes);
+    return this.approve(authorization, client, session);
+  }
+
+  /** After the code: login when needed, then consent or approval. */
+  private async proceed(interaction: string, pending: PendingAuthorization, browser: DeviceBrowser): Promise<DeviceInteractionStep> {
+    const { authorization, client } = pending;
+    const returnUrl = `${PAGE_PATHS.device}?${new URLSearchParams({ request: interaction })}`;
+    const session = await browser.session();
+    if (!session) return { kind: 'login', returnUrl };
+    const scopes = authorization.data.requestedScopes;
+    const consentRequired = isConsentRequired({
+      client,
+      requestedScopes: scopes,
+      promptConsent: false,
+      // Remembered consent matters only to clients that require consent: skip the read otherwise.
+      rememberedScopes: client.requireConsent ? await this.consents.getRememberedScopes(session.subjectId, client.clientId) : undefined,
+    });
+    if (consentRequired) {
+      const request = describeScopes(await this.catalog.getIndex(), client, scopes);
+      return { kind: 'consent', returnUrl, request, userDisplayName: session.displayName };
+    }
+    return this.approve(authorization, client, session);
+  }
+
+  private async approve(authorization: DeviceAuthorization, client: Client, session: UserSession): Promise<DeviceInteractionStep> {
+    const recorded = await this.deviceCodes.decide(authorization, {
+      approved: true,
+      subjectId: session.subjectId,
+      sessionId: session.sessionId,
+      authTime: session.authTime.getTime(),
+      amr: session.amr,
+      scopes: authorization.data.requestedScopes,
+    });
+    if (!recorded) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
+    // The device takes part in the session: end session and back-channel logout reach it too.
+    await this.sessions.addClient(session, client.clientId);
+    return { kind: 'done', title: 'Device connected', message: `${clientDisplayName(client)} is now connected. You can return to your device.` };
+  }
+
+  /**
+   * The interaction is bound to this browser (its anti-forgery cookie): a `request` link minted
+   * by an attacker for their own device code is useless in a victim's browser, which would
+   * otherwise approve the attacker's device on GET (RFC 8628 §5.4).
+   */
+  private async protectInteraction(userCode: string, authorization: DeviceAuthorization, browser: DeviceBrowser): Promise<string> {
+    const expiresAt = Math.min(this.clock.now().getTime() + DEVICE_INTERACTION_LIFETIME_MS, authorization.expiration.getTime());
+    return this.protector.protect(JSON.stringify({ userCode, browser: browserBinding(browser) }), { expiresAt: new Date(expiresAt) });
+  }
+
+  /** The pending authorization behind a `request` parameter, or the error page. */
+  private async readInteraction(interaction: string, browser: DeviceBrowser): Promise<PendingAuthorization> {
+    let parsed: { userCode?: unknown; browser?: unknown };
+    try {
+      parsed = JSON.parse(await this.protector.unprotect(interaction)) as { userCode?: unknown; browser?: unknown };
+    } catch (error: unknown) {
+      if (!(error instanceof UnprotectError) && !(error instanceof SyntaxError)) throw error;
+      throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
+    }
+    const binding = browserBinding(browser);
+    if (binding === undefined || parsed.browser !== binding) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
+    const userCode = parsed.userCode;
+    const authorization = typeof userCode === 'string' ? await this.deviceCodes.findByUserCode(userCode) : undefined;
+    if (!authorization || authorization.data.decision) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
+    return { authorization, client: await this.enabledClientOf(authorization) };
+  }
+
+  private async enabledClientOf(authorization: DeviceAuthorization): Promise<Client> {
+    const client = await this.clients.findClientById(authorization.clientId);
+    if (!client?.enabled) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
+    return client;
+  }
+}
+
+/** A hash of the browser's anti-forgery cookie (never the cookie itself, which stays secret). */
+function browserBinding(browser: DeviceBrowser): string | undefined {
+  const cookie = browser.antiforgeryCookie;
+  return cookie ? createHash('sha256').update(cookie).digest('base64url') : undefined;
+}
+
+/** The consent page's view of the scopes the device asked for (validated when it asked). */
+function describeScopes(index: ResourceIndex, client: Client, scopes: readonly string[]): ConsentPageRequest {
+  const identityResources: IdentityResource[] = [];
+  const apiScopes: ApiScope[] = [];
+  for (const name of scopes) {
+    const identity = index.identityResources.get(name);
+    const api = index.apiScopes.get(name);
+    if (identity) identityResources.push(identity);
+    else if (api) apiScopes.push(api);
+  }
+  return { client, identityResources, apiScopes, offlineAccess: scopes.includes(OFFLINE_ACCESS_SCOPE) };
+}
