@@ -126,8 +126,9 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * AES-256 subkey for a key and purpose context (HKDF-SHA256, RFC 5869), cached: unprotect
-   * sits on hot paths such as reference-token introspection.
+   * AES-256 subkey for a key and purpose context (HKDF-SHA256, RFC 5869) of format-1 payloads,
+   * cached: those may still be read on hot paths such as reference-token introspection. Format 2
+   * derives a key per payload instead (aes-gcm.data-protector.ts).
    */
   subkey(key: DataProtectionKey, context: Buffer, contextId: string): Buffer {
     const cacheKey = `${key.id}\u0000${contextId}`;
