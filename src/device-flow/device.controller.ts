@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { ConsentService, isConsentRequired } from '../consent/consent.service';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { getRequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
 import { ResourceCatalog } from '../resources/resource-catalog';
@@ -57,7 +58,7 @@ export class DeviceController {
     dataProtection: DataProtectionProvider,
     private readonly attempts: UserCodeAttemptsService,
   ) {
-    this.protector = dataProtection.createProtector('device-flow', 'interaction');
+    this.protector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.deviceInteraction);
   }
 
   @Get()
