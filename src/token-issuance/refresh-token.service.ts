@@ -110,14 +110,16 @@ export function familyRevocationKey(familyId: string): string {
 
 /**
  * Refresh tokens: opaque handles (256 bits); the store keeps a hash of the handle and the payload
- * data-protected. The refresh_token grant builds rotation and reuse detection on `find`/`consume`.
+ * data-protected. The refresh_token grant builds rotation and reuse detection on `find` and
+ * `rotateOneTime`.
  *
  * RFC 9700 §4.14.2 family revocation is a marker, not only deletions: "family F revoked" is
- * stored first, and both lookup (`find`) and rotation (`rotate`, after storing the successor)
- * look for it. Whatever the interleaving of a race's loser revoking and its winner rotating, the
- * winner either sees the marker and withdraws its successor, or stored it before the marker, so
- * the loser's deletion finds it; and a member that escapes both (an instance crashing between
- * the two steps) is still refused by lookup for as long as it could be valid.
+ * stored first, and both lookup (`find`) and rotation (`rotateOneTime`, after storing the
+ * successor) look for it. Whatever the interleaving of a race's loser revoking and its winner
+ * rotating, the winner either sees the marker and withdraws its successor, or stored it before
+ * the marker, so the loser's deletion finds it; a member that escapes both (an instance dying
+ * between the two steps) is still refused by lookup for as long as it could be valid. This asks
+ * of the store only that each call takes effect before it returns (one database, one Redis primary).
  */
 @Injectable()
 export class RefreshTokenService {
