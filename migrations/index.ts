@@ -4,6 +4,7 @@ import { CreateDeviceCodes1795420000001 } from './1795420000001-create-device-co
 import { CreateServerSideSessions1795420000002 } from './1795420000002-create-server-side-sessions';
 import { CreateSigningKeys1795420000100 } from './1795420000100-create-signing-keys';
 import { CreateDataProtectionKeys1795420000200 } from './1795420000200-create-data-protection-keys';
+import { AddPersistedGrantFamilyId1795420000300 } from './1795420000300-add-persisted-grant-family-id';
 
 /**
  * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
@@ -16,4 +17,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   CreateServerSideSessions1795420000002,
   CreateSigningKeys1795420000100,
   CreateDataProtectionKeys1795420000200,
+  AddPersistedGrantFamilyId1795420000300,
 ];

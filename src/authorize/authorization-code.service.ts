@@ -1,8 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
 import { createTokenHandle, persistedGrantKey } from '../token-issuance/token-handle';
 import { Clock } from '../common/clock';
-import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DataProtectionProvider } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
+import { ProtectedGrantStore } from '../stores/protected-grant.store';
 import { PERSISTED_GRANT_TYPES, type Client, type PersistedGrant } from '../stores/models';
 
 /** What an authorization code stands for; data-protected inside its persisted grant. */
@@ -25,6 +28,22 @@ export interface AuthorizationCodePayload {
   readonly issuedAt: number;
 }
 
+const authorizationCodePayloadSchema: z.ZodType<AuthorizationCodePayload, z.ZodTypeDef, unknown> = z.object({
+  v: z.literal(1),
+  clientId: z.string(),
+  redirectUri: z.string(),
+  codeChallenge: z.string().optional(),
+  codeChallengeMethod: z.literal('S256').optional(),
+  scopes: z.array(z.string()),
+  resource: z.string().optional(),
+  nonce: z.string().optional(),
+  subjectId: z.string(),
+  sessionId: z.string(),
+  authTime: z.number(),
+  amr: z.array(z.string()),
+  issuedAt: z.number(),
+});
+
 export interface StoredAuthorizationCode {
   readonly grant: PersistedGrant;
   readonly payload: AuthorizationCodePayload;
@@ -37,15 +56,18 @@ export interface StoredAuthorizationCode {
  */
 @Injectable()
 export class AuthorizationCodeService {
-  private readonly logger = new Logger(AuthorizationCodeService.name);
-  private readonly protector: DataProtector;
+  private readonly codes: ProtectedGrantStore<AuthorizationCodePayload>;
 
   constructor(
     private readonly grants: PersistedGrantStore,
     dataProtection: DataProtectionProvider,
     private readonly clock: Clock,
   ) {
-    this.protector = dataProtection.createProtector('persisted-grant', PERSISTED_GRANT_TYPES.authorizationCode);
+    this.codes = new ProtectedGrantStore(grants, dataProtection, {
+      type: PERSISTED_GRANT_TYPES.authorizationCode,
+      purpose: DATA_PROTECTION_PURPOSES.authorizationCode,
+      schema: authorizationCodePayloadSchema,
+    });
   }
 
   async issue(client: Client, payload: Omit<AuthorizationCodePayload, 'v' | 'issuedAt' | 'clientId'>): Promise<string> {
@@ -53,31 +75,20 @@ export class AuthorizationCodeService {
     const code = createTokenHandle();
     const full: AuthorizationCodePayload = { v: 1, clientId: client.clientId, issuedAt: now.getTime(), ...payload };
     const expiration = new Date(now.getTime() + client.authorizationCodeLifetime * 1000);
-    await this.grants.store({
+    await this.codes.store({
       key: persistedGrantKey(code, PERSISTED_GRANT_TYPES.authorizationCode),
-      type: PERSISTED_GRANT_TYPES.authorizationCode,
       subjectId: payload.subjectId,
       sessionId: payload.sessionId,
       clientId: client.clientId,
       creationTime: now,
       expiration,
-      data: await this.protector.protect(JSON.stringify(full)),
-    });
+    }, full);
     return code;
   }
 
   /** The stored code (consumed or not); undefined when unknown or unreadable. */
-  async find(code: string): Promise<StoredAuthorizationCode | undefined> {
-    const grant = await this.grants.get(persistedGrantKey(code, PERSISTED_GRANT_TYPES.authorizationCode));
-    if (!grant || grant.type !== PERSISTED_GRANT_TYPES.authorizationCode) return undefined;
-    try {
-      const payload = JSON.parse(await this.protector.unprotect(grant.data)) as AuthorizationCodePayload;
-      return payload.v === 1 ? { grant, payload } : undefined;
-    } catch (error) {
-      if (!(error instanceof UnprotectError) && !(error instanceof SyntaxError)) throw error;
-      this.logger.error(`authorization code of client ${grant.clientId} cannot be read: ${error.message}`);
-      return undefined;
-    }
+  find(code: string): Promise<StoredAuthorizationCode | undefined> {
+    return this.codes.get(persistedGrantKey(code, PERSISTED_GRANT_TYPES.authorizationCode));
   }
 
   /** Marks the code used; true only for the first caller (RFC 6749 §4.1.2: codes are single-use). */

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import type { AuthorizeContext } from './authorize-request';
 import { PAGE_PATHS } from '../protocol/paths';
 
@@ -17,7 +18,7 @@ export class AuthorizeContextService {
   private readonly protector: DataProtector;
 
   constructor(dataProtection: DataProtectionProvider) {
-    this.protector = dataProtection.createProtector('authorize', 'context');
+    this.protector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.authorizeContext);
   }
 
   /** The local URL that resumes this request. */

@@ -1,9 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import { Clock } from '../common/clock';
-import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DataProtectionProvider } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
-import { PERSISTED_GRANT_TYPES, type Client } from '../stores/models';
+import { ProtectedGrantStore } from '../stores/protected-grant.store';
+import { PERSISTED_GRANT_TYPES, type Client, type PersistedGrant } from '../stores/models';
 
 /** Remembered consent lasts this long, then the user is asked again. */
 export const REMEMBERED_CONSENT_LIFETIME_MS = 365 * 24 * 60 * 60 * 1000;
@@ -22,38 +25,40 @@ export function isConsentRequired(input: {
   return !remembered || input.requestedScopes.some((s) => !remembered.includes(s));
 }
 
+interface ConsentPayload {
+  readonly scopes: readonly string[];
+}
+
+const consentPayloadSchema: z.ZodType<ConsentPayload, z.ZodTypeDef, unknown> = z.object({ scopes: z.array(z.string()) });
+
 /**
  * The user's remembered consent: one persisted grant per subject and client (type
  * `user_consent`), keyed by a hash, holding the granted scopes data-protected.
  */
 @Injectable()
 export class ConsentService {
-  private readonly logger = new Logger(ConsentService.name);
-  private readonly protector: DataProtector;
+  private readonly consents: ProtectedGrantStore<ConsentPayload>;
 
   constructor(
-    private readonly grants: PersistedGrantStore,
+    grants: PersistedGrantStore,
     dataProtection: DataProtectionProvider,
     private readonly clock: Clock,
   ) {
-    this.protector = dataProtection.createProtector('consent', 'user_consent');
+    this.consents = new ProtectedGrantStore(grants, dataProtection, {
+      type: PERSISTED_GRANT_TYPES.userConsent,
+      purpose: DATA_PROTECTION_PURPOSES.userConsent,
+      schema: consentPayloadSchema,
+    });
   }
 
-  /** The scopes the user consented to for this client, or undefined when nothing is remembered. */
+  /**
+   * The scopes the user consented to for this client, or undefined when nothing is remembered.
+   * Unreadable consent (logged) counts as none: the user is simply asked again.
+   */
   async getRememberedScopes(subjectId: string, clientId: string): Promise<readonly string[] | undefined> {
-    const grant = await this.grants.get(consentKey(subjectId, clientId));
-    if (!grant || grant.type !== PERSISTED_GRANT_TYPES.userConsent) return undefined;
-    if (grant.expiration && grant.expiration.getTime() <= this.clock.now().getTime()) return undefined;
-    try {
-      const parsed: unknown = JSON.parse(await this.protector.unprotect(grant.data));
-      const scopes = (parsed as { scopes?: unknown }).scopes;
-      return Array.isArray(scopes) && scopes.every((s) => typeof s === 'string') ? scopes : undefined;
-    } catch (error) {
-      if (!(error instanceof UnprotectError) && !(error instanceof SyntaxError)) throw error;
-      // Unreadable consent is treated as none: the user is simply asked again.
-      this.logger.error(`Remembered consent for client ${clientId} cannot be read: ${error.message}`);
-      return undefined;
-    }
+    const now = this.clock.now().getTime();
+    const live = (grant: PersistedGrant) => !grant.expiration || grant.expiration.getTime() > now;
+    return (await this.consents.get(consentKey(subjectId, clientId), live))?.payload.scopes;
   }
 
   /** Remembers (adds to) the scopes the user allowed for this client. */
@@ -61,15 +66,13 @@ export class ConsentService {
     const now = this.clock.now();
     const previous = (await this.getRememberedScopes(subjectId, clientId)) ?? [];
     const merged = [...new Set([...previous, ...scopes])];
-    await this.grants.store({
+    await this.consents.store({
       key: consentKey(subjectId, clientId),
-      type: PERSISTED_GRANT_TYPES.userConsent,
       subjectId,
       clientId,
       creationTime: now,
       expiration: new Date(now.getTime() + REMEMBERED_CONSENT_LIFETIME_MS),
-      data: await this.protector.protect(JSON.stringify({ scopes: merged })),
-    });
+    }, { scopes: merged });
   }
 }
 

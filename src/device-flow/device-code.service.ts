@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { DeviceFlowStore } from '../stores/device-flow.store';
 import type { Client, DeviceCodeRecord } from '../stores/models';
 import {
@@ -33,7 +34,7 @@ export class DeviceCodeService {
     dataProtection: DataProtectionProvider,
     private readonly clock: Clock,
   ) {
-    this.protector = dataProtection.createProtector('device-flow', 'device-code');
+    this.protector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.deviceCode);
   }
 
   async create(client: Client, requestedScopes: readonly string[]): Promise<CreatedDeviceAuthorization> {

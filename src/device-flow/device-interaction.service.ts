@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { ConsentService, isConsentRequired } from '../consent/consent.service';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { PAGE_PATHS } from '../protocol/paths';
 import { ErrorPageError } from '../protocol/protocol-errors';
 import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
@@ -71,7 +72,7 @@ export class DeviceInteractionService {
     private readonly clock: Clock,
     dataProtection: DataProtectionProvider,
   ) {
-    this.protector = dataProtection.createProtector('device-flow', 'interaction');
+    this.protector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.deviceInteraction);
   }
 
   /** The code the user typed into the form. */

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { SessionService } from '../sessions/session.service';
 import type { UserSession } from '../sessions/user-session';
 import { BackChannelLogoutService } from './back-channel-logout.service';
@@ -34,7 +35,7 @@ export class EndSessionService {
     dataProtection: DataProtectionProvider,
     private readonly clock: Clock,
   ) {
-    this.protector = dataProtection.createProtector('end-session', 'logout-context');
+    this.protector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.endSessionContext);
   }
 
   /** Signs the user out; returns the ended session (undefined when nobody was signed in). */

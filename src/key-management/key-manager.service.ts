@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type SigningAlgorithm } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { DataProtectionProvider, type DataProtector, UnprotectError } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import type { SerializedSigningKey } from '../stores/models';
 import { SigningKeyStore } from '../stores/signing-key.store';
 import { decideKeys, type KeyDecision, type KeyInfo, type KeyLifecycleOptions, type KeyPhase } from './key-lifecycle';
@@ -9,8 +10,6 @@ import {
   generateSigningKey, importSigningKeyPayload, KID_PATTERN, type LoadedSigningKey, type SigningKeyPayload,
 } from './signing-key-material';
 
-/** Data-protection purpose of stored signing keys. */
-export const SIGNING_KEY_PURPOSE = 'SigningKeys';
 const PAYLOAD_VERSION = 1;
 /** How soon to look again when an algorithm has no signing key or the store failed. */
 const STORE_RETRY_MS = 1000;
@@ -306,7 +305,7 @@ export class KeyManager implements OnModuleInit {
   }
 
   private getProtector(): DataProtector {
-    this.protector ??= this.protection.createProtector(SIGNING_KEY_PURPOSE);
+    this.protector ??= this.protection.createProtector(...DATA_PROTECTION_PURPOSES.signingKeys);
     return this.protector;
   }
 }

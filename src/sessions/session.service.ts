@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { getRequestOrigin } from '../hosting/request-origin';
 import { ServerSideSessionStore } from '../stores/server-side-session.store';
 import type { ServerSideSession } from '../stores/models';
@@ -32,8 +33,8 @@ export class SessionService {
     private readonly store: ServerSideSessionStore,
     private readonly clock: Clock,
   ) {
-    this.cookieProtector = dataProtection.createProtector('sessions', 'cookie');
-    this.ticketProtector = dataProtection.createProtector('sessions', 'ticket');
+    this.cookieProtector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.sessionCookie);
+    this.ticketProtector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.sessionTicket);
   }
 
   /** The valid session of this request, or undefined (no cookie, unreadable, ended or expired). */

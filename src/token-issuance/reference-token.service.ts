@@ -1,10 +1,30 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
 import { Clock } from '../common/clock';
-import { DataProtectionProvider, type DataProtector, UnprotectError } from '../data-protection/data-protector';
+import { DataProtectionProvider } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
+import { ProtectedGrantStore } from '../stores/protected-grant.store';
 import { PERSISTED_GRANT_TYPES, type PersistedGrant } from '../stores/models';
 import type { AccessTokenClaims } from './access-token-claims';
 import { createTokenHandle, persistedGrantKey } from './token-handle';
+
+/** The claims SPEC §5 requires of an access token; any further (custom) claims pass through. */
+const referenceTokenClaimsSchema: z.ZodType<AccessTokenClaims, z.ZodTypeDef, unknown> = z.object({
+  iss: z.string(),
+  aud: z.union([z.string(), z.array(z.string())]).optional(),
+  client_id: z.string(),
+  scope: z.string(),
+  sub: z.string().optional(),
+  exp: z.number(),
+  iat: z.number(),
+  nbf: z.number(),
+  jti: z.string(),
+  auth_time: z.number().optional(),
+  idp: z.string().optional(),
+  amr: z.array(z.string()).optional(),
+  sid: z.string().optional(),
+}).passthrough();
 
 export interface StoredReferenceToken {
   readonly grant: PersistedGrant;
@@ -17,53 +37,43 @@ export interface StoredReferenceToken {
  */
 @Injectable()
 export class ReferenceTokenService {
-  private readonly logger = new Logger(ReferenceTokenService.name);
-  private readonly protector: DataProtector;
+  private readonly tokens: ProtectedGrantStore<AccessTokenClaims>;
 
   constructor(
     private readonly grants: PersistedGrantStore,
     dataProtection: DataProtectionProvider,
     private readonly clock: Clock,
   ) {
-    this.protector = dataProtection.createProtector('persisted-grant', PERSISTED_GRANT_TYPES.referenceToken);
+    this.tokens = new ProtectedGrantStore(grants, dataProtection, {
+      type: PERSISTED_GRANT_TYPES.referenceToken,
+      purpose: DATA_PROTECTION_PURPOSES.referenceToken,
+      schema: referenceTokenClaimsSchema,
+    });
   }
 
   /** Persists the claims and returns the new handle. */
   async create(claims: AccessTokenClaims): Promise<string> {
     const handle = createTokenHandle();
     const expiration = new Date(claims.exp * 1000);
-    await this.grants.store({
+    await this.tokens.store({
       key: persistedGrantKey(handle, PERSISTED_GRANT_TYPES.referenceToken),
-      type: PERSISTED_GRANT_TYPES.referenceToken,
       clientId: claims.client_id,
       subjectId: claims.sub,
       sessionId: claims.sid,
       creationTime: new Date(claims.iat * 1000),
       expiration,
-      data: await this.protector.protect(JSON.stringify(claims), { expiresAt: expiration }),
-    });
+    }, claims, { expiresAt: expiration });
     return handle;
   }
 
   /** The token when it exists and has not expired; undefined otherwise (also when unreadable, logged). */
   async find(handle: string): Promise<StoredReferenceToken | undefined> {
-    const grant = await this.grants.get(persistedGrantKey(handle, PERSISTED_GRANT_TYPES.referenceToken));
-    if (!grant || grant.type !== PERSISTED_GRANT_TYPES.referenceToken) return undefined;
-    const now = this.clock.now();
-    if (grant.expiration && grant.expiration.getTime() <= now.getTime()) return undefined;
-    if (grant.consumedTime) return undefined;
-    try {
-      const claims = JSON.parse(await this.protector.unprotect(grant.data)) as AccessTokenClaims;
-      if (claims.exp * 1000 <= now.getTime()) return undefined;
-      return { grant, claims };
-    } catch (error) {
-      if (error instanceof UnprotectError) {
-        // SPEC §6: a clear error naming the key id; the token is simply not valid.
-        this.logger.error(`reference token payload of client ${grant.clientId} cannot be unprotected (${error.reason}, key ${error.keyId ?? 'unknown'})`);
-        return undefined;
-      }
-      throw error;
-    }
+    const now = this.clock.now().getTime();
+    // Expired or revoked tokens are refused on the clear metadata, before any unprotect.
+    const live = (grant: PersistedGrant) => !grant.consumedTime && (!grant.expiration || grant.expiration.getTime() > now);
+    const stored = await this.tokens.get(persistedGrantKey(handle, PERSISTED_GRANT_TYPES.referenceToken), live);
+    if (!stored || stored.payload.exp * 1000 <= now) return undefined;
+    return { grant: stored.grant, claims: stored.payload };
   }
 
   async remove(grant: PersistedGrant): Promise<void> {

@@ -1,21 +1,14 @@
 import { FakeClock, FakeDataProtectionProvider } from '../../test/support/fakes/key-management.fakes';
-import { PersistedGrantStore } from '../stores/persisted-grant.store';
+import {
+  allSchedules, InMemoryPersistedGrantStore, InterleavedPersistedGrantStore, Interleaving,
+} from '../../test/support/fakes/persisted-grant.fakes';
 import type { Client, PersistedGrant } from '../stores/models';
-import { RefreshTokenService, refreshTokenExpiration } from './refresh-token.service';
+import {
+  FAMILY_REVOCATION_CLOCK_MARGIN_MS, familyRevocationExpiration, RefreshTokenService, refreshTokenExpiration, type OneTimeRotation,
+} from './refresh-token.service';
 
 const DAY = 86_400;
 const T0 = Date.parse('2030-01-01T00:00:00Z');
-
-class InMemoryGrantStore extends PersistedGrantStore {
-  readonly rows = new Map<string, PersistedGrant>();
-  async store(grant: PersistedGrant): Promise<void> { this.rows.set(grant.key, grant); }
-  async get(key: string): Promise<PersistedGrant | undefined> { return this.rows.get(key); }
-  async getAll(): Promise<readonly PersistedGrant[]> { return [...this.rows.values()]; }
-  async remove(key: string): Promise<void> { this.rows.delete(key); }
-  async removeAll(): Promise<void> { this.rows.clear(); }
-  async consume(): Promise<boolean> { return true; }
-  async removeExpired(): Promise<number> { return 0; }
-}
 
 const lifetimes = (expiration: 'absolute' | 'sliding', absolute = 30 * DAY, sliding = 15 * DAY) =>
   ({ refreshTokenExpiration: expiration, absoluteRefreshTokenLifetime: absolute, slidingRefreshTokenLifetime: sliding });
@@ -39,7 +32,7 @@ describe('RefreshTokenService', () => {
   const client = { clientId: 'web', ...lifetimes('absolute') } as Client;
 
   it('createRefreshToken, should store only a hash of the handle, the payload protected, and find it again', async () => {
-    const grants = new InMemoryGrantStore();
+    const grants = new InMemoryPersistedGrantStore();
     const service = new RefreshTokenService(grants, new FakeDataProtectionProvider(), new FakeClock(new Date(T0)));
     const handle = await service.createRefreshToken({ client, subjectId: '1', scopes: ['openid', 'offline_access'], sessionId: 'SID' });
     const [row] = [...grants.rows.values()];
@@ -51,14 +44,116 @@ describe('RefreshTokenService', () => {
     expect(await service.find('unknown')).toBeUndefined();
   });
 
-  it('createRefreshToken, when rotating, should keep the family and its absolute limit', async () => {
+  it('rotateOneTime, should spend the token and keep the family and its absolute limit', async () => {
     const clock = new FakeClock(new Date(T0));
-    const service = new RefreshTokenService(new InMemoryGrantStore(), new FakeDataProtectionProvider(), clock);
-    const first = await service.find(await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] }));
+    const grants = new InMemoryPersistedGrantStore();
+    const service = new RefreshTokenService(grants, new FakeDataProtectionProvider(), clock);
+    const handle = await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] });
+    const first = await found(service, handle);
     clock.advance(5 * DAY * 1000);
-    const family = { familyId: first?.payload.familyId ?? '', familyCreatedAt: first?.payload.familyCreatedAt ?? 0 };
-    const second = await service.find(await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'], family }));
-    expect(second?.payload.familyId).toBe(first?.payload.familyId);
-    expect(second?.grant.expiration).toEqual(first?.grant.expiration);
+    const rotation = await service.rotateOneTime(first, client);
+    const second = await found(service, rotated(rotation));
+    expect(second.payload.familyId).toBe(first.payload.familyId);
+    expect(second.grant).toMatchObject({ familyId: first.payload.familyId, expiration: first.grant.expiration });
+    expect((await found(service, handle)).grant.consumedTime).toEqual(clock.now());
+    expect(await service.rotateOneTime(first, client)).toEqual({ outcome: 'reused' });
+  });
+
+  it('createRefreshToken, should keep the family id in a column of its own, not in the description', async () => {
+    const grants = new InMemoryPersistedGrantStore();
+    const service = new RefreshTokenService(grants, new FakeDataProtectionProvider(), new FakeClock(new Date(T0)));
+    const stored = await found(service, await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] }));
+    expect(stored.grant.familyId).toBe(stored.payload.familyId);
+    expect(stored.grant.description).toBeUndefined();
   });
 });
+
+describe('familyRevocationExpiration', () => {
+  it('absolute, should last until the family\'s absolute limit, plus the clock margin', () => {
+    expect(familyRevocationExpiration(lifetimes('absolute'), T0, T0 + DAY * 1000, [])).toBe(T0 + 30 * DAY * 1000 + FAMILY_REVOCATION_CLOCK_MARGIN_MS);
+  });
+
+  it('sliding, should last as long as a member issued now could, or a stored member that lasts longer', () => {
+    expect(familyRevocationExpiration(lifetimes('sliding'), T0, T0 + DAY * 1000, [])).toBe(T0 + 16 * DAY * 1000 + FAMILY_REVOCATION_CLOCK_MARGIN_MS);
+    const longer = new Date(T0 + 20 * DAY * 1000);
+    expect(familyRevocationExpiration(lifetimes('sliding'), T0, T0 + DAY * 1000, [longer])).toBe(longer.getTime() + FAMILY_REVOCATION_CLOCK_MARGIN_MS);
+  });
+
+  it('when a member may never expire, should never expire either', () => {
+    expect(familyRevocationExpiration(lifetimes('absolute', 0), T0, T0, [])).toBeUndefined();
+    expect(familyRevocationExpiration(lifetimes('sliding'), T0, T0, [undefined])).toBeUndefined();
+  });
+});
+
+describe('RefreshTokenService family revocation (RFC 9700 §4.14.2, SPEC §5)', () => {
+  const client = { clientId: 'web', allowOfflineAccess: true, refreshTokenUsage: 'oneTime', ...lifetimes('absolute') } as Client;
+
+  it('revokeFamily, should leave a marker that outlives the family, and remove every member', async () => {
+    const clock = new FakeClock(new Date(T0));
+    const grants = new InMemoryPersistedGrantStore();
+    const service = new RefreshTokenService(grants, new FakeDataProtectionProvider(), clock);
+    const first = await found(service, await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] }));
+    const second = rotated(await service.rotateOneTime(first, client));
+    const other = await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] });
+
+    expect(await service.revokeFamily(first, client)).toBe(2);
+    expect(await service.find(second)).toBeUndefined();
+    expect(await service.find(other)).toBeDefined();
+    const rows = [...grants.rows.values()].filter((grant) => grant.familyId === first.payload.familyId);
+    expect(rows).toEqual([expect.objectContaining({
+      type: 'refresh_token_family_revocation', clientId: 'web', subjectId: '1', data: '',
+      expiration: new Date(T0 + 30 * DAY * 1000 + FAMILY_REVOCATION_CLOCK_MARGIN_MS),
+    })]);
+  });
+
+  it('find, when a member of a revoked family is still stored (its instance died before withdrawing it), should refuse it', async () => {
+    const grants = new InMemoryPersistedGrantStore();
+    const service = new RefreshTokenService(grants, new FakeDataProtectionProvider(), new FakeClock(new Date(T0)));
+    const first = await found(service, await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] }));
+    const second = rotated(await service.rotateOneTime(first, client));
+    const survivor = (await found(service, second)).grant;
+    await service.revokeFamily(first, client);
+    await grants.store(survivor);
+    expect(await service.find(second)).toBeUndefined();
+  });
+
+  // Two requests present the same token; whichever consumes first is the winner and rotates, the
+  // other is the loser and revokes the family. Every order of their store calls is tried.
+  it('rotateOneTime raced by two requests, in every order of their store calls, should leave no member of the family stored or usable', async () => {
+    const schedules = allSchedules(['A', 5], ['B', 5]);
+    const failures: unknown[] = [];
+    for (const schedule of schedules) {
+      const inner = new InMemoryPersistedGrantStore();
+      const clock = new FakeClock(new Date(T0));
+      const dataProtection = new FakeDataProtectionProvider();
+      const setup = new RefreshTokenService(inner, dataProtection, clock);
+      const handle = await setup.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] });
+      const presented = await found(setup, handle);
+
+      const interleaving = new Interleaving(schedule);
+      const service = new RefreshTokenService(new InterleavedPersistedGrantStore(inner, interleaving), dataProtection, clock);
+      const outcomes = await Promise.all(['A', 'B'].map((actor) => interleaving.run(actor, () => service.rotateOneTime(presented, client))));
+
+      const handles = [handle, ...outcomes.flatMap((outcome) => (outcome.outcome === 'rotated' ? [outcome.handle] : []))];
+      const usable = (await Promise.all(handles.map((h) => setup.find(h)))).filter((stored) => stored !== undefined);
+      const stored = [...inner.rows.values()].filter((grant) => grant.type === 'refresh_token' && grant.familyId === presented.payload.familyId);
+      const reused = outcomes.filter((outcome) => outcome.outcome === 'reused').length;
+      if (usable.length > 0 || stored.length > 0 || reused !== 1) {
+        failures.push({ trace: interleaving.trace.join(' '), outcomes: outcomes.map((o) => o.outcome), usable: usable.length, stored: stored.length });
+      }
+    }
+    expect(schedules).toHaveLength(252);
+    expect(failures).toEqual([]);
+  });
+});
+
+async function found(service: RefreshTokenService, handle: string) {
+  const stored = await service.find(handle);
+  if (!stored) throw new Error('the refresh token should be found');
+  return stored;
+}
+
+function rotated(rotation: OneTimeRotation): string {
+  if (rotation.outcome !== 'rotated') throw new Error(`expected a rotation, got ${rotation.outcome}`);
+  return rotation.handle;
+}

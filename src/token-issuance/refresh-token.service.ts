@@ -1,8 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { Clock } from '../common/clock';
-import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DataProtectionProvider } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
+import { ProtectedGrantStore } from '../stores/protected-grant.store';
 import { PERSISTED_GRANT_TYPES, type Client, type PersistedGrant } from '../stores/models';
 import { createTokenHandle, persistedGrantKey } from './token-handle';
 
@@ -27,6 +30,20 @@ export interface RefreshTokenPayload {
   readonly createdAt: number;
 }
 
+const refreshTokenPayloadSchema: z.ZodType<RefreshTokenPayload, z.ZodTypeDef, unknown> = z.object({
+  v: z.literal(1),
+  subjectId: z.string(),
+  clientId: z.string(),
+  scopes: z.array(z.string()),
+  sessionId: z.string().optional(),
+  authTime: z.number().optional(),
+  amr: z.array(z.string()).optional(),
+  resource: z.string().optional(),
+  familyId: z.string(),
+  familyCreatedAt: z.number(),
+  createdAt: z.number(),
+});
+
 export interface RefreshTokenRequest {
   readonly client: Client;
   readonly subjectId: string;
@@ -35,9 +52,14 @@ export interface RefreshTokenRequest {
   readonly authTime?: Date;
   readonly amr?: readonly string[];
   readonly resource?: string;
-  /** set when rotating: the new token joins the old one's family and keeps its absolute limit */
-  readonly family?: { readonly familyId: string; readonly familyCreatedAt: number };
 }
+
+export type OneTimeRotation =
+  | { readonly outcome: 'rotated'; readonly handle: string }
+  /** the token had been spent already (a replay, or the losing side of a race): the family is revoked */
+  | { readonly outcome: 'reused' }
+  /** the family was revoked by a racing request meanwhile: the successor was withdrawn */
+  | { readonly outcome: 'family-revoked' };
 
 export interface StoredRefreshToken {
   readonly grant: PersistedGrant;
@@ -61,26 +83,156 @@ export function refreshTokenExpiration(
 }
 
 /**
+ * How much later than the revoking instance's clock another instance may stamp a member it issues
+ * concurrently; the revocation marker outlives the family's tokens by this much.
+ */
+export const FAMILY_REVOCATION_CLOCK_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * Until when a revoked family's marker must stay (pure): as long as any member, stored or about to
+ * be, could still be valid. Undefined when a member may never expire (absolute lifetime 0).
+ */
+export function familyRevocationExpiration(
+  client: Pick<Client, 'refreshTokenExpiration' | 'absoluteRefreshTokenLifetime' | 'slidingRefreshTokenLifetime'>,
+  familyCreatedAt: number,
+  now: number,
+  memberExpirations: readonly (Date | undefined)[],
+): number | undefined {
+  const latest = [refreshTokenExpiration(client, familyCreatedAt, now), ...memberExpirations.map((date) => date?.getTime())];
+  if (latest.some((expiration) => expiration === undefined)) return undefined;
+  return Math.max(...latest.map((expiration) => expiration ?? 0)) + FAMILY_REVOCATION_CLOCK_MARGIN_MS;
+}
+
+/** The key of a family's revocation marker: one per family, found without knowing any handle. */
+export function familyRevocationKey(familyId: string): string {
+  return createHash('sha256').update(`${familyId}:${PERSISTED_GRANT_TYPES.refreshTokenFamilyRevocation}`, 'utf8').digest('base64url');
+}
+
+/**
  * Refresh tokens: opaque handles (256 bits); the store keeps a hash of the handle and the payload
- * data-protected. The refresh_token grant builds rotation and reuse detection on `find`/`consume`.
+ * data-protected. The refresh_token grant builds rotation and reuse detection on `find` and
+ * `rotateOneTime`.
+ *
+ * RFC 9700 §4.14.2 family revocation is a marker, not only deletions: "family F revoked" is
+ * stored first, and both lookup (`find`) and rotation (`rotateOneTime`, after storing the
+ * successor) look for it. Whatever the interleaving of a race's loser revoking and its winner
+ * rotating, the winner either sees the marker and withdraws its successor, or stored it before
+ * the marker, so the loser's deletion finds it; a member that escapes both (an instance dying
+ * between the two steps) is still refused by lookup for as long as it could be valid. This asks
+ * of the store only that each call takes effect before it returns (one database, one Redis primary).
  */
 @Injectable()
 export class RefreshTokenService {
   private readonly logger = new Logger(RefreshTokenService.name);
-  private readonly protector: DataProtector;
+  private readonly tokens: ProtectedGrantStore<RefreshTokenPayload>;
 
   constructor(
     private readonly grants: PersistedGrantStore,
     dataProtection: DataProtectionProvider,
     private readonly clock: Clock,
   ) {
-    this.protector = dataProtection.createProtector('persisted-grant', PERSISTED_GRANT_TYPES.refreshToken);
+    this.tokens = new ProtectedGrantStore(grants, dataProtection, {
+      type: PERSISTED_GRANT_TYPES.refreshToken,
+      purpose: DATA_PROTECTION_PURPOSES.refreshToken,
+      schema: refreshTokenPayloadSchema,
+    });
   }
 
-  /** Persists a new refresh token and returns its handle. */
+  /** Persists the first refresh token of a new family and returns its handle. */
   async createRefreshToken(request: RefreshTokenRequest): Promise<string> {
     const now = this.clock.now().getTime();
-    const family = request.family ?? { familyId: randomBytes(16).toString('hex'), familyCreatedAt: now };
+    const { handle } = await this.issue(request, { familyId: randomBytes(16).toString('hex'), familyCreatedAt: now }, now);
+    return handle;
+  }
+
+  /**
+   * refreshTokenUsage oneTime: spends the presented token and issues its successor in the same
+   * family, with the same grant and absolute limit. Two requests racing with one token: only one
+   * wins consume(); the other is reuse and revokes the family (RFC 9700 §4.14.2). A winner whose
+   * family was revoked meanwhile withdraws its successor (SPEC §5: no member survives).
+   */
+  async rotateOneTime(stored: StoredRefreshToken, client: Client): Promise<OneTimeRotation> {
+    if (!(await this.grants.consume(stored.grant.key, this.clock.now()))) {
+      await this.revokeFamily(stored, client);
+      return { outcome: 'reused' };
+    }
+    const { payload } = stored;
+    const { handle, key } = await this.issue({
+      client,
+      subjectId: payload.subjectId,
+      scopes: payload.scopes,
+      sessionId: payload.sessionId,
+      authTime: payload.authTime === undefined ? undefined : new Date(payload.authTime),
+      amr: payload.amr,
+      resource: payload.resource,
+    }, { familyId: payload.familyId, familyCreatedAt: payload.familyCreatedAt }, this.clock.now().getTime());
+    // Checked after storing, never before: see the class comment.
+    if (!(await this.isFamilyRevoked(payload.familyId))) return { outcome: 'rotated', handle };
+    await this.grants.remove(key);
+    this.logger.warn(`refresh token family of client ${client.clientId} was revoked while rotating: the successor is withdrawn`);
+    return { outcome: 'family-revoked' };
+  }
+
+  /** refreshTokenUsage reuse + sliding: the same handle lives on, its expiry moves forward. */
+  async slide(stored: StoredRefreshToken, client: Client): Promise<void> {
+    const expiresAt = refreshTokenExpiration(client, stored.payload.familyCreatedAt, this.clock.now().getTime());
+    await this.grants.store({ ...stored.grant, expiration: expiresAt === undefined ? undefined : new Date(expiresAt) });
+  }
+
+  /**
+   * RFC 9700 §4.14.2: when a rotated refresh token comes back, the attacker or the client holds
+   * a stale one — revoke every token of the family so neither can go on. The marker is stored
+   * first (see the class comment), then the members are deleted. Returns how many were.
+   */
+  async revokeFamily(stored: StoredRefreshToken, client: Client): Promise<number> {
+    const { familyId, familyCreatedAt, subjectId } = stored.payload;
+    const now = this.clock.now();
+    const marker = (memberExpirations: readonly (Date | undefined)[]): PersistedGrant => {
+      const expiration = familyRevocationExpiration(client, familyCreatedAt, now.getTime(), memberExpirations);
+      return {
+        key: familyRevocationKey(familyId),
+        type: PERSISTED_GRANT_TYPES.refreshTokenFamilyRevocation,
+        subjectId,
+        clientId: client.clientId,
+        familyId,
+        creationTime: now,
+        expiration: expiration === undefined ? undefined : new Date(expiration),
+        // The marker's meaning is its existence; it holds nothing to protect.
+        data: '',
+      };
+    };
+    const first = marker([]);
+    await this.grants.store(first);
+    const members = await this.grants.getAll({ familyId, type: PERSISTED_GRANT_TYPES.refreshToken });
+    for (const member of members) await this.grants.remove(member.key);
+    // A member stored under another configuration may outlive the first estimate.
+    const final = marker(members.map((member) => member.expiration));
+    if (final.expiration?.getTime() !== first.expiration?.getTime()) await this.grants.store(final);
+    // Never log the token; the client and subject are enough to investigate.
+    this.logger.warn(`refresh token reuse detected for client ${client.clientId}, subject ${subjectId}: family revoked, ${members.length} tokens removed`);
+    return members.length;
+  }
+
+  /**
+   * The stored token for a handle, consumed or not (the caller decides about reuse); undefined
+   * when unknown, unreadable (logged) or of a revoked family.
+   */
+  async find(handle: string): Promise<StoredRefreshToken | undefined> {
+    const stored = await this.tokens.get(persistedGrantKey(handle, PERSISTED_GRANT_TYPES.refreshToken));
+    if (!stored) return undefined;
+    if (await this.isFamilyRevoked(stored.payload.familyId)) {
+      this.logger.warn(`a refresh token of a revoked family was presented (client ${stored.grant.clientId})`);
+      return undefined;
+    }
+    return stored;
+  }
+
+  private async isFamilyRevoked(familyId: string): Promise<boolean> {
+    const marker = await this.grants.get(familyRevocationKey(familyId));
+    return marker?.type === PERSISTED_GRANT_TYPES.refreshTokenFamilyRevocation && marker.familyId === familyId;
+  }
+
+  private async issue(request: RefreshTokenRequest, family: { readonly familyId: string; readonly familyCreatedAt: number }, now: number): Promise<{ handle: string; key: string }> {
     const payload: RefreshTokenPayload = {
       v: 1,
       subjectId: request.subjectId,
@@ -96,56 +248,16 @@ export class RefreshTokenService {
     };
     const expiresAt = refreshTokenExpiration(request.client, family.familyCreatedAt, now);
     const handle = createTokenHandle();
-    await this.grants.store({
-      key: persistedGrantKey(handle, PERSISTED_GRANT_TYPES.refreshToken),
-      type: PERSISTED_GRANT_TYPES.refreshToken,
+    const key = persistedGrantKey(handle, PERSISTED_GRANT_TYPES.refreshToken);
+    await this.tokens.store({
+      key,
       subjectId: request.subjectId,
       clientId: request.client.clientId,
       sessionId: request.sessionId,
-      description: family.familyId,
+      familyId: family.familyId,
       creationTime: new Date(now),
       expiration: expiresAt === undefined ? undefined : new Date(expiresAt),
-      data: await this.protector.protect(JSON.stringify(payload)),
-    });
-    return handle;
-  }
-
-  /**
-   * Marks the token used (refreshTokenUsage oneTime). True only for the one caller that won: a
-   * second use of the same handle, even in a race, gets false and counts as reuse.
-   */
-  consume(stored: StoredRefreshToken): Promise<boolean> {
-    return this.grants.consume(stored.grant.key, this.clock.now());
-  }
-
-  /** refreshTokenUsage reuse + sliding: the same handle lives on, its expiry moves forward. */
-  async slide(stored: StoredRefreshToken, client: Client): Promise<void> {
-    const expiresAt = refreshTokenExpiration(client, stored.payload.familyCreatedAt, this.clock.now().getTime());
-    await this.grants.store({ ...stored.grant, expiration: expiresAt === undefined ? undefined : new Date(expiresAt) });
-  }
-
-  /**
-   * RFC 9700 §4.14.2: when a rotated refresh token comes back, the attacker or the client holds
-   * a stale one — revoke every token of the family so neither can go on. Returns how many.
-   */
-  async revokeFamily(payload: Pick<RefreshTokenPayload, 'subjectId' | 'clientId' | 'familyId'>): Promise<number> {
-    const grants = await this.grants.getAll({ subjectId: payload.subjectId, clientId: payload.clientId, type: PERSISTED_GRANT_TYPES.refreshToken });
-    const family = grants.filter((grant) => grant.description === payload.familyId);
-    for (const grant of family) await this.grants.remove(grant.key);
-    return family.length;
-  }
-
-  /** The stored token for a handle, consumed or not (the caller decides about reuse); undefined when unknown or unreadable. */
-  async find(handle: string): Promise<StoredRefreshToken | undefined> {
-    const grant = await this.grants.get(persistedGrantKey(handle, PERSISTED_GRANT_TYPES.refreshToken));
-    if (!grant || grant.type !== PERSISTED_GRANT_TYPES.refreshToken) return undefined;
-    try {
-      const payload = JSON.parse(await this.protector.unprotect(grant.data)) as RefreshTokenPayload;
-      return payload.v === 1 ? { grant, payload } : undefined;
-    } catch (error) {
-      if (!(error instanceof UnprotectError) && !(error instanceof SyntaxError)) throw error;
-      this.logger.error(`refresh token of client ${grant.clientId} cannot be read: ${error.message}`);
-      return undefined;
-    }
+    }, payload);
+    return { handle, key };
   }
 }

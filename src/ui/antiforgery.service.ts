@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { DataProtectionProvider, UnprotectError, type DataProtector } from '../data-protection/data-protector';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { cookieOptionsFor } from '../hosting/cookie-options';
 import { getRequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
@@ -27,7 +28,7 @@ export class AntiforgeryService {
   private readonly protector: DataProtector;
 
   constructor(dataProtection: DataProtectionProvider, private readonly clock: Clock) {
-    this.protector = dataProtection.createProtector('ui', 'antiforgery');
+    this.protector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.antiforgery);
   }
 
   /** The token to embed in a form; sets the anti-forgery cookie when the browser has none. */

@@ -3,7 +3,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { Clock } from '../../src/common/clock';
 import { FormBrowser, parseForms, type Page } from '../support/form-browser';
 import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
-import { createInteractiveFixtures, REDIRECT_URI } from './interactive-fixtures';
+import { createInteractiveFixtures, REDIRECT_URI, webClient } from './interactive-fixtures';
 
 /**
  * The authorization code flow end to end: openid-client v6 as the relying party, a cookie-jar
@@ -13,7 +13,7 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
   let server: TestApp;
 
   beforeAll(async () => {
-    server = await startTestAppWithFixtures(createInteractiveFixtures(), { KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256' });
+    server = await startTestAppWithFixtures(createInteractiveFixtures([webClient('web.no-pkce', { requirePkce: false })]), { KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256' });
   });
 
   afterAll(() => server?.close());
@@ -328,6 +328,37 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
       grant_type: 'authorization_code', code: other.code, redirect_uri: 'http://127.0.0.1:5002/other', code_verifier: other.started.verifier,
     });
     expect(wrongUri.json.error).toBe('invalid_grant');
+  });
+
+  // RFC 9700 §2.1.1 / §4.8.2: PKCE downgrade. A verifier for a code issued without a challenge
+  // means the request was tampered with (an attacker injecting a code obtained without PKCE).
+  it('token, when a code issued without code_challenge is redeemed with a code_verifier, should answer invalid_grant', async () => {
+    const started = await start('web.no-pkce');
+    const url = new URL(started.url);
+    url.searchParams.delete('code_challenge');
+    url.searchParams.delete('code_challenge_method');
+    const browser = new FormBrowser(server.baseUrl);
+    const code = redirectParams(await logIn(browser, await browser.get(url.toString()))).get('code');
+    if (!code) throw new Error('no code');
+    const downgraded = await tokenRequest('web.no-pkce', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: started.verifier });
+    expect(downgraded.status).toBe(400);
+    expect(downgraded.json).toEqual({ error: 'invalid_grant', error_description: 'code_verifier was sent but the authorization request had no code_challenge' });
+
+    // The refusal is about the verifier: the same client's next code, redeemed without one, works.
+    const next = redirectParams(await browser.get(url.toString())).get('code');
+    if (!next) throw new Error('no code');
+    const plain = await tokenRequest('web.no-pkce', { grant_type: 'authorization_code', code: next, redirect_uri: REDIRECT_URI });
+    expect(plain.status).toBe(200);
+  });
+
+  it('token, when a code issued with code_challenge is redeemed without code_verifier, should answer invalid_grant and spend the code', async () => {
+    const { code, started } = await codeFor('web');
+    const missing = await tokenRequest('web', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI });
+    expect(missing.status).toBe(400);
+    expect(missing.json).toEqual({ error: 'invalid_grant', error_description: 'code_verifier is missing' });
+    // The code is single-use even when the request failed: the verifier cannot be added afterwards.
+    const retried = await tokenRequest('web', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: started.verifier });
+    expect(retried.json.error).toBe('invalid_grant');
   });
 
   it('token, when the code belongs to another client, should answer invalid_grant', async () => {

@@ -15,6 +15,7 @@ function aGrant(overrides: Partial<PersistedGrant> = {}): PersistedGrant {
     sessionId: 'session-1',
     clientId: 'web',
     description: 'laptop',
+    familyId: 'family-1',
     creationTime: minutes(-5),
     expiration: minutes(60),
     data: 'protected-payload',
@@ -107,6 +108,18 @@ describeEachStoreDatabase('TypeOrmPersistedGrantStore', (database) => {
     it('getAll, when filtering by client or type alone, should match across subjects', async () => {
       expect(keysOf(await store.getAll({ clientId: 'web' }))).toEqual(keysOf([aliceWebRefresh, aliceWebConsent, bobWebRefresh]));
       expect(keysOf(await store.getAll({ type: 'user_consent' }))).toEqual([aliceWebConsent.key]);
+    });
+
+    it('getAll and removeAll, when filtering by family id, should match that refresh-token family only', async () => {
+      const sibling = aGrant({ familyId: 'family-2' });
+      const marker = aGrant({ type: 'refresh_token_family_revocation', familyId: 'family-2', data: '' });
+      await store.store(sibling);
+      await store.store(marker);
+      expect(keysOf(await store.getAll({ familyId: 'family-2' }))).toEqual(keysOf([sibling, marker]));
+      expect(keysOf(await store.getAll({ familyId: 'family-2', type: 'refresh_token' }))).toEqual([sibling.key]);
+      await store.removeAll({ familyId: 'family-2', type: 'refresh_token' });
+      expect(keysOf(await store.getAll({ familyId: 'family-2' }))).toEqual([marker.key]);
+      expect(await store.get(aliceWebRefresh.key)).toBeDefined();
     });
 
     it('getAll, when nothing matches, should return an empty list', async () => {

@@ -5,6 +5,8 @@ export const PERSISTED_GRANT_TYPES = {
   referenceToken: 'reference_token',
   userConsent: 'user_consent',
   pushedAuthorizationRequest: 'pushed_authorization_request',
+  /** "refresh-token family F was revoked": issuing and lookup both refuse F's tokens (RFC 9700 §4.14.2) */
+  refreshTokenFamilyRevocation: 'refresh_token_family_revocation',
 } as const;
 export type PersistedGrantType = (typeof PERSISTED_GRANT_TYPES)[keyof typeof PERSISTED_GRANT_TYPES];
 
@@ -19,6 +21,8 @@ export interface PersistedGrant {
   readonly sessionId?: string;
   readonly clientId: string;
   readonly description?: string;
+  /** refresh tokens rotated from one grant, and their family's revocation marker, share it */
+  readonly familyId?: string;
   readonly creationTime: Date;
   readonly expiration?: Date;
   readonly consumedTime?: Date;
@@ -30,4 +34,5 @@ export interface PersistedGrantFilter {
   readonly sessionId?: string;
   readonly clientId?: string;
   readonly type?: string;
+  readonly familyId?: string;
 }

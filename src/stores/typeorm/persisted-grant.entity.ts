@@ -8,6 +8,7 @@ export interface PersistedGrantRow {
   sessionId: string | null;
   clientId: string;
   description: string | null;
+  familyId: string | null;
   creationTime: Date;
   expiration: Date | null;
   consumedTime: Date | null;
@@ -25,6 +26,7 @@ export const PersistedGrantEntity = new EntitySchema<PersistedGrantRow>({
     sessionId: { name: 'session_id', type: 'varchar', length: 100, nullable: true },
     clientId: { name: 'client_id', type: 'varchar', length: 200 },
     description: { name: 'description', type: 'varchar', length: 200, nullable: true },
+    familyId: { name: 'family_id', type: 'varchar', length: 100, nullable: true },
     creationTime: { name: 'creation_time', type: Date },
     expiration: { name: 'expiration', type: Date, nullable: true },
     consumedTime: { name: 'consumed_time', type: Date, nullable: true },

@@ -17,6 +17,7 @@ function toModel(row: PersistedGrantRow): PersistedGrant {
     ...(row.subjectId !== null && { subjectId: row.subjectId }),
     ...(row.sessionId !== null && { sessionId: row.sessionId }),
     ...(row.description !== null && { description: row.description }),
+    ...(row.familyId !== null && { familyId: row.familyId }),
     ...(row.expiration !== null && { expiration: row.expiration }),
     ...(row.consumedTime !== null && { consumedTime: row.consumedTime }),
   };
@@ -30,6 +31,7 @@ function toRow(grant: PersistedGrant): PersistedGrantRow {
     sessionId: grant.sessionId ?? null,
     clientId: grant.clientId,
     description: grant.description ?? null,
+    familyId: grant.familyId ?? null,
     creationTime: grant.creationTime,
     expiration: grant.expiration ?? null,
     consumedTime: grant.consumedTime ?? null,
@@ -47,9 +49,10 @@ function toWhere(filter: PersistedGrantFilter): FindOptionsWhere<PersistedGrantR
     ...(filter.sessionId !== undefined && { sessionId: filter.sessionId }),
     ...(filter.clientId !== undefined && { clientId: filter.clientId }),
     ...(filter.type !== undefined && { type: filter.type }),
+    ...(filter.familyId !== undefined && { familyId: filter.familyId }),
   };
   if (Object.keys(where).length === 0) {
-    throw new Error('PersistedGrantFilter needs at least one of subjectId, sessionId, clientId or type');
+    throw new Error('PersistedGrantFilter needs at least one of subjectId, sessionId, clientId, type or familyId');
   }
   return where;
 }

@@ -84,7 +84,7 @@ export class AuthorizationCodeGrantHandler extends GrantHandler {
  * RFC 7636 §4.6 with S256 only; and RFC 9700 §2.1.1: a verifier without a challenge is refused
  * too (a PKCE downgrade attempt).
  */
-function checkPkce(challenge: string | undefined, verifier: string | undefined): void {
+export function checkPkce(challenge: string | undefined, verifier: string | undefined): void {
   if (challenge === undefined) {
     if (verifier !== undefined) throw new InvalidGrantError('code_verifier was sent but the authorization request had no code_challenge');
     return;

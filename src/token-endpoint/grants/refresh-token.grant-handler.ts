@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../protocol/protocol-errors';
 import { OFFLINE_ACCESS_SCOPE } from '../../protocol/scopes';
@@ -62,7 +62,6 @@ function userGrantOf(payload: RefreshTokenPayload): Pick<RefreshTokenRequest, 's
 @Injectable()
 export class RefreshTokenGrantHandler extends GrantHandler {
   readonly grantType = GRANT_TYPES.refreshToken;
-  private readonly logger = new Logger(RefreshTokenGrantHandler.name);
 
   constructor(
     private readonly refreshTokens: RefreshTokenService,
@@ -81,7 +80,8 @@ export class RefreshTokenGrantHandler extends GrantHandler {
     if (!stored) throw new InvalidGrantError('the refresh token is invalid');
     const check = checkRefreshToken(stored, client, this.clock.now());
     if (!check.valid) {
-      if (check.reason === 'reused') await this.revokeFamily(stored);
+      // RFC 9700 §4.14.2: a rotated token presented again revokes its whole family.
+      if (check.reason === 'reused') await this.refreshTokens.revokeFamily(stored, client);
       throw new InvalidGrantError(check.description);
     }
 
@@ -106,22 +106,8 @@ export class RefreshTokenGrantHandler extends GrantHandler {
       // Returned again, as Duende does, so clients that always replace their token keep working.
       return handle;
     }
-    // Two requests racing with the same token: only one wins consume(); the other is reuse.
-    if (!(await this.refreshTokens.consume(stored))) {
-      await this.revokeFamily(stored);
-      throw new InvalidGrantError('the refresh token has already been used');
-    }
-    return this.refreshTokens.createRefreshToken({
-      client,
-      ...userGrantOf(stored.payload),
-      scopes: stored.payload.scopes,
-      family: { familyId: stored.payload.familyId, familyCreatedAt: stored.payload.familyCreatedAt },
-    });
-  }
-
-  private async revokeFamily(stored: StoredRefreshToken): Promise<void> {
-    const revoked = await this.refreshTokens.revokeFamily(stored.payload);
-    // Never log the token; the client and subject are enough to investigate.
-    this.logger.warn(`refresh token reuse detected for client ${stored.payload.clientId}, subject ${stored.payload.subjectId}: revoked ${revoked} tokens of the family`);
+    const rotation = await this.refreshTokens.rotateOneTime(stored, client);
+    if (rotation.outcome === 'rotated') return rotation.handle;
+    throw new InvalidGrantError(rotation.outcome === 'reused' ? 'the refresh token has already been used' : 'the refresh token has been revoked');
   }
 }

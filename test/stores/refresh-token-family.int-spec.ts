@@ -1,0 +1,100 @@
+import { AddPersistedGrantFamilyId1795420000300 } from '../../migrations/1795420000300-add-persisted-grant-family-id';
+import type { Client, PersistedGrant } from '../../src/stores/models';
+import { PersistedGrantEntity, TypeOrmPersistedGrantStore } from '../../src/stores/typeorm';
+import { FAMILY_REVOCATION_CLOCK_MARGIN_MS, RefreshTokenService } from '../../src/token-issuance/refresh-token.service';
+import { FakeClock, FakeDataProtectionProvider } from '../support/fakes/key-management.fakes';
+import { allSchedules, InterleavedPersistedGrantStore, Interleaving } from '../support/fakes/persisted-grant.fakes';
+import { describeEachStoreDatabase, type OpenedDatabase } from '../support/store-databases';
+
+const T0 = new Date('2030-01-01T00:00:00Z');
+const DAY_MS = 86_400_000;
+const client = {
+  clientId: 'tv', allowOfflineAccess: true, refreshTokenUsage: 'oneTime', refreshTokenExpiration: 'absolute',
+  absoluteRefreshTokenLifetime: 30 * 86_400, slidingRefreshTokenLifetime: 15 * 86_400,
+} as Client;
+
+/**
+ * RFC 9700 §4.14.2 / SPEC §5 through the real persisted-grant store: a reused refresh token
+ * revokes its whole family, whatever the interleaving of a refresh race on the database.
+ */
+describeEachStoreDatabase('refresh-token family revocation', (database) => {
+  let opened: OpenedDatabase;
+  let store: TypeOrmPersistedGrantStore;
+
+  beforeAll(async () => {
+    opened = await database.open();
+    store = new TypeOrmPersistedGrantStore(opened.dataSource.getRepository(PersistedGrantEntity));
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  beforeEach(async () => {
+    await opened.dataSource.getRepository(PersistedGrantEntity).clear();
+  });
+
+  it('a race of two requests with one token, in every order of their store calls, should leave no member of the family stored or usable', async () => {
+    const dataProtection = new FakeDataProtectionProvider();
+    const clock = new FakeClock(T0);
+    const setup = new RefreshTokenService(store, dataProtection, clock);
+    const failures: unknown[] = [];
+    const schedules = allSchedules(['A', 5], ['B', 5]);
+    for (const schedule of schedules) {
+      const handle = await setup.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] });
+      const presented = await setup.find(handle);
+      if (!presented) throw new Error('the new refresh token should be found');
+
+      const interleaving = new Interleaving(schedule);
+      const racing = new RefreshTokenService(new InterleavedPersistedGrantStore(store, interleaving), dataProtection, clock);
+      const outcomes = await Promise.all(['A', 'B'].map((actor) => interleaving.run(actor, () => racing.rotateOneTime(presented, client))));
+
+      const handles = [handle, ...outcomes.flatMap((outcome) => (outcome.outcome === 'rotated' ? [outcome.handle] : []))];
+      const usable = (await Promise.all(handles.map((h) => setup.find(h)))).filter((found) => found !== undefined);
+      const members = await store.getAll({ familyId: presented.payload.familyId, type: 'refresh_token' });
+      if (usable.length > 0 || members.length > 0) failures.push({ trace: interleaving.trace.join(' '), usable: usable.length, members: members.length });
+    }
+    expect(schedules).toHaveLength(252);
+    expect(failures).toEqual([]);
+  });
+
+  it('revokeFamily, should store a marker by family id that cleanup removes only once the family could no longer be valid', async () => {
+    const clock = new FakeClock(T0);
+    const service = new RefreshTokenService(store, new FakeDataProtectionProvider(), clock);
+    const presented = await service.find(await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] }));
+    if (!presented) throw new Error('the new refresh token should be found');
+    expect(presented.grant.familyId).toBe(presented.payload.familyId);
+
+    clock.advance(DAY_MS);
+    expect(await service.revokeFamily(presented, client)).toBe(1);
+    const [marker] = await store.getAll({ familyId: presented.payload.familyId });
+    const lifetimeEnd = T0.getTime() + 30 * DAY_MS + FAMILY_REVOCATION_CLOCK_MARGIN_MS;
+    expect(marker).toMatchObject({ type: 'refresh_token_family_revocation', clientId: 'tv', subjectId: '1', expiration: new Date(lifetimeEnd) });
+
+    expect(await store.removeExpired(new Date(lifetimeEnd - 1), 100)).toBe(0);
+    expect(await store.removeExpired(new Date(lifetimeEnd + 1), 100)).toBe(1);
+    expect(await store.getAll({ familyId: presented.payload.familyId })).toEqual([]);
+  });
+
+  it('migration 1795420000300, should move existing families from description to family_id, and back down', async () => {
+    const migration = new AddPersistedGrantFamilyId1795420000300();
+    const runner = opened.dataSource.createQueryRunner();
+    try {
+      await migration.down(runner);
+      const legacy = (key: string, type: string, description: string) => runner.query(
+        'INSERT INTO persisted_grants (key, type, client_id, description, creation_time, data) VALUES ($1, $2, $3, $4, CURRENT_TIMESTAMP, $5)'
+          .replace(/\$\d/g, (p) => (opened.dataSource.options.type === 'postgres' ? p : '?')),
+        [key, type, 'tv', description, 'protected'],
+      );
+      await legacy('refresh-1', 'refresh_token', 'family-1');
+      await legacy('consent-1', 'user_consent', 'kept as it was');
+      await migration.up(runner);
+
+      const byKey = async (key: string): Promise<PersistedGrant | undefined> => store.get(key);
+      expect(await byKey('refresh-1')).toMatchObject({ familyId: 'family-1' });
+      expect((await byKey('refresh-1'))?.description).toBeUndefined();
+      expect(await byKey('consent-1')).toMatchObject({ description: 'kept as it was' });
+      expect((await byKey('consent-1'))?.familyId).toBeUndefined();
+    } finally {
+      await runner.release();
+    }
+  });
+});
