@@ -22,6 +22,11 @@ import { AuthorizeModule } from './authorize/authorize.module';
 import { UiModule } from './ui/ui.module';
 import { UserInfoModule } from './userinfo/userinfo.module';
 import { IdentityServerSeamsModule } from './identity-server-seams.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { ResourcesModule } from './resources/resources.module';
+import { ClientAuthenticationModule } from './client-authentication/client-authentication.module';
+import { TokenIssuanceModule } from './token-issuance/token-issuance.module';
+import { ConsentModule } from './consent/consent.module';
 
 /**
  * How a team extends the server without forking it: one options object (README.md,
@@ -77,8 +82,14 @@ export class IdentityServerModule {
         AuthorizeModule,
         UiModule,
         UserInfoModule,
-        // Extra controllers are declared here: they see every feature module's exports, the seams
-        // and the integrator's imports.
+        // Extra controllers are declared here: besides the seams and the integrator's imports they
+        // see the building blocks (sessions, resources, client authentication, token issuance,
+        // consent) and every module above.
+        SessionsModule,
+        ResourcesModule,
+        ClientAuthenticationModule,
+        TokenIssuanceModule,
+        ConsentModule,
         ...imports,
       ],
       controllers: options.controllers ?? [],

@@ -1,10 +1,13 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Injectable, Module, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import * as client from 'openid-client';
 import { Clock } from '../../src/common/clock';
 import { DistributedCache } from '../../src/caching/distributed-cache';
 import { InMemoryDistributedCache } from '../../src/caching/in-memory-distributed-cache';
-import { InvalidGrantError } from '../../src/protocol/protocol-errors';
+import { ErrorPageError, InvalidGrantError } from '../../src/protocol/protocol-errors';
+import { SessionService } from '../../src/sessions/session.service';
+import { isLocalUrl } from '../../src/ui/local-url';
 import type { User } from '../../src/stores/models';
 import { UserStore } from '../../src/stores/user.store';
 import { GrantHandler, GrantType, type TokenRequest, type TokenResponse } from '../../src/token-endpoint/grants/grant-handler';
@@ -99,6 +102,23 @@ class MagicLinkGrantHandler extends GrantHandler {
   }
 }
 
+/** An extra page: signs the directory's user in from a magic link, then goes back to returnUrl. */
+@Controller('magic')
+class MagicLinkController {
+  constructor(private readonly directory: Directory, private readonly sessions: SessionService) {}
+
+  @Get()
+  async signIn(
+    @Query('code') code: string | undefined, @Query('returnUrl') returnUrl: string | undefined,
+    @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const subjectId = this.directory.subjectOfMagicCode(code ?? '');
+    if (subjectId === undefined || !isLocalUrl(returnUrl)) throw new ErrorPageError('invalid_request', 'the magic link is not valid');
+    await this.sessions.signIn(request, reply, { subjectId, amr: ['otp'] });
+    await reply.redirect(returnUrl, 302);
+  }
+}
+
 /**
  * The one extension surface (README.md, "Extending through DI"): a user store with a non-global
  * dependency, a cache, a clock and an extra grant, all through createApp's options.
@@ -122,6 +142,7 @@ describe('extension surface: IdentityServerOptions', () => {
         { provide: Clock, useValue: clock },
       ],
       grantHandlers: [MagicLinkGrantHandler],
+      controllers: [MagicLinkController],
     });
   });
 
@@ -151,6 +172,27 @@ describe('extension surface: IdentityServerOptions', () => {
     });
     expect(tokens.claims()).toMatchObject({ sub: 'd-7', iat: clock.now().getTime() / 1000 });
     expect(await client.fetchUserInfo(config, tokens.access_token, 'd-7')).toMatchObject({ name: 'Dora Directory' });
+  });
+
+  it('an extra controller, when given in controllers, should serve its page with the server\'s sessions', async () => {
+    const config = await discover('web', 'secret');
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI, scope: 'openid', state: 'm',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const browser = new FormBrowser(server.baseUrl);
+    const loginPage = await browser.get(url.toString());
+    const returnUrl = new URL(loginPage.url).searchParams.get('returnUrl') ?? '';
+    const done = await browser.get(`/magic?${new URLSearchParams({ code: 'magic-123', returnUrl })}`);
+    if (!done.redirectedTo) throw new Error(`expected a redirect to the client, got ${done.status} at ${done.url}`);
+    const tokens = await client.authorizationCodeGrant(config, new URL(done.redirectedTo), {
+      pkceCodeVerifier: verifier, expectedState: 'm', idTokenExpected: true,
+    });
+    expect(tokens.claims()).toMatchObject({ sub: 'd-7', amr: ['otp'] });
+
+    const refused = await fetch(`${server.baseUrl}/magic?${new URLSearchParams({ code: 'wrong', returnUrl: '/' })}`);
+    expect(refused.status).toBe(400);
   });
 
   it('a pushed authorization request, when the DistributedCache is bound, should land in that cache', async () => {
