@@ -117,7 +117,12 @@ describe('grantExchangeScopes', () => {
   });
 
   it('with offline_access held by the subject, should refuse to pass it on', () => {
-    expect(grantExchangeScopes(index, { client: gateway({ allowOfflineAccess: true }), subject: subjectClaims(), scope: 'api1 offline_access' }))
+    expect(grantExchangeScopes(index, {
+      // a client that could hold refresh tokens elsewhere: still none from an exchange
+      client: gateway({ allowOfflineAccess: true, allowedGrantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange', 'refresh_token'] }),
+      subject: subjectClaims(),
+      scope: 'api1 offline_access',
+    }))
       .toMatchObject({ valid: false, error: 'invalid_scope' });
   });
 
