@@ -11,8 +11,6 @@ import { AuthorizationCodeGrantHandler } from './grants/authorization-code.grant
 import { GRANT_HANDLERS, type GrantHandler } from './grants/grant-handler';
 import { TokenController } from './token.controller';
 import { UserTokenResponseGenerator } from './user-token-response.generator';
-// TEMPORARY (until the grant registry of branch di-surface lands): an upward import.
-import { TokenExchangeGrantHandler } from '../token-exchange/token-exchange.grant-handler';
 
 /**
  * The token endpoint. Grant handlers are listed once, below: to add a grant, add its handler to
@@ -27,11 +25,10 @@ import { TokenExchangeGrantHandler } from '../token-exchange/token-exchange.gran
     RefreshTokenGrantHandler,
     DeviceCodeGrantHandler,
     AuthorizationCodeGrantHandler,
-    TokenExchangeGrantHandler,
     {
       provide: GRANT_HANDLERS,
       useFactory: (...handlers: GrantHandler[]): GrantHandler[] => handlers,
-      inject: [ClientCredentialsGrantHandler, RefreshTokenGrantHandler, DeviceCodeGrantHandler, AuthorizationCodeGrantHandler, TokenExchangeGrantHandler],
+      inject: [ClientCredentialsGrantHandler, RefreshTokenGrantHandler, DeviceCodeGrantHandler, AuthorizationCodeGrantHandler],
     },
   ],
   exports: [GRANT_HANDLERS],

@@ -10,8 +10,7 @@ import { SIGNING_ALGORITHMS } from '../../config/app-config';
  * (`requirePcke`) is reported instead of silently falling back to a default.
  */
 
-// TEMPORARY (until the grant registry of branch di-surface lands): token exchange accepted.
-const GRANT_TYPE_VALUES: [string, ...string[]] = ['urn:ietf:params:oauth:grant-type:token-exchange', ...Object.values(GRANT_TYPES)];
+const GRANT_TYPE_VALUES = Object.values(GRANT_TYPES) as [string, ...string[]];
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
