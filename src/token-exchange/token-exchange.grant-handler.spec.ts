@@ -117,7 +117,7 @@ async function setUp() {
     return handler.handle({ params: { grant_type: TOKEN_EXCHANGE_GRANT_TYPE, subject_token_type: ACCESS_TOKEN_TYPE, ...params }, client: as, origin });
   }
 
-  return { clock, users, userToken, exchange, signing };
+  return { clock, users, userToken, exchange, signing, handler };
 }
 
 async function refusal(promise: Promise<unknown>): Promise<{ error: string; description?: string; status: number }> {
@@ -127,6 +127,11 @@ async function refusal(promise: Promise<unknown>): Promise<{ error: string; desc
 }
 
 describe('TokenExchangeGrantHandler.handle', () => {
+  it('grantType, should be the RFC 8693 grant declared with @GrantType', async () => {
+    const { handler } = await setUp();
+    expect(handler.grantType).toBe('urn:ietf:params:oauth:grant-type:token-exchange');
+  });
+
   it('with a user access token, should issue an access token for the same user naming the gateway in act (RFC 8693 §2.2.1)', async () => {
     const { clock, userToken, exchange, signing } = await setUp();
     const response = await exchange({ subject_token: await userToken() });

@@ -4,7 +4,7 @@ import { InvalidRequestError, InvalidScopeError, InvalidTargetError, type Protoc
 import { ResourceCatalog } from '../resources/resource-catalog';
 import { resourceValidationError } from '../resources/resource-validation';
 import { UserStore } from '../stores/user.store';
-import { GrantHandler, type TokenRequest, type TokenResponse } from '../token-endpoint/grants/grant-handler';
+import { GrantHandler, GrantType, type TokenRequest, type TokenResponse } from '../token-endpoint/grants/grant-handler';
 import type { AccessTokenClaims } from '../token-issuance/access-token-claims';
 import { AccessTokenService } from '../token-issuance/access-token.service';
 import { AccessTokenValidator } from '../token-issuance/access-token.validator';
@@ -20,9 +20,8 @@ import {
  * subject's user and names the actor in `act`. No refresh or identity token is issued.
  */
 @Injectable()
+@GrantType(TOKEN_EXCHANGE_GRANT_TYPE)
 export class TokenExchangeGrantHandler extends GrantHandler {
-  readonly grantType = TOKEN_EXCHANGE_GRANT_TYPE;
-
   constructor(
     private readonly presentedTokens: AccessTokenValidator,
     private readonly catalog: ResourceCatalog,

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clock } from '../../src/common/clock';
+import { TokenExchangeGrantHandler } from '../../src/token-exchange/token-exchange.grant-handler';
+import { FakeClock } from '../support/fakes/fake-clock';
 import { FormBrowser } from '../support/form-browser';
 import { startTestAppWithFixtures, writeJson, type TestApp, type TestAppFixtures } from '../support/test-app';
 
@@ -47,14 +49,19 @@ describe('POST /connect/token, token exchange (RFC 8693)', () => {
   let server: TestApp;
   let gateway: client.Configuration;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
+  // Starts at the real time (jose checks the issued tokens against it) and stands still.
+  const clock = new FakeClock(new Date());
 
   beforeAll(async () => {
-    server = await startTestAppWithFixtures(createExchangeFixtures());
+    // The README's worked example: the handler registered as an extension grant.
+    server = await startTestAppWithFixtures(createExchangeFixtures(), {}, {
+      grantHandlers: [TokenExchangeGrantHandler],
+      providers: [{ provide: Clock, useValue: clock }],
+    });
     gateway = await configuration('api-gateway');
     jwks = createRemoteJWKSet(new URL(`${server.baseUrl}/.well-known/openid-configuration/jwks`));
   });
   afterAll(() => server?.close());
-  afterEach(() => jest.restoreAllMocks());
 
   function configuration(clientId: string): Promise<client.Configuration> {
     return client.discovery(new URL(server.baseUrl), clientId, undefined, client.ClientSecretBasic('secret'), {
@@ -145,9 +152,16 @@ describe('POST /connect/token, token exchange (RFC 8693)', () => {
 
   it('an expired subject token, should be refused with invalid_request (RFC 8693 §2.2.2)', async () => {
     const subjectToken = await userAccessToken();
-    const expiry = ((await verify(subjectToken)).exp ?? 0) * 1000;
-    jest.spyOn(server.app.get(Clock), 'now').mockReturnValue(new Date(expiry));
-    expect(await refusal({ subject_token: subjectToken })).toEqual({ status: 400, error: 'invalid_request' });
+    const lifetime = ((await verify(subjectToken)).exp ?? 0) * 1000 - clock.now().getTime();
+    clock.advance(lifetime - 1000);
+    try {
+      // a second before expiry it is still exchanged — for no longer than it has left
+      expect((await exchange({ subject_token: subjectToken })).expires_in).toBe(1);
+      clock.advance(1000);
+      expect(await refusal({ subject_token: subjectToken })).toEqual({ status: 400, error: 'invalid_request' });
+    } finally {
+      clock.advance(-lifetime); // later tests verify with jose against the real time
+    }
   });
 
   it('a subject token signed by a key this server does not have, should be refused with invalid_request', async () => {
