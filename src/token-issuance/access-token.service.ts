@@ -5,7 +5,7 @@ import type { SigningAlgorithm } from '../config/app-config';
 import { AlgorithmNotAllowedError, NoSigningKeyError, SigningService } from '../key-management/signing.service';
 import { InvalidRequestError, ServerError } from '../protocol/protocol-errors';
 import type { ApiResource, Client } from '../stores/models';
-import type { AccessTokenClaims } from './access-token-claims';
+import type { AccessTokenClaims, ActorClaim } from './access-token-claims';
 import { ReferenceTokenService } from './reference-token.service';
 
 export interface AccessTokenRequest {
@@ -21,6 +21,8 @@ export interface AccessTokenRequest {
   readonly authTime?: Date;
   readonly amr?: readonly string[];
   readonly idp?: string;
+  /** RFC 8693 §4.1: the acting party, for tokens issued by token exchange */
+  readonly act?: ActorClaim;
 }
 
 export interface IssuedAccessToken {
@@ -71,6 +73,7 @@ export class AccessTokenService {
       ...(request.idp !== undefined ? { idp: request.idp } : {}),
       ...(request.amr !== undefined ? { amr: [...request.amr] } : {}),
       ...(request.sessionId !== undefined ? { sid: request.sessionId } : {}),
+      ...(request.act !== undefined ? { act: request.act } : {}),
       exp: iat + request.client.accessTokenLifetime,
       iat,
       nbf: iat,

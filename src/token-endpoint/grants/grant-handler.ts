@@ -10,7 +10,7 @@ export interface TokenRequest {
   readonly origin: RequestOrigin;
 }
 
-/** RFC 6749 §5.1 successful response, plus id_token for OIDC. */
+/** RFC 6749 §5.1 successful response, plus id_token for OIDC and RFC 8693 §2.2.1 issued_token_type. */
 export interface TokenResponse {
   readonly access_token: string;
   readonly token_type: 'Bearer';
@@ -18,6 +18,8 @@ export interface TokenResponse {
   readonly scope?: string;
   readonly refresh_token?: string;
   readonly id_token?: string;
+  /** token exchange: the type of `access_token` (RFC 8693 §2.2.1) */
+  readonly issued_token_type?: string;
 }
 
 const GRANT_TYPE_METADATA = Symbol('grant-type');
