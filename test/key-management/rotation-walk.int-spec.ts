@@ -22,10 +22,10 @@ const PROPAGATION = 5_000;
 const RETENTION = 8_000;
 const CHECK = 1_000;
 const CACHE = 1_000;
-/** simulated: three rotations and the first key's whole retention */
-const RUN_FOR = 75_000;
+/** simulated, as long as the real-time test ran: two rotations and the first key's whole retention */
+const RUN_FOR = 45_000;
 /** simulated time between two samples (JWKS of every instance, one signature per instance) */
-const STEP = 250;
+const STEP = 500;
 /** start-up jitter of each instance's rotation check (KeyRotationService draws one below the interval) */
 const JITTER = [0, 600];
 
@@ -152,7 +152,8 @@ for (const backend of backends) {
             }
             for (const kid of first.keys()) if (!kids.includes(kid) && !left.has(kid)) left.set(kid, now);
           }
-          for (const key of await instances[0].manager.listKeys()) created.set(key.kid, key.created.getTime());
+          // Keys live far longer than a check interval: reading the store once per check sees every one.
+          if ((now - start) % CHECK === 0) for (const key of await instances[0].manager.listKeys()) created.set(key.kid, key.created.getTime());
 
           for (const instance of instances) {
             const { jwt, kid } = await instance.signing.sign({ sub: 'alice' }, { typ: 'at+jwt' });
@@ -169,8 +170,8 @@ for (const backend of backends) {
 
         expect(violations).toEqual([]);
         const signers = [...firstSigned.keys()];
-        // 75 s with a 20 s rotation: the first key and three successors signed.
-        expect(signers.length).toBeGreaterThanOrEqual(4);
+        // 45 s with a 20 s rotation: the first key and two successors signed.
+        expect(signers.length).toBeGreaterThanOrEqual(3);
         for (const kid of signers.slice(1)) {
           const first = firstSigned.get(kid) ?? 0;
           // announced (stored) at least the propagation time before its first signature…
