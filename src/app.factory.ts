@@ -4,17 +4,15 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import cookie from '@fastify/cookie';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from './config/app-config';
-import { AppModule, type AppExtensions } from './app.module';
+import { IdentityServerModule, type IdentityServerOptions } from './identity-server.module';
 import { PinoLoggerService } from './logging/pino-logger.service';
 import { requestIdFor } from './logging/request-id';
 
 /** Requests larger than this are refused with 413 (forms and JSON alike). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export interface CreateAppOptions extends AppExtensions {
-  /** keep Nest's own bootstrap logs quiet (tests) */
-  readonly quiet?: boolean;
-}
+/** The extension surface (README.md, "Extending through DI"). */
+export type CreateAppOptions = IdentityServerOptions;
 
 /**
  * Builds the application for a configuration: used by main.ts, the CLI and the tests, so all
@@ -35,7 +33,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         .send('{"error":"invalid_request","error_description":"the request URL is malformed"}');
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(IdentityServerModule.forRoot(config, options), adapter, {
     bufferLogs: true,
     abortOnError: false,
   });

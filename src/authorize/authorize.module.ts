@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DataProtectionModule } from '../data-protection/data-protection.module';
 import { ClientAuthenticationModule } from '../client-authentication/client-authentication.module';
 import { ConsentModule } from '../consent/consent.module';
 import { ResourcesModule } from '../resources/resources.module';
@@ -14,7 +15,7 @@ import { PushedAuthorizationService } from './pushed-authorization.service';
 
 /** The authorization endpoint, pushed authorization requests and authorization codes. */
 @Module({
-  imports: [ClientAuthenticationModule, ConsentModule, ResourcesModule, SessionsModule],
+  imports: [ClientAuthenticationModule, ConsentModule, DataProtectionModule, ResourcesModule, SessionsModule],
   controllers: [AuthorizeController, PushedAuthorizationController],
   providers: [
     AuthorizeRequestValidator,

@@ -4,7 +4,7 @@ import { config as loadDotEnv } from 'dotenv';
 import { NestFactory } from '@nestjs/core';
 import { loadAppConfig } from '../config/app-config';
 import { ConfigError } from '../config/config-error';
-import { AppModule } from '../app.module';
+import { IdentityServerModule } from '../identity-server.module';
 import type { CliOutput } from '../common/cli-command';
 import { CLI_COMMANDS } from './commands';
 
@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
   // Quiet logs: stdout is the command's output (JSON with --json).
   const app = await NestFactory.createApplicationContext(
     // `migrate` must run the migrations whatever DATABASE_MIGRATIONS_RUN says: that is its job.
-    AppModule.forRoot({
+    IdentityServerModule.forRoot({
       ...config,
       logLevel: 'error',
       database: command.name === 'migrate' ? { ...config.database, migrationsRun: true } : config.database,

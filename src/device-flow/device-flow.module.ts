@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DataProtectionModule } from '../data-protection/data-protection.module';
 import { ClientAuthenticationModule } from '../client-authentication/client-authentication.module';
 import { ConsentModule } from '../consent/consent.module';
 import { ResourcesModule } from '../resources/resources.module';
@@ -12,11 +13,10 @@ import { UserCodeAttemptsService } from './user-code-attempts.service';
 
 /**
  * RFC 8628 device flow: the device authorization endpoint, the `/device` pages, and the services
- * the device_code grant (token module) uses. Depends on the global stores, data protection,
- * cache and clock.
+ * the device_code grant (token endpoint) uses.
  */
 @Module({
-  imports: [ClientAuthenticationModule, ResourcesModule, SessionsModule, ConsentModule, UiModule],
+  imports: [ClientAuthenticationModule, ResourcesModule, SessionsModule, ConsentModule, DataProtectionModule, UiModule],
   controllers: [DeviceAuthorizationController, DeviceController],
   providers: [DeviceCodeService, DeviceFlowThrottlingService, UserCodeAttemptsService],
   exports: [DeviceCodeService, DeviceFlowThrottlingService],

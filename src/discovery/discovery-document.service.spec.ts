@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose';
 import type { SigningAlgorithm } from '../config/app-config';
 import { SigningService, type PublishedKeySet, type SignedJwt } from '../key-management/signing.service';
+import { SupportedGrantTypes } from '../protocol/grant-types';
 import type { ApiResource, ApiScope, IdentityResource, Resources } from '../stores/models';
 import { ResourceStore } from '../stores/resource.store';
 import { DiscoveryDocumentService, MAX_CACHED_ISSUERS } from './discovery-document.service';
@@ -26,7 +27,7 @@ class FakeSigningService extends SigningService {
 function setup() {
   const store = new FakeResourceStore();
   const signing = new FakeSigningService();
-  return { store, signing, service: new DiscoveryDocumentService(store, signing) };
+  return { store, signing, service: new DiscoveryDocumentService(store, signing, new SupportedGrantTypes(['client_credentials'])) };
 }
 
 describe('DiscoveryDocumentService', () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { SigningAlgorithm } from '../config/app-config';
 import { SigningService } from '../key-management/signing.service';
+import { SupportedGrantTypes } from '../protocol/grant-types';
 import { ResourceStore } from '../stores/resource.store';
 import type { Resources } from '../stores/models';
 import { buildDiscoveryDocument, discoveryInputVersion } from './discovery-document';
@@ -34,7 +35,11 @@ export class DiscoveryDocumentService {
   private lastResources?: Resources;
   private lastAlgorithms?: readonly SigningAlgorithm[];
 
-  constructor(private readonly resourceStore: ResourceStore, private readonly signing: SigningService) {}
+  constructor(
+    private readonly resourceStore: ResourceStore,
+    private readonly signing: SigningService,
+    private readonly grantTypes: SupportedGrantTypes,
+  ) {}
 
   async getDocument(issuer: string): Promise<SerializedDiscoveryDocument> {
     const [resources, signingAlgorithms] = await Promise.all([
@@ -45,7 +50,7 @@ export class DiscoveryDocumentService {
 
     const cached = this.byIssuer.get(issuer);
     if (cached) return cached;
-    const json = JSON.stringify(buildDiscoveryDocument({ issuer, resources, signingAlgorithms }));
+    const json = JSON.stringify(buildDiscoveryDocument({ issuer, resources, signingAlgorithms, grantTypes: this.grantTypes.names }));
     const document = { json, etag: entityTag(json) };
     if (this.byIssuer.size >= MAX_CACHED_ISSUERS) {
       const oldest = this.byIssuer.keys().next();

@@ -15,7 +15,10 @@ function resources(overrides: Partial<Resources> = {}): Resources {
 }
 
 describe('buildDiscoveryDocument', () => {
-  const document = buildDiscoveryDocument({ issuer: 'https://id.example', resources: resources(), signingAlgorithms: ['PS256', 'ES256'] });
+  const grantTypes = ['authorization_code', 'urn:example:grant-type:magic-link'];
+  const document = buildDiscoveryDocument({
+    issuer: 'https://id.example', resources: resources(), signingAlgorithms: ['PS256', 'ES256'], grantTypes,
+  });
 
   it('should place every endpoint under the issuer', () => {
     expect(document).toMatchObject({
@@ -44,9 +47,12 @@ describe('buildDiscoveryDocument', () => {
     expect(document.id_token_signing_alg_values_supported).toEqual(['PS256', 'ES256']);
   });
 
+  it('should advertise exactly the grant types of the registry it is given, in its order', () => {
+    expect(document.grant_types_supported).toEqual(['authorization_code', 'urn:example:grant-type:magic-link']);
+  });
+
   it('should advertise the implemented protocol features', () => {
     expect(document).toMatchObject({
-      grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       response_types_supported: ['code'],
       response_modes_supported: ['query', 'form_post'],
       code_challenge_methods_supported: ['S256'],

@@ -5,13 +5,6 @@ import type { Resources } from '../stores/models';
 import { ENDPOINT_PATHS } from '../protocol/paths';
 
 
-export const GRANT_TYPES_SUPPORTED = [
-  'authorization_code',
-  'client_credentials',
-  'refresh_token',
-  'urn:ietf:params:oauth:grant-type:device_code',
-] as const;
-
 /**
  * Client authentication at the token, PAR, revocation and device endpoints (SPEC section 4);
  * `none` is how public clients (PKCE, device flow) identify themselves.
@@ -27,6 +20,8 @@ export interface DiscoveryInput {
   readonly resources: Resources;
   /** algorithms that can sign now, default first (SigningService.getSigningAlgorithms) */
   readonly signingAlgorithms: readonly SigningAlgorithm[];
+  /** the grant registry's names (SupportedGrantTypes): built-in and extension grants */
+  readonly grantTypes: readonly string[];
 }
 
 /** OpenID Connect Discovery 1.0 §3 / RFC 8414 §2 metadata; only members this server implements. */
@@ -104,7 +99,7 @@ export function buildDiscoveryDocument(input: DiscoveryInput): DiscoveryDocument
     backchannel_logout_session_supported: true,
     scopes_supported: scopes,
     claims_supported: claims,
-    grant_types_supported: [...GRANT_TYPES_SUPPORTED],
+    grant_types_supported: [...input.grantTypes],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'form_post'],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DataProtectionModule } from '../data-protection/data-protection.module';
+import { KeyManagementModule } from '../key-management/key-management.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UiModule } from '../ui/ui.module';
 import { BackChannelLogoutService } from './back-channel-logout.service';
@@ -12,7 +14,7 @@ import { LogoutController } from './logout.controller';
  * (`/account/logout`, rendered by the UI module's `Ui`), and back-channel logout.
  */
 @Module({
-  imports: [SessionsModule, UiModule],
+  imports: [SessionsModule, DataProtectionModule, KeyManagementModule, UiModule],
   controllers: [EndSessionController, LogoutController],
   providers: [EndSessionRequestValidator, EndSessionService, BackChannelLogoutService],
   exports: [EndSessionService, BackChannelLogoutService],

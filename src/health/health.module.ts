@@ -1,21 +1,22 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DiscoveryModule } from '../discovery/discovery.module';
+import { KeyManagementModule } from '../key-management/key-management.module';
 import { DatabaseHealthIndicator } from './database.health';
 import { DiscoveryHealthIndicator } from './discovery.health';
 import { HealthCheckRegistry } from './health-check.registry';
 import { HealthController } from './health.controller';
 import { JwksHealthIndicator } from './jwks.health';
+import { RedisHealthIndicator } from './redis.health';
 
 /**
- * `GET /health` with `discovery`, `jwks`, `database` and whatever other modules register in the
- * HealthCheckRegistry (global, so any module can inject it); `GET /health/live`.
+ * `GET /health` with `discovery`, `jwks`, `database`, `redis` (when the cache is Redis) and
+ * whatever else registers in the HealthCheckRegistry; `GET /health/live`.
  */
-@Global()
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), DiscoveryModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), DiscoveryModule, KeyManagementModule],
   controllers: [HealthController],
-  providers: [HealthCheckRegistry, DiscoveryHealthIndicator, JwksHealthIndicator, DatabaseHealthIndicator],
+  providers: [HealthCheckRegistry, DiscoveryHealthIndicator, JwksHealthIndicator, DatabaseHealthIndicator, RedisHealthIndicator],
   exports: [HealthCheckRegistry],
 })
 export class HealthModule {}

@@ -1,4 +1,4 @@
-import { Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthCheckRegistry } from './health-check.registry';
 import { DistributedCache } from '../caching/distributed-cache';
 import { RedisDistributedCache } from '../caching/redis-distributed-cache';
@@ -12,11 +12,11 @@ export const REDIS_HEALTH_TIMEOUT_MS = 2000;
  */
 @Injectable()
 export class RedisHealthIndicator implements OnModuleInit {
-  constructor(private readonly cache: DistributedCache, @Optional() private readonly registry?: HealthCheckRegistry) {}
+  constructor(private readonly cache: DistributedCache, private readonly registry: HealthCheckRegistry) {}
 
   onModuleInit(): void {
     const cache = this.cache;
-    if (!this.registry || !(cache instanceof RedisDistributedCache)) return;
+    if (!(cache instanceof RedisDistributedCache)) return;
     this.registry.register('redis', async () => {
       await cache.ping();
       return { redis: { status: 'up' } };

@@ -1,8 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { UnknownElementException } from '@nestjs/core/errors/exceptions/unknown-element.exception';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Ui } from '../ui/ui';
+import { ErrorPageRenderer } from './error-page-renderer';
 import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
 import { renderErrorPage } from './error-page';
 
@@ -14,10 +12,9 @@ import { renderErrorPage } from './error-page';
 @Catch()
 export class ProtocolExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProtocolExceptionFilter');
-  /** the application's page renderer once looked up; null when none is registered */
-  private ui: Ui | null | undefined;
 
-  constructor(@Optional() private readonly moduleRef?: ModuleRef) {}
+  /** Optional so the filter also works where no renderer is bound (then the built-in page). */
+  constructor(@Optional() private readonly renderer?: ErrorPageRenderer) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -37,31 +34,18 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
   }
 
   /**
-   * The error page through the application's `Ui`, so a team that binds CUSTOM_UI restyles it
-   * like every other page; the built-in page when no Ui is registered or the custom one fails.
+   * The error page through the bound ErrorPageRenderer (by default the application's `Ui`), so a
+   * replaced UI restyles it like every other page; the built-in page when the renderer fails.
    */
   private errorPage(error: ErrorPageError, requestId: string): string {
-    const ui = this.findUi();
-    if (ui) {
+    if (this.renderer) {
       try {
-        return ui.errorPage({ error: error.error, description: error.description, requestId });
+        return this.renderer.errorPage({ error: error.error, description: error.description, requestId });
       } catch (renderError: unknown) {
-        this.logger.error({ err: renderError, requestId }, 'the Ui failed to render the error page; showing the built-in one');
+        this.logger.error({ err: renderError, requestId }, 'the error-page renderer failed; showing the built-in page');
       }
     }
     return renderErrorPage(error, requestId);
-  }
-
-  private findUi(): Ui | undefined {
-    if (this.ui === undefined) {
-      try {
-        this.ui = this.moduleRef?.get(Ui, { strict: false }) ?? null;
-      } catch (lookupError: unknown) {
-        if (!(lookupError instanceof UnknownElementException)) throw lookupError;
-        this.ui = null;
-      }
-    }
-    return this.ui ?? undefined;
   }
 
   private toProtocolError(exception: unknown, request: FastifyRequest): ProtocolError {

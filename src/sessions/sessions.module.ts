@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
+import { DataProtectionModule } from '../data-protection/data-protection.module';
 import { SessionService } from './session.service';
 
-/**
- * Authentication sessions (cookie + server-side session). Depends on the global stores, data
- * protection and clock providers.
- */
+/** Authentication sessions (cookie + server-side session in the ServerSideSessionStore seam). */
 @Module({
+  imports: [DataProtectionModule],
   providers: [SessionService],
   exports: [SessionService],
 })

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DataProtectionModule } from '../data-protection/data-protection.module';
+import { KeyManagementModule } from '../key-management/key-management.module';
 import { AccessTokenService } from './access-token.service';
 import { AccessTokenValidator } from './access-token.validator';
 import { ReferenceTokenService } from './reference-token.service';
@@ -10,6 +12,7 @@ import { RefreshTokenService } from './refresh-token.service';
  * tokens; and access-token validation for introspection and userinfo.
  */
 @Module({
+  imports: [DataProtectionModule, KeyManagementModule],
   providers: [AccessTokenService, AccessTokenValidator, ReferenceTokenService, IdentityTokenService, RefreshTokenService],
   exports: [AccessTokenService, AccessTokenValidator, ReferenceTokenService, IdentityTokenService, RefreshTokenService],
 })

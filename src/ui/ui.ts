@@ -1,9 +1,12 @@
+import { ErrorPageRenderer, type ErrorPageModel } from '../protocol/error-page-renderer';
 import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
+
+export type { ErrorPageModel } from '../protocol/error-page-renderer';
 
 /**
  * The pages of the interactive flows. The server renders them through this one abstract class,
  * so a team swaps the look (or the whole page, error page included) by binding its own `Ui`
- * under CUSTOM_UI (README.md, "Replacing the login, consent and logout pages").
+ * in `IdentityServerOptions.providers` (README.md, "Replacing the login, consent and logout pages").
  * Every model carries what a page must post back: form field names are fixed by SPEC §4.
  */
 
@@ -74,24 +77,13 @@ export interface MessagePageModel {
   readonly message: string;
 }
 
-export interface ErrorPageModel {
-  readonly error: string;
-  readonly description?: string;
-  readonly requestId?: string;
-}
-
-export abstract class Ui {
+/** Every page; the error page is the ErrorPageRenderer's, which the exception filter injects. */
+export abstract class Ui extends ErrorPageRenderer {
   abstract loginPage(model: LoginPageModel): string;
   abstract consentPage(model: ConsentPageModel): string;
   abstract logoutPage(model: LogoutPageModel): string;
   abstract loggedOutPage(model: LoggedOutPageModel): string;
   abstract userCodePage(model: UserCodePageModel): string;
   abstract messagePage(model: MessagePageModel): string;
-  abstract errorPage(model: ErrorPageModel): string;
+  abstract override errorPage(model: ErrorPageModel): string;
 }
-
-/**
- * DI token a team binds (in a @Global() module passed to createApp's `imports`) to replace the
- * default pages; when nothing is bound, DefaultUi renders them.
- */
-export const CUSTOM_UI = Symbol('CUSTOM_UI');

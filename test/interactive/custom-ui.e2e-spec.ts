@@ -1,7 +1,7 @@
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { escapeHtml } from '../../src/protocol/error-page';
 import { DefaultUi } from '../../src/ui/default.ui';
-import { ANTIFORGERY_FIELD, CUSTOM_UI, type ErrorPageModel, type LoginPageModel } from '../../src/ui/ui';
+import { ANTIFORGERY_FIELD, Ui, type ErrorPageModel, type LoginPageModel } from '../../src/ui/ui';
 import { FormBrowser } from '../support/form-browser';
 import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, REDIRECT_URI } from './interactive-fixtures';
@@ -22,16 +22,12 @@ class BrandedUi extends DefaultUi {
   }
 }
 
-@Global()
-@Module({ providers: [{ provide: CUSTOM_UI, useClass: BrandedUi }], exports: [CUSTOM_UI] })
-class BrandedUiModule {}
-
 /** The README's recipe for swapping the pages works as documented. */
-describe('custom UI bound through CUSTOM_UI', () => {
+describe('custom UI bound through createApp({ providers })', () => {
   let server: TestApp;
 
   beforeAll(async () => {
-    server = await startTestAppWithFixtures(createInteractiveFixtures(), {}, { imports: [BrandedUiModule] });
+    server = await startTestAppWithFixtures(createInteractiveFixtures(), {}, { providers: [{ provide: Ui, useClass: BrandedUi }] });
   });
 
   afterAll(() => server?.close());

@@ -120,7 +120,7 @@ describe('key management in the running application', () => {
       app = await startTestApp({
         KEY_MANAGEMENT_ROTATION_INTERVAL: '3s', KEY_MANAGEMENT_PROPAGATION_TIME: '2s',
         KEY_MANAGEMENT_RETENTION_DURATION: '1m', KEY_MANAGEMENT_KEY_CACHE_DURATION: '1s',
-      }, { keyManagement: { signingKeyStore: FlakySigningKeyStore } });
+      }, { providers: [{ provide: SigningKeyStore, useClass: FlakySigningKeyStore }] });
       const baseUrl = app.baseUrl;
       const store = app.app.get(SigningKeyStore);
       if (!(store instanceof FlakySigningKeyStore)) throw new Error('the custom SigningKeyStore was not used');

@@ -21,16 +21,16 @@ class DirectoryUserStore extends UserStore {
 }
 
 /**
- * `createApp(config, { stores: { userStore: MyUserStore } })` as the README shows it: the whole
+ * `createApp(config, { providers: [{ provide: UserStore, useClass: MyUserStore }] })` as the README shows it: the whole
  * server (login page, tokens, userinfo) uses the replacement, and the demo users are gone.
  */
-describe('replacing a store through createApp({ stores })', () => {
+describe('replacing a store through createApp({ providers })', () => {
   let fixtures: InteractiveFixtures;
   let server: TestApp;
 
   beforeAll(async () => {
     fixtures = createInteractiveFixtures();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile }, { stores: { userStore: DirectoryUserStore } });
+    server = await startTestApp({ CONFIG_FILE: fixtures.configFile }, { providers: [{ provide: UserStore, useClass: DirectoryUserStore }] });
   });
 
   afterAll(async () => {

@@ -1,16 +1,13 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadAppConfig } from '../../src/config/app-config';
-import { ConfigModule } from '../../src/config/config.module';
-import { CommonModule } from '../../src/common/common.module';
-import { DatabaseModule } from '../../src/database/database.module';
+import { IdentityServerModule } from '../../src/identity-server.module';
 import { ClientStore } from '../../src/stores/client.store';
 import { DeviceFlowStore } from '../../src/stores/device-flow.store';
 import type { User } from '../../src/stores/models';
 import { PersistedGrantStore } from '../../src/stores/persisted-grant.store';
 import { ResourceStore } from '../../src/stores/resource.store';
 import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
-import { StoresModule, type StoresModuleOptions } from '../../src/stores/stores.module';
 import { UserStore } from '../../src/stores/user.store';
 import { ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore } from '../../src/stores/config-file';
 import { TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore } from '../../src/stores/typeorm';
@@ -29,15 +26,16 @@ class DirectoryUserStore extends UserStore {
   }
 }
 
-async function startStores(options?: StoresModuleOptions) {
-  const config = loadAppConfig({ DATABASE_URL: 'sqlite::memory:', CONFIG_FILE: 'config/identity.json' });
-  @Module({ imports: [ConfigModule.forRoot(config), CommonModule, DatabaseModule, StoresModule.forRoot(options)] })
-  class StoresOnlyModule {}
-  return NestFactory.createApplicationContext(StoresOnlyModule, { logger: false, abortOnError: false });
+/** The server as the CLI builds it (an application context, no HTTP), with `providers` bound. */
+async function startStores(providers: Provider[] = []) {
+  const config = loadAppConfig({
+    DATABASE_URL: 'sqlite::memory:', CONFIG_FILE: 'config/identity.json', LOG_LEVEL: 'error',
+  });
+  return NestFactory.createApplicationContext(IdentityServerModule.forRoot(config, { providers }), { logger: false, abortOnError: false });
 }
 
-describe('StoresModule.forRoot', () => {
-  it('forRoot, when given no options, should bind the config-file and TypeORM stores', async () => {
+describe('IdentityServerModule.forRoot, store seams', () => {
+  it('forRoot, when given no providers, should bind the config-file and TypeORM stores', async () => {
     const context = await startStores();
     try {
       expect(context.get(ClientStore)).toBeInstanceOf(ConfigFileClientStore);
@@ -55,8 +53,8 @@ describe('StoresModule.forRoot', () => {
     }
   });
 
-  it('forRoot, when a user store class is given, should use it and keep the other defaults', async () => {
-    const context = await startStores({ userStore: DirectoryUserStore });
+  it('forRoot, when a user store is bound, should use it and keep the other defaults', async () => {
+    const context = await startStores([{ provide: UserStore, useClass: DirectoryUserStore }]);
     try {
       const users = context.get(UserStore);
       expect(users).toBeInstanceOf(DirectoryUserStore);

@@ -17,7 +17,7 @@ function send(message: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
-  const app = await createApp(loadAppConfig(process.env), { quiet: true });
+  const app = await createApp(loadAppConfig(process.env));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   send({ event: 'listening', port: address && typeof address === 'object' ? address.port : undefined });

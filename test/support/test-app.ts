@@ -31,7 +31,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Cr
     LOG_LEVEL: 'error',
     ...env,
   });
-  const app = await createApp(config, { quiet: true, ...options });
+  const app = await createApp(config, options);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('test app did not bind a TCP port');

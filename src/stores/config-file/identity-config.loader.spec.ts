@@ -460,7 +460,7 @@ describe('loadIdentityConfig', () => {
 
   describe('config/identity.json (the demo configuration npm start uses)', () => {
     it('load, should succeed with the demo clients, resources and users', async () => {
-      const config = await loadIdentityConfig(join(__dirname, '../../config/identity.json'));
+      const config = await loadIdentityConfig(join(__dirname, '../../../config/identity.json'));
       expect(config.clients.map((c) => c.clientId)).toEqual(['m2m', 'm2m.reference', 'm2m.jwt', 'web', 'web.consent', 'spa', 'device']);
       expect(config.identityResources.map((r) => r.name)).toEqual(['openid', 'profile', 'email']);
       expect(config.apiScopes.map((s) => s.name)).toEqual(['api1', 'api2']);

@@ -8,7 +8,7 @@ import type {
 } from '../models';
 import { hashPassword, type PasswordHash } from './password-hash';
 import { ConfigError } from '../../config/config-error';
-import { identityConfigSchema, type ClientConfig, type IdentityConfigFile } from './identity-config.schema';
+import { BUILT_IN_GRANT_TYPES, identityConfigSchemaFor, type ClientConfig, type IdentityConfigFile } from './identity-config.schema';
 
 /** A configured user as the demo user store keeps it: the password only as its scrypt hash. */
 export interface ConfiguredUser extends User {
@@ -27,9 +27,12 @@ export interface IdentityConfiguration {
 /**
  * Reads, validates and converts the configuration file. Throws ConfigError listing every
  * problem with its JSON path (`clients[2].redirectUris[0]: must be an absolute URI`).
- * Shared secrets and passwords are hashed here; the plaintext is not kept.
+ * Shared secrets and passwords are hashed here; the plaintext is not kept. `grantTypes` are the
+ * names a client may list in allowedGrantTypes: the server's grant registry.
  */
-export async function loadIdentityConfig(path: string): Promise<IdentityConfiguration> {
+export async function loadIdentityConfig(
+  path: string, grantTypes: readonly string[] = BUILT_IN_GRANT_TYPES,
+): Promise<IdentityConfiguration> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -37,18 +40,20 @@ export async function loadIdentityConfig(path: string): Promise<IdentityConfigur
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError([`CONFIG_FILE: cannot read "${path}": ${reason}`]);
   }
-  return parseIdentityConfig(text, path);
+  return parseIdentityConfig(text, path, grantTypes);
 }
 
 /** As loadIdentityConfig, for text already read; `source` names it in messages. */
-export async function parseIdentityConfig(text: string, source: string): Promise<IdentityConfiguration> {
+export async function parseIdentityConfig(
+  text: string, source: string, grantTypes: readonly string[] = BUILT_IN_GRANT_TYPES,
+): Promise<IdentityConfiguration> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw new ConfigError([describeJsonSyntaxError(text, error)], source);
   }
-  const result = identityConfigSchema.safeParse(json, { errorMap: problemMessage });
+  const result = identityConfigSchemaFor(grantTypes).safeParse(json, { errorMap: problemMessage });
   if (!result.success) throw new ConfigError(formatIssues(result.error.issues), source);
   return deepFreeze(await toDomain(result.data));
 }

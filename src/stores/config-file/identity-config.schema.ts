@@ -10,7 +10,8 @@ import { SIGNING_ALGORITHMS } from '../../config/app-config';
  * (`requirePcke`) is reported instead of silently falling back to a default.
  */
 
-const GRANT_TYPE_VALUES = Object.values(GRANT_TYPES) as [string, ...string[]];
+/** The built-in grants; the running server validates against its registry (SupportedGrantTypes). */
+export const BUILT_IN_GRANT_TYPES: readonly string[] = Object.values(GRANT_TYPES);
 
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -141,54 +142,59 @@ function uniqueList<T extends z.ZodTypeAny>(item: T) {
   });
 }
 
-export const clientSchema = z.object({
-  clientId: nonEmpty.regex(VSCHAR, 'must be printable ASCII (RFC 6749 Appendix A.1)'),
-  clientName: z.string().optional(),
-  enabled: z.boolean().default(true),
-  clientSecrets: z.array(clientSecretSchema).default([]),
-  requireClientSecret: z.boolean().default(true),
-  allowedGrantTypes: uniqueList(z.enum(GRANT_TYPE_VALUES)),
-  allowedScopes: uniqueList(scopeName),
-  redirectUris: z.array(absoluteUri).default([]),
-  postLogoutRedirectUris: z.array(absoluteUri).default([]),
-  backChannelLogoutUri: absoluteUri.optional(),
-  requirePkce: z.boolean().default(true),
-  requireConsent: z.boolean().default(false),
-  allowOfflineAccess: z.boolean().default(false),
-  accessTokenType: z.enum(['jwt', 'reference']).default('jwt'),
-  accessTokenLifetime: positiveSeconds.default(3600),
-  identityTokenLifetime: positiveSeconds.default(300),
-  authorizationCodeLifetime: positiveSeconds.default(300),
-  deviceCodeLifetime: positiveSeconds.default(300),
-  refreshTokenUsage: z.enum(['oneTime', 'reuse']).default('oneTime'),
-  refreshTokenExpiration: z.enum(['absolute', 'sliding']).default('absolute'),
-  // Duende: 0 means "no absolute limit" for sliding refresh tokens.
-  absoluteRefreshTokenLifetime: seconds('lifetime').nonnegative('must not be negative').default(2_592_000),
-  slidingRefreshTokenLifetime: positiveSeconds.default(1_296_000),
-  allowedTokenSigningAlgorithms: signingAlgorithms,
-  alwaysIncludeUserClaimsInIdToken: z.boolean().default(false),
-  requirePushedAuthorization: z.boolean().default(false),
-}).strict().superRefine((client, ctx) => {
-  const grants = client.allowedGrantTypes;
-  if (client.requireClientSecret && client.clientSecrets.length === 0) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: ['clientSecrets'],
-      message: 'a confidential client (requireClientSecret true) needs at least one secret; set requireClientSecret false for a public client',
-    });
-  }
-  // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
-  if (!client.requireClientSecret && grants.includes(GRANT_TYPES.clientCredentials)) {
-    ctx.addIssue({
-      code: z.ZodIssueCode.custom,
-      path: ['requireClientSecret'],
-      message: 'client_credentials needs an authenticated client; requireClientSecret must be true',
-    });
-  }
-  if (grants.includes(GRANT_TYPES.authorizationCode) && client.redirectUris.length === 0) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['redirectUris'], message: 'authorization_code needs at least one redirect URI' });
-  }
-});
+/** A client; `allowedGrantTypes` accepts the names of the server's grant registry only. */
+function clientSchemaFor(grantTypes: readonly string[]) {
+  const [first, ...rest] = grantTypes;
+  if (first === undefined) throw new Error('the grant registry is empty');
+  return z.object({
+    clientId: nonEmpty.regex(VSCHAR, 'must be printable ASCII (RFC 6749 Appendix A.1)'),
+    clientName: z.string().optional(),
+    enabled: z.boolean().default(true),
+    clientSecrets: z.array(clientSecretSchema).default([]),
+    requireClientSecret: z.boolean().default(true),
+    allowedGrantTypes: uniqueList(z.enum([first, ...rest])),
+    allowedScopes: uniqueList(scopeName),
+    redirectUris: z.array(absoluteUri).default([]),
+    postLogoutRedirectUris: z.array(absoluteUri).default([]),
+    backChannelLogoutUri: absoluteUri.optional(),
+    requirePkce: z.boolean().default(true),
+    requireConsent: z.boolean().default(false),
+    allowOfflineAccess: z.boolean().default(false),
+    accessTokenType: z.enum(['jwt', 'reference']).default('jwt'),
+    accessTokenLifetime: positiveSeconds.default(3600),
+    identityTokenLifetime: positiveSeconds.default(300),
+    authorizationCodeLifetime: positiveSeconds.default(300),
+    deviceCodeLifetime: positiveSeconds.default(300),
+    refreshTokenUsage: z.enum(['oneTime', 'reuse']).default('oneTime'),
+    refreshTokenExpiration: z.enum(['absolute', 'sliding']).default('absolute'),
+    // Duende: 0 means "no absolute limit" for sliding refresh tokens.
+    absoluteRefreshTokenLifetime: seconds('lifetime').nonnegative('must not be negative').default(2_592_000),
+    slidingRefreshTokenLifetime: positiveSeconds.default(1_296_000),
+    allowedTokenSigningAlgorithms: signingAlgorithms,
+    alwaysIncludeUserClaimsInIdToken: z.boolean().default(false),
+    requirePushedAuthorization: z.boolean().default(false),
+  }).strict().superRefine((client, ctx) => {
+    const grants = client.allowedGrantTypes;
+    if (client.requireClientSecret && client.clientSecrets.length === 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['clientSecrets'],
+        message: 'a confidential client (requireClientSecret true) needs at least one secret; set requireClientSecret false for a public client',
+      });
+    }
+    // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
+    if (!client.requireClientSecret && grants.includes(GRANT_TYPES.clientCredentials)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['requireClientSecret'],
+        message: 'client_credentials needs an authenticated client; requireClientSecret must be true',
+      });
+    }
+    if (grants.includes(GRANT_TYPES.authorizationCode) && client.redirectUris.length === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['redirectUris'], message: 'authorization_code needs at least one redirect URI' });
+    }
+  });
+}
 
 const identityResourceSchema = z.object({
   name: scopeName,
@@ -244,67 +250,73 @@ function requireUnique<T>(ctx: Ctx, items: readonly T[], key: (item: T) => strin
   });
 }
 
-export const identityConfigSchema = z.object({
-  // lets editors pick up a JSON schema; ignored otherwise
-  $schema: z.string().optional(),
-  clients: z.array(clientSchema).default([]),
-  identityResources: z.array(identityResourceSchema).default([]),
-  apiScopes: z.array(apiScopeSchema).default([]),
-  apiResources: z.array(apiResourceSchema).default([]),
-  users: z.array(userSchema).default([]),
-}).strict().superRefine((config, ctx) => {
-  requireUnique(ctx, config.clients, (c) => c.clientId, 'clients', 'clientId');
-  requireUnique(ctx, config.identityResources, (r) => r.name, 'identityResources', 'name');
-  requireUnique(ctx, config.apiScopes, (s) => s.name, 'apiScopes', 'name');
-  requireUnique(ctx, config.apiResources, (r) => r.name, 'apiResources', 'name');
-  requireUnique(ctx, config.users, (u) => u.username, 'users', 'username');
-  requireUnique(ctx, config.users, (u) => u.subjectId, 'users', 'subjectId');
+/**
+ * The whole file, for a server whose grant registry holds `grantTypes` (built-ins plus the
+ * extension grants given to IdentityServerModule.forRoot).
+ */
+export function identityConfigSchemaFor(grantTypes: readonly string[] = BUILT_IN_GRANT_TYPES) {
+  return z.object({
+    // lets editors pick up a JSON schema; ignored otherwise
+    $schema: z.string().optional(),
+    clients: z.array(clientSchemaFor(grantTypes)).default([]),
+    identityResources: z.array(identityResourceSchema).default([]),
+    apiScopes: z.array(apiScopeSchema).default([]),
+    apiResources: z.array(apiResourceSchema).default([]),
+    users: z.array(userSchema).default([]),
+  }).strict().superRefine((config, ctx) => {
+    requireUnique(ctx, config.clients, (c) => c.clientId, 'clients', 'clientId');
+    requireUnique(ctx, config.identityResources, (r) => r.name, 'identityResources', 'name');
+    requireUnique(ctx, config.apiScopes, (s) => s.name, 'apiScopes', 'name');
+    requireUnique(ctx, config.apiResources, (r) => r.name, 'apiResources', 'name');
+    requireUnique(ctx, config.users, (u) => u.username, 'users', 'username');
+    requireUnique(ctx, config.users, (u) => u.subjectId, 'users', 'subjectId');
 
-  // Identity resources and API scopes share one scope namespace (as Duende's resource validation).
-  const identityNames = new Set(config.identityResources.map((r) => r.name));
-  const apiScopeNames = new Set(config.apiScopes.map((s) => s.name));
-  config.apiScopes.forEach((scope, index) => {
-    if (identityNames.has(scope.name)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['apiScopes', index, 'name'], message: `"${scope.name}" is already an identity resource` });
+    // Identity resources and API scopes share one scope namespace (as Duende's resource validation).
+    const identityNames = new Set(config.identityResources.map((r) => r.name));
+    const apiScopeNames = new Set(config.apiScopes.map((s) => s.name));
+    config.apiScopes.forEach((scope, index) => {
+      if (identityNames.has(scope.name)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['apiScopes', index, 'name'], message: `"${scope.name}" is already an identity resource` });
+      }
+    });
+    // offline_access is the built-in refresh-token scope (OIDC Core §11), granted by allowOfflineAccess.
+    for (const collection of ['identityResources', 'apiScopes'] as const) {
+      config[collection].forEach((resource, index) => {
+        if (resource.name === OFFLINE_ACCESS_SCOPE) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [collection, index, 'name'],
+            message: 'offline_access is built in and must not be defined; use allowOfflineAccess on the client',
+          });
+        }
+      });
     }
-  });
-  // offline_access is the built-in refresh-token scope (OIDC Core §11), granted by allowOfflineAccess.
-  for (const collection of ['identityResources', 'apiScopes'] as const) {
-    config[collection].forEach((resource, index) => {
-      if (resource.name === OFFLINE_ACCESS_SCOPE) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: [collection, index, 'name'],
-          message: 'offline_access is built in and must not be defined; use allowOfflineAccess on the client',
-        });
-      }
-    });
-  }
 
-  config.clients.forEach((client, clientIndex) => {
-    client.allowedScopes.forEach((scope, scopeIndex) => {
-      if (scope !== OFFLINE_ACCESS_SCOPE && !identityNames.has(scope) && !apiScopeNames.has(scope)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['clients', clientIndex, 'allowedScopes', scopeIndex],
-          message: `scope "${scope}" is not defined in identityResources or apiScopes`,
-        });
-      }
+    config.clients.forEach((client, clientIndex) => {
+      client.allowedScopes.forEach((scope, scopeIndex) => {
+        if (scope !== OFFLINE_ACCESS_SCOPE && !identityNames.has(scope) && !apiScopeNames.has(scope)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['clients', clientIndex, 'allowedScopes', scopeIndex],
+            message: `scope "${scope}" is not defined in identityResources or apiScopes`,
+          });
+        }
+      });
+    });
+    config.apiResources.forEach((resource, resourceIndex) => {
+      resource.scopes.forEach((scope, scopeIndex) => {
+        if (!apiScopeNames.has(scope)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['apiResources', resourceIndex, 'scopes', scopeIndex],
+            message: `scope "${scope}" is not defined in apiScopes`,
+          });
+        }
+      });
     });
   });
-  config.apiResources.forEach((resource, resourceIndex) => {
-    resource.scopes.forEach((scope, scopeIndex) => {
-      if (!apiScopeNames.has(scope)) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['apiResources', resourceIndex, 'scopes', scopeIndex],
-          message: `scope "${scope}" is not defined in apiScopes`,
-        });
-      }
-    });
-  });
-});
+}
 
 /** The file as written, after validation and with Duende's defaults filled in. */
-export type IdentityConfigFile = z.output<typeof identityConfigSchema>;
-export type ClientConfig = z.output<typeof clientSchema>;
+export type IdentityConfigFile = z.output<ReturnType<typeof identityConfigSchemaFor>>;
+export type ClientConfig = z.output<ReturnType<typeof clientSchemaFor>>;

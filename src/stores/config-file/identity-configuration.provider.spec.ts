@@ -6,6 +6,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { APP_CONFIG, loadAppConfig } from '../../config/app-config';
 import { ConfigError } from '../../config/config-error';
+import { SupportedGrantTypes } from '../../protocol/grant-types';
 import { ClientStore } from '../client.store';
 import { ResourceStore } from '../resource.store';
 import { UserStore } from '../user.store';
@@ -15,11 +16,12 @@ import {
 
 @Module({})
 class TestStoresModule {
-  static with(configFile: string): DynamicModule {
+  static with(configFile: string, grantTypes = ['client_credentials', 'authorization_code']): DynamicModule {
     return {
       module: TestStoresModule,
       providers: [
         { provide: APP_CONFIG, useValue: loadAppConfig({ CONFIG_FILE: configFile }) },
+        { provide: SupportedGrantTypes, useValue: new SupportedGrantTypes(grantTypes) },
         identityConfigurationProvider,
         { provide: ClientStore, useClass: ConfigFileClientStore },
         { provide: ResourceStore, useClass: ConfigFileResourceStore },
@@ -61,5 +63,26 @@ describe('identityConfigurationProvider', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toContain(`Invalid configuration in ${path}`);
     expect((error as ConfigError).problems).toEqual(['clients[0].redirectUris[0]: must be an absolute URI']);
+  });
+
+  it('when a client lists a grant outside the registry, should stop start-up naming it; inside it, should load', async () => {
+    const path = join(dir, 'extension-grant.json');
+    await writeFile(path, JSON.stringify({
+      clients: [{ clientId: 'x', clientSecrets: [{ value: 's' }], allowedGrantTypes: ['client_credentials', 'urn:example:magic'] }],
+    }));
+    const error: unknown = await NestFactory.createApplicationContext(TestStoresModule.with(path), { logger: false, abortOnError: false })
+      .catch((e: unknown) => e);
+    expect((error as ConfigError).problems).toEqual([
+      'clients[0].allowedGrantTypes[1]: must be one of client_credentials, authorization_code, got "urn:example:magic"',
+    ]);
+
+    const app = await NestFactory.createApplicationContext(
+      TestStoresModule.with(path, ['client_credentials', 'urn:example:magic']), { logger: false, abortOnError: false },
+    );
+    try {
+      expect(await app.get(ClientStore).findClientById('x')).toMatchObject({ allowedGrantTypes: ['client_credentials', 'urn:example:magic'] });
+    } finally {
+      await app.close();
+    }
   });
 });

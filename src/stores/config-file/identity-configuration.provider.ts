@@ -1,16 +1,20 @@
 import { Logger, type FactoryProvider } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { SupportedGrantTypes } from '../../protocol/grant-types';
 import { loadIdentityConfig, type IdentityConfiguration } from './identity-config.loader';
 
 /** DI token for the loaded configuration file: `@Inject(IDENTITY_CONFIGURATION) config: IdentityConfiguration`. */
 export const IDENTITY_CONFIGURATION = Symbol('IDENTITY_CONFIGURATION');
 
-/** Loads CONFIG_FILE once at start-up; an invalid file stops start-up with a ConfigError. */
+/**
+ * Loads CONFIG_FILE once at start-up; an invalid file (a grant name the registry does not know
+ * included) stops start-up with a ConfigError.
+ */
 export const identityConfigurationProvider: FactoryProvider<Promise<IdentityConfiguration>> = {
   provide: IDENTITY_CONFIGURATION,
-  inject: [APP_CONFIG],
-  useFactory: async (config: AppConfig): Promise<IdentityConfiguration> => {
-    const loaded = await loadIdentityConfig(config.configFile);
+  inject: [APP_CONFIG, SupportedGrantTypes],
+  useFactory: async (config: AppConfig, grantTypes: SupportedGrantTypes): Promise<IdentityConfiguration> => {
+    const loaded = await loadIdentityConfig(config.configFile, grantTypes.names);
     new Logger('IdentityConfiguration').log(
       `Loaded ${config.configFile}: ${loaded.clients.length} clients, ${loaded.identityResources.length} identity resources, `
       + `${loaded.apiScopes.length} API scopes, ${loaded.apiResources.length} API resources, ${loaded.users.length} users`,

@@ -6,7 +6,7 @@ import { InvalidGrantError, InvalidRequestError } from '../../protocol/protocol-
 import { PersistedGrantStore } from '../../stores/persisted-grant.store';
 import { GRANT_TYPES, PERSISTED_GRANT_TYPES } from '../../stores/models';
 import { UserTokenResponseGenerator } from '../user-token-response.generator';
-import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
+import { GrantHandler, GrantType, type TokenRequest, type TokenResponse } from './grant-handler';
 
 /** RFC 7636 §4.1: 43–128 characters of [A-Z a-z 0-9 - . _ ~] */
 const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
@@ -18,8 +18,8 @@ const CODE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
  * matches (RFC 7636 §4.6), scopes still valid, user still exists.
  */
 @Injectable()
+@GrantType(GRANT_TYPES.authorizationCode)
 export class AuthorizationCodeGrantHandler extends GrantHandler {
-  readonly grantType = GRANT_TYPES.authorizationCode;
   private readonly logger = new Logger(AuthorizationCodeGrantHandler.name);
 
   constructor(

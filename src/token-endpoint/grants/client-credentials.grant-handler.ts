@@ -4,7 +4,7 @@ import { ResourceCatalog } from '../../resources/resource-catalog';
 import { resourceValidationError, validateResources } from '../../resources/resource-validation';
 import { GRANT_TYPES } from '../../stores/models';
 import { AccessTokenService } from '../../token-issuance/access-token.service';
-import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
+import { GrantHandler, GrantType, type TokenRequest, type TokenResponse } from './grant-handler';
 
 /**
  * RFC 6749 §4.4: a confidential client gets an access token for itself. Identity scopes and
@@ -12,9 +12,8 @@ import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-han
  * the client is allowed; `resource` (RFC 8707) narrows the audience.
  */
 @Injectable()
+@GrantType(GRANT_TYPES.clientCredentials)
 export class ClientCredentialsGrantHandler extends GrantHandler {
-  readonly grantType = GRANT_TYPES.clientCredentials;
-
   constructor(private readonly catalog: ResourceCatalog, private readonly accessTokens: AccessTokenService) {
     super();
   }

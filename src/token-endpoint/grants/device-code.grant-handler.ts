@@ -9,7 +9,7 @@ import {
 } from '../../protocol/protocol-errors';
 import { GRANT_TYPES } from '../../stores/models';
 import { UserTokenResponseGenerator } from '../user-token-response.generator';
-import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
+import { GrantHandler, GrantType, type TokenRequest, type TokenResponse } from './grant-handler';
 
 export type DeviceCodeState = 'expired' | 'pending' | 'denied' | 'approved';
 
@@ -27,9 +27,8 @@ export function deviceCodeState(authorization: Pick<DeviceAuthorization, 'expira
  * instances); the code works once.
  */
 @Injectable()
+@GrantType(GRANT_TYPES.deviceCode)
 export class DeviceCodeGrantHandler extends GrantHandler {
-  readonly grantType = GRANT_TYPES.deviceCode;
-
   constructor(
     private readonly deviceCodes: DeviceCodeService,
     private readonly throttling: DeviceFlowThrottlingService,

@@ -5,7 +5,7 @@ import { OFFLINE_ACCESS_SCOPE } from '../../protocol/scopes';
 import { GRANT_TYPES, type Client } from '../../stores/models';
 import { RefreshTokenService, type RefreshTokenPayload, type RefreshTokenRequest, type StoredRefreshToken } from '../../token-issuance/refresh-token.service';
 import { UserTokenResponseGenerator } from '../user-token-response.generator';
-import { GrantHandler, type TokenRequest, type TokenResponse } from './grant-handler';
+import { GrantHandler, GrantType, type TokenRequest, type TokenResponse } from './grant-handler';
 
 export type RefreshTokenCheck =
   | { readonly valid: true }
@@ -60,8 +60,8 @@ function userGrantOf(payload: RefreshTokenPayload): Pick<RefreshTokenRequest, 's
  * when `sliding`). A new identity token is issued when openid was granted.
  */
 @Injectable()
+@GrantType(GRANT_TYPES.refreshToken)
 export class RefreshTokenGrantHandler extends GrantHandler {
-  readonly grantType = GRANT_TYPES.refreshToken;
   private readonly logger = new Logger(RefreshTokenGrantHandler.name);
 
   constructor(

@@ -1,0 +1,87 @@
+import { Module, type DynamicModule, type ModuleMetadata, type Provider, type Type } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { ProtocolModule } from './protocol/protocol.module';
+import { DatabaseModule } from './database/database.module';
+import { DataProtectionModule } from './data-protection/data-protection.module';
+import { KeyManagementModule } from './key-management/key-management.module';
+import { HostingModule } from './hosting/hosting.module';
+import { DiscoveryModule } from './discovery/discovery.module';
+import { BUILT_IN_GRANT_HANDLERS, supportedGrantTypesOf, TokenEndpointModule } from './token-endpoint/token-endpoint.module';
+import type { GrantHandler } from './token-endpoint/grants/grant-handler';
+import { IntrospectionModule } from './introspection/introspection.module';
+import { RevocationModule } from './revocation/revocation.module';
+import { HealthModule } from './health/health.module';
+import { DeviceFlowModule } from './device-flow/device-flow.module';
+import { EndSessionModule } from './end-session/end-session.module';
+import { TokenCleanupModule } from './token-cleanup/token-cleanup.module';
+import { AuthorizeModule } from './authorize/authorize.module';
+import { UiModule } from './ui/ui.module';
+import { UserInfoModule } from './userinfo/userinfo.module';
+import { IdentityServerSeamsModule } from './identity-server-seams.module';
+
+/**
+ * How a team extends the server without forking it: one options object (README.md,
+ * "Extending through DI").
+ */
+export interface IdentityServerOptions {
+  /** modules whose exports your providers, grant handlers or controllers need (need not be global) */
+  readonly imports?: ModuleMetadata['imports'];
+  /** seam bindings, e.g. { provide: UserStore, useClass: LdapUserStore } (useClass/useFactory/useValue/useExisting); a seam bound here replaces its default (Duende's TryAdd) */
+  readonly providers?: Provider[];
+  /** extension grant handlers (classes extending GrantHandler, named by @GrantType) */
+  readonly grantHandlers?: Type<GrantHandler>[];
+  /** extra controllers */
+  readonly controllers?: Type<unknown>[];
+}
+
+/**
+ * The whole server. Seams (stores, key stores, cache, clock, pages, error page) are bound once in
+ * the global IdentityServerSeamsModule; every feature module imports what else it uses. The
+ * grant registry is computed here, from the built-in handlers and `grantHandlers`, before any
+ * module starts, so configuration validation, discovery and the token endpoint agree on it.
+ */
+@Module({})
+export class IdentityServerModule {
+  static forRoot(config: AppConfig, options: IdentityServerOptions = {}): DynamicModule {
+    const imports = options.imports ?? [];
+    const grantHandlers = [...BUILT_IN_GRANT_HANDLERS, ...(options.grantHandlers ?? [])];
+    return {
+      module: IdentityServerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        MetricsModule,
+        ScheduleModule.forRoot(),
+        DatabaseModule,
+        IdentityServerSeamsModule.forRoot({
+          providers: options.providers ?? [],
+          imports,
+          grantTypes: supportedGrantTypesOf(grantHandlers),
+        }),
+        ProtocolModule,
+        DataProtectionModule,
+        KeyManagementModule,
+        HostingModule,
+        DiscoveryModule,
+        TokenEndpointModule.forRoot({ grantHandlers, imports }),
+        IntrospectionModule,
+        RevocationModule,
+        HealthModule,
+        DeviceFlowModule,
+        EndSessionModule,
+        TokenCleanupModule,
+        AuthorizeModule,
+        UiModule,
+        UserInfoModule,
+        // Extra controllers are declared here: they see every feature module's exports, the seams
+        // and the integrator's imports.
+        ...imports,
+      ],
+      controllers: options.controllers ?? [],
+    };
+  }
+}

@@ -1,0 +1,15 @@
+/** What the error page shows (SPEC §4: the error code, its description, the request id). */
+export interface ErrorPageModel {
+  readonly error: string;
+  readonly description?: string;
+  readonly requestId?: string;
+}
+
+/**
+ * Renders the HTML error page of the interactive endpoints. The exception filter injects it; it
+ * is bound by default to the application's `Ui` (whose `errorPage` it is), so a team that
+ * replaces the Ui restyles the error page too, or binds this token alone for the error page only.
+ */
+export abstract class ErrorPageRenderer {
+  abstract errorPage(model: ErrorPageModel): string;
+}
