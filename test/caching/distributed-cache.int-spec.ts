@@ -1,31 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { SystemClock } from '../../src/common/clock';
 import type { DistributedCache } from '../../src/caching/distributed-cache';
 import { InMemoryDistributedCache } from '../../src/caching/in-memory-distributed-cache';
 import { RedisDistributedCache } from '../../src/caching/redis-distributed-cache';
+import { FakeClock } from '../support/fakes/fake-clock';
 
 interface CacheUnderTest {
   readonly cache: DistributedCache;
+  /** lets `ms` pass as the implementation's expiry sees time */
+  elapse(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 const implementations: Array<[string, () => Promise<CacheUnderTest>]> = [
   ['InMemoryDistributedCache', async () => {
-    const cache = new InMemoryDistributedCache(new SystemClock());
-    return { cache, close: async () => cache.onModuleDestroy() };
+    // Expiry is decided on the injected Clock: a fake one moves time without waiting.
+    const clock = new FakeClock();
+    const cache = new InMemoryDistributedCache(clock);
+    return { cache, elapse: async (ms) => clock.advance(ms), close: async () => cache.onModuleDestroy() };
   }],
 ];
 const redisUrl = process.env.TEST_REDIS_URL;
 if (redisUrl) {
   implementations.push(['RedisDistributedCache (real Redis)', async () => {
     const cache = await RedisDistributedCache.connect(redisUrl, `cache-contract-${randomUUID()}`).open();
-    return { cache, close: () => cache.onModuleDestroy() };
+    // Redis expires keys (PX) on the server's own clock, which no fake clock reaches: real time
+    // has to pass here (0.45 s for the whole contract).
+    return { cache, elapse: sleep, close: () => cache.onModuleDestroy() };
   }]);
 } else {
   it.skip('RedisDistributedCache contract: TEST_REDIS_URL unset', () => undefined);
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The DistributedCache contract, run against every implementation. */
 describe.each(implementations)('%s', (_name, create) => {
@@ -37,7 +43,7 @@ describe.each(implementations)('%s', (_name, create) => {
   it('set then get, should return the value until the TTL passes', async () => {
     await cache.set('a', 'value', 150);
     expect(await cache.get('a')).toBe('value');
-    await sleep(250);
+    await subject.elapse(250);
     expect(await cache.get('a')).toBeUndefined();
   });
 
@@ -48,7 +54,7 @@ describe.each(implementations)('%s', (_name, create) => {
 
   it('addIfAbsent, after the entry expired, should succeed again', async () => {
     expect(await cache.addIfAbsent('k', '1', 100)).toBe(true);
-    await sleep(200);
+    await subject.elapse(200);
     expect(await cache.addIfAbsent('k', '1', 100)).toBe(true);
   });
 

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Clock } from '../../src/common/clock';
+import { FakeClock } from '../support/fakes/fake-clock';
 import { describeIfRedis, startTestApp, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, type InteractiveFixtures } from './device-fixtures';
 import { FormBrowser } from '../support/form-browser';
@@ -13,6 +15,8 @@ describeIfRedis('device flow across two instances sharing Redis', () => {
   let fixtures: InteractiveFixtures;
   let a: TestApp;
   let b: TestApp;
+  // One clock for both instances, as two servers behind a load balancer share (NTP) time.
+  const clock = new FakeClock(new Date());
 
   beforeAll(async () => {
     fixtures = createInteractiveFixtures();
@@ -23,8 +27,9 @@ describeIfRedis('device flow across two instances sharing Redis', () => {
       // A unique application name isolates this run's keys in the shared Redis.
       DATA_PROTECTION_APPLICATION_NAME: `idsrv-test-${randomBytes(6).toString('hex')}`,
     };
-    a = await startTestApp(env);
-    b = await startTestApp(env);
+    const options = { providers: [{ provide: Clock, useValue: clock }] };
+    a = await startTestApp(env, options);
+    b = await startTestApp(env, options);
   });
   afterAll(async () => {
     await a?.close();
@@ -40,11 +45,11 @@ describeIfRedis('device flow across two instances sharing Redis', () => {
     // The user approves on instance B's pages while the device waits out the new 10 s interval.
     const done = await approveOnDevicePage(new FormBrowser(b.baseUrl), authorization);
     expect(done.body).toMatch(/connected/i);
-    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    clock.advance(5_500);
     // 5 s is no longer enough after slow_down (RFC 8628 §3.5: +5 s for all subsequent requests).
     expect(await poll(a.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });
-    await new Promise((resolve) => setTimeout(resolve, 15_100));
+    clock.advance(15_100);
     const tokens = await poll(b.baseUrl, 'tv', authorization.device_code);
     expect(tokens).toMatchObject({ status: 200, body: { token_type: 'Bearer', scope: 'openid api1' } });
-  }, 40_000);
+  });
 });

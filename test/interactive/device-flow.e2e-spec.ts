@@ -1,5 +1,7 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import * as oidc from 'openid-client';
+import { Clock } from '../../src/common/clock';
+import { RunningFakeClock } from '../support/fakes/fake-clock';
 import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures } from './device-fixtures';
 import { FormBrowser } from '../support/form-browser';
@@ -9,9 +11,12 @@ import { approveOnDevicePage, authorizeDevice, poll, postForm } from './device-h
 
 describe('device flow (RFC 8628) end to end', () => {
   let server: TestApp;
+  // Runs with real time (openid-client below polls at the announced interval in real time) and
+  // jumps when a test needs time to pass.
+  const clock = new RunningFakeClock();
 
   beforeAll(async () => {
-    server = await startTestAppWithFixtures(createInteractiveFixtures());
+    server = await startTestAppWithFixtures(createInteractiveFixtures(), {}, { providers: [{ provide: Clock, useValue: clock }] });
   });
   afterAll(() => server?.close());
 
@@ -153,7 +158,7 @@ describe('device flow (RFC 8628) end to end', () => {
 
   it('an expired device code answers expired_token', async () => {
     const authorization = await authorizeDevice(server.baseUrl, 'tv.short', 'api1');
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    clock.advance(1_100);
     expect(await poll(server.baseUrl, 'tv.short', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'expired_token' } });
   });
 

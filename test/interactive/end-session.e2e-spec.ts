@@ -1,6 +1,8 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Clock } from '../../src/common/clock';
+import { FakeClock } from '../support/fakes/fake-clock';
 import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures } from './device-fixtures';
 import { FormBrowser } from '../support/form-browser';
@@ -14,7 +16,10 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
   let receiver: Server;
   let server: TestApp;
   const deliveries: Delivery[] = [];
+  // Token lifetimes run on the server's Clock; it starts at real time so jose accepts logout tokens.
+  const clock = new FakeClock(new Date());
 
+  /** Back-channel deliveries are sent in the background: wait for them (bounded) rather than for time. */
   async function waitForDeliveries(count: number): Promise<void> {
     for (let i = 0; i < 100 && deliveries.length < count; i++) await sleep(50);
   }
@@ -32,7 +37,9 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as AddressInfo).port;
-    server = await startTestAppWithFixtures(createInteractiveFixtures(`http://127.0.0.1:${port}/bc-logout`));
+    server = await startTestAppWithFixtures(createInteractiveFixtures(`http://127.0.0.1:${port}/bc-logout`), {}, {
+      providers: [{ provide: Clock, useValue: clock }],
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -49,7 +56,7 @@ describe('end session (RP-initiated logout) with back-channel logout', () => {
     const sid = decodeJwt(idToken).sid;
     const sessionCookie = browser.cookies.get('idsrv')?.value;
     expect(sessionCookie).toBeDefined();
-    await sleep(1_200); // the id token (lifetime 1 s) has expired
+    clock.advance(1_200); // the id token (lifetime 1 s) has expired
 
     const response = await browser.get(`/connect/endsession?${new URLSearchParams({
       id_token_hint: idToken, post_logout_redirect_uri: 'https://tv.example/signed-out', state: 'st@te 1',

@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { Clock } from '../../src/common/clock';
+import { FakeClock } from '../support/fakes/fake-clock';
 import { createTestDatabase } from '../support/postgres';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { basicAuth, createTokenFixtures, postForm, type TokenFixtures } from './token-fixtures';
@@ -21,11 +23,13 @@ describe.each(databases)('reference tokens, introspection and revocation (%s)', 
   let fixtures: TokenFixtures;
   let database: Database;
   let server: TestApp;
+  // Expiry is decided on the server's Clock; it starts at real time, as the iat/exp checks below expect.
+  const clock = new FakeClock(new Date());
 
   beforeAll(async () => {
     fixtures = await createTokenFixtures();
     database = await openDatabase();
-    server = await startTestApp({ CONFIG_FILE: fixtures.configFile, ...database.env });
+    server = await startTestApp({ CONFIG_FILE: fixtures.configFile, ...database.env }, { providers: [{ provide: Clock, useValue: clock }] });
   });
   afterAll(async () => {
     await server?.close();
@@ -83,7 +87,7 @@ describe.each(databases)('reference tokens, introspection and revocation (%s)', 
   it('an expired reference token is inactive', async () => {
     const token = await issue('m2m.reference.short');
     expect((await introspect(token)).body.active).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    clock.advance(2_100);
     expect((await introspect(token)).body).toEqual({ active: false });
   });
 

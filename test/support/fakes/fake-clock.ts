@@ -14,3 +14,20 @@ export class FakeClock extends Clock {
     this.instant = new Date(this.instant.getTime() + ms);
   }
 }
+
+/**
+ * For end-to-end suites where something outside the server waits in real time (an RP library
+ * polling at the announced interval): real time plus every jump a test asked for. Tokens stay
+ * close to real time, so libraries that check iat/exp against their own clock accept them.
+ */
+export class RunningFakeClock extends Clock {
+  private offset = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offset);
+  }
+
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+}
