@@ -39,11 +39,32 @@ describe('KeyRotationService', () => {
       expect(registry.doesExist('interval', 'key-rotation')).toBe(true);
       await jest.advanceTimersByTimeAsync(4000);
       expect(ensure).toHaveBeenCalledTimes(3);
-      service.onModuleDestroy();
+      await service.onModuleDestroy();
       await jest.advanceTimersByTimeAsync(10_000);
       expect(ensure).toHaveBeenCalledTimes(3);
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('onModuleDestroy, while a check is running, should wait for it so it never meets a closed database', async () => {
+    const config = keyConfig();
+    const manager = new KeyManager(new InMemorySigningKeyStore(), new FakeClock(), config, new FakeDataProtectionProvider());
+    let finishCheck: () => void = () => undefined;
+    jest.spyOn(manager, 'ensureKeys').mockReturnValue(new Promise((resolve) => {
+      finishCheck = () => resolve([]);
+    }));
+    const service = new KeyRotationService(manager, new SchedulerRegistry(), config);
+    const check = service.runOnce();
+    let destroyed = false;
+    const destroy = service.onModuleDestroy().then(() => {
+      destroyed = true;
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(destroyed).toBe(false);
+    finishCheck();
+    await Promise.all([check, destroy]);
+    expect(destroyed).toBe(true);
   });
 });

@@ -17,7 +17,8 @@ const MAX_JITTER_MS = 5000;
 @Injectable()
 export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(KeyRotationService.name);
-  private running = false;
+  /** the check in progress, awaited at shutdown so it never meets a closed database */
+  private inFlight: Promise<void> | undefined;
 
   constructor(
     private readonly keyManager: KeyManager,
@@ -40,23 +41,29 @@ export class KeyRotationService implements OnApplicationBootstrap, OnModuleDestr
     this.scheduler.addTimeout(TIMEOUT_NAME, start);
   }
 
-  onModuleDestroy(): void {
+  /** Stops the schedule, then lets a check already running finish (the database closes after this hook). */
+  async onModuleDestroy(): Promise<void> {
     if (this.scheduler.doesExist('timeout', TIMEOUT_NAME)) this.scheduler.deleteTimeout(TIMEOUT_NAME);
     if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+    await this.inFlight;
   }
 
   /** One check; never throws (a failed run is retried at the next interval). */
   async runOnce(): Promise<void> {
     // A slow run (e.g. a lock held by another instance) is not overlapped by the next tick.
-    if (this.running) return;
-    this.running = true;
+    if (this.inFlight) return;
+    this.inFlight = this.check().finally(() => {
+      this.inFlight = undefined;
+    });
+    await this.inFlight;
+  }
+
+  private async check(): Promise<void> {
     try {
       const created = await this.keyManager.ensureKeys();
       if (created.length > 0) this.logger.log(`Key rotation created ${created.length} signing key(s)`);
     } catch (error) {
       this.logger.error(`Signing-key rotation check failed: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      this.running = false;
     }
   }
 }
