@@ -2,20 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'dotenv';
 import { loadAppConfig } from '../../src/config/app-config';
+import { settingsTheServerReads } from '../support/settings-read';
 
 const ROOT = join(__dirname, '../..');
-
-/** Every variable loadAppConfig reads, observed by handing it an environment that records reads. */
-function settingsTheServerReads(): string[] {
-  const read = new Set<string>();
-  loadAppConfig(new Proxy<Record<string, string | undefined>>({}, {
-    get(_target, name) {
-      if (typeof name === 'string') read.add(name);
-      return undefined;
-    },
-  }));
-  return [...read].sort();
-}
 
 /** SPEC section 1: `.env.example` lists every setting with its default and a one-line comment. */
 describe('.env.example', () => {

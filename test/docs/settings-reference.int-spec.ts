@@ -2,20 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'dotenv';
 import { loadAppConfig } from '../../src/config/app-config';
+import { settingsTheServerReads } from '../support/settings-read';
 
 const ROOT = join(__dirname, '../..');
-
-/** Every variable loadAppConfig reads, observed by handing it an environment that records reads. */
-function settingsTheServerReads(): string[] {
-  const read = new Set<string>();
-  loadAppConfig(new Proxy<Record<string, string | undefined>>({}, {
-    get(_target, name) {
-      if (typeof name === 'string') read.add(name);
-      return undefined;
-    },
-  }));
-  return [...read].sort();
-}
 
 interface DocumentedSetting {
   readonly name: string;
