@@ -3,6 +3,7 @@ import { config as loadDotEnv } from 'dotenv';
 import { loadAppConfig } from './config/app-config';
 import { ConfigError } from './config/config-error';
 import { createApp } from './app.factory';
+import { SERVER_EXTENSIONS } from './server.extensions';
 
 async function main(): Promise<void> {
   loadDotEnv({ quiet: true });
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(config);
+  const app = await createApp(config, SERVER_EXTENSIONS);
   await app.listen({ port: config.port, host: config.host });
 }
 

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { loadAppConfig } from '../config/app-config';
 import { ConfigError } from '../config/config-error';
 import { IdentityServerModule } from '../identity-server.module';
+import { SERVER_EXTENSIONS } from '../server.extensions';
 import type { CliOutput } from '../common/cli-command';
 import { CLI_COMMANDS } from './commands';
 
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
       ...config,
       logLevel: 'error',
       database: command.name === 'migrate' ? { ...config.database, migrationsRun: true } : config.database,
-    }),
+    }, SERVER_EXTENSIONS),
     // No Nest logger: a failure reaches the catch below and is printed once, without a stack trace.
     { logger: false, abortOnError: false },
   );

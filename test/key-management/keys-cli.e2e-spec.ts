@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -72,5 +72,33 @@ describe('keys and data-protection CLI commands (SPEC section 7)', () => {
     const run = await cli(['keys', 'rotate'], { ...env, KEY_MANAGEMENT_ENABLED: 'false', SIGNING_CREDENTIALS: `RS256=${pem}` });
     expect(run.code).toBe(1);
     expect(run.stderr + run.stdout).toContain('KEY_MANAGEMENT_ENABLED=false');
+  }, 60_000);
+
+  /** A copy of the demo configuration with one more client, allowed the given grant types. */
+  function configWithClient(name: string, allowedGrantTypes: string[]): string {
+    const file = JSON.parse(readFileSync(join(ROOT, 'config/identity.json'), 'utf8')) as { clients: unknown[] };
+    file.clients.push({
+      clientId: 'api-gateway', clientSecrets: [{ type: 'SharedSecret', value: 'gateway-secret' }],
+      allowedGrantTypes, allowedScopes: ['api1'],
+    });
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(file));
+    return path;
+  }
+
+  it('on a configuration whose client uses token exchange, should accept it: the CLI knows the same grants as the server (src/server.extensions.ts)', async () => {
+    const configFile = configWithClient('token-exchange.json', ['urn:ietf:params:oauth:grant-type:token-exchange']);
+    const run = await cli(['keys', 'list', '--json'], { ...env, CONFIG_FILE: configFile });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('on a configuration naming a grant no handler declares, should fail with exit code 1 and the JSON path', async () => {
+    const configFile = configWithClient('unknown-grant.json', ['client_credentials', 'urn:example:no-such-grant']);
+    const run = await cli(['keys', 'list', '--json'], { ...env, CONFIG_FILE: configFile });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/clients\[\d+\]\.allowedGrantTypes\[1\]/);
+    expect(run.stderr).toContain('urn:example:no-such-grant');
   }, 60_000);
 });

@@ -9,6 +9,7 @@ import 'reflect-metadata';
 import { createInterface } from 'node:readline';
 import { createApp } from '../../src/app.factory';
 import { loadAppConfig } from '../../src/config/app-config';
+import { SERVER_EXTENSIONS } from '../../src/server.extensions';
 import { KeyManager } from '../../src/key-management/key-manager.service';
 import { SigningService } from '../../src/key-management/signing.service';
 
@@ -17,7 +18,7 @@ function send(message: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
-  const app = await createApp(loadAppConfig(process.env));
+  const app = await createApp(loadAppConfig(process.env), SERVER_EXTENSIONS);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   send({ event: 'listening', port: address && typeof address === 'object' ? address.port : undefined });
