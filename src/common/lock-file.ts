@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCode } from './error-code';
+import { writePrivateFile } from './private-files';
 
 export interface LockFileOptions {
   /** a lock file older than this was left by a crashed process and is broken */
@@ -26,7 +27,7 @@ export async function withLockFile<T>(lockPath: string, work: () => Promise<T>, 
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
     try {
-      await writeFile(lockPath, token, { flag: 'wx', mode: 0o600 });
+      await writePrivateFile(lockPath, token);
       break;
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw error;

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { isKeyMaterialEncryption, type KeyMaterialEncryption, type StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore } from './data-protection-key.store';
 import { errorCode } from '../common/error-code';
 import { withLockFile } from '../common/lock-file';
+import { createPrivateDirectory, writePrivateFile } from '../common/private-files';
 
 /** File names are built from UUIDs only (never from other input). */
 const KEY_FILE = /^key-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.json$/;
@@ -26,7 +27,8 @@ interface KeyFile {
 /**
  * The key ring as one JSON file per key in DATA_PROTECTION_KEY_PATH (ASP.NET Core's
  * FileSystemXmlRepository), shareable through a volume. Writes go to a temporary file that is
- * renamed into place, so readers never see half a key; files are 0600, the folder 0700. Files
+ * renamed into place, so readers never see half a key; files are 0600, and the folder (when this
+ * store creates it) 0700, set explicitly rather than left to the umask. Files
  * of other application names in the same folder are ignored.
  */
 export class FileDataProtectionKeyStore extends DataProtectionKeyStore {
@@ -94,7 +96,7 @@ export class FileDataProtectionKeyStore extends DataProtectionKeyStore {
 
   /** An exclusive lock file in the folder, shared by every process using it. */
   async withCreationLock<T>(work: () => Promise<T>): Promise<T> {
-    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    await createPrivateDirectory(this.directory);
     return withLockFile(join(this.directory, LOCK_FILE), work);
   }
 
@@ -113,10 +115,10 @@ export class FileDataProtectionKeyStore extends DataProtectionKeyStore {
 
   private async write(file: KeyFile): Promise<void> {
     if (!UUID.test(file.id)) throw new Error(`invalid data-protection key id ${file.id}`);
-    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    await createPrivateDirectory(this.directory);
     const target = join(this.directory, `key-${file.id}.json`);
     const temporary = join(this.directory, `.key-${file.id}.${randomBytes(6).toString('hex')}.tmp`);
-    await writeFile(temporary, JSON.stringify(file, null, 2), { mode: 0o600, flag: 'wx' });
+    await writePrivateFile(temporary, JSON.stringify(file, null, 2));
     try {
       await rename(temporary, target);
     } catch (error) {

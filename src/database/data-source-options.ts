@@ -38,7 +38,7 @@ export function dataSourceOptionsFor(url: string): DataSourceOptions {
   return {
     ...common,
     type: 'better-sqlite3',
-    // TypeORM creates the parent folder of a file database.
+    // DatabaseModule creates the file and its folder first, private (prepareSqliteFiles).
     database: path === ':memory:' ? ':memory:' : path,
     // WAL lets readers run beside the single writer; the timeout waits out short write locks.
     enableWAL: path !== ':memory:',

@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { errorCode } from '../common/error-code';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { databaseDialect, dataSourceOptionsFor } from './data-source-options';
 import { DatabaseMigrator, migrateAtStartup } from './database.migrator';
+import { exposedSqliteFilesWarning, prepareSqliteFiles } from './sqlite-files';
 
 /** Errors worth retrying at start-up: the server is not reachable yet (e.g. still booting). */
 const TRANSIENT_CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', '57P03']);
@@ -35,6 +36,10 @@ function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {
  */
 async function createMigratedDataSource(options?: DataSourceOptions): Promise<DataSource> {
   if (!options) throw new Error('TypeORM options are missing');
+  if (options.type === 'better-sqlite3' && options.database !== ':memory:') {
+    const warning = exposedSqliteFilesWarning(await prepareSqliteFiles(options.database));
+    if (warning) new Logger('Database').warn(warning);
+  }
   const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
   if (!options.migrationsRun) return dataSource;
   try {

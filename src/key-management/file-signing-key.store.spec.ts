@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { modeOf, withUmask } from '../../test/support/umask';
 import type { SerializedSigningKey } from '../stores/models';
 import { FileSigningKeyStore } from './file-signing-key.store';
 
@@ -26,6 +27,22 @@ describe('FileSigningKeyStore', () => {
     const loaded = await new FileSigningKeyStore(join(dir, 'keys')).loadKeys();
     expect(loaded).toEqual([key('AAAAAAAAAAAAAAAA', new Date('2030-01-02T03:04:05.678Z')), key('BBBBBBBBBBBBBBBB')]);
     expect(readdirSync(join(dir, 'keys')).sort()).toEqual(['key-AAAAAAAAAAAAAAAA.json', 'key-BBBBBBBBBBBBBBBB.json']);
+  });
+
+  it('storeKey, under umask 022, should create the folder 0700 and each key file 0600 (only the server\'s user reads keys)', async () => {
+    const folder = join(dir, 'deploy', 'keys');
+    await withUmask(0o022, () => new FileSigningKeyStore(folder).storeKey(key('HHHHHHHHHHHHHHHH')));
+    expect(modeOf(join(dir, 'deploy'))).toBe(0o700);
+    expect(modeOf(folder)).toBe(0o700);
+    expect(modeOf(join(folder, 'key-HHHHHHHHHHHHHHHH.json'))).toBe(0o600);
+  });
+
+  it('storeKey, into a folder the operator made, should keep the folder\'s mode', async () => {
+    mkdirSync(join(dir, 'shared'), { mode: 0o750 });
+    chmodSync(join(dir, 'shared'), 0o750);
+    await new FileSigningKeyStore(join(dir, 'shared')).storeKey(key('IIIIIIIIIIIIIIII'));
+    expect(modeOf(join(dir, 'shared'))).toBe(0o750);
+    expect(modeOf(join(dir, 'shared', 'key-IIIIIIIIIIIIIIII.json'))).toBe(0o600);
   });
 
   it('storeKey and deleteKey should refuse ids that are not our kid format (no path traversal)', async () => {

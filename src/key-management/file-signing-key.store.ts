@@ -6,6 +6,7 @@ import type { SerializedSigningKey } from '../stores/models';
 import { SigningKeyStore } from '../stores/signing-key.store';
 import { errorCode } from '../common/error-code';
 import { withLockFile } from '../common/lock-file';
+import { createPrivateDirectory, writePrivateFile } from '../common/private-files';
 import { ProcessMutex } from '../common/process-mutex';
 import { KID_PATTERN } from './signing-key-material';
 
@@ -31,8 +32,9 @@ interface StoredFile {
 
 /**
  * Signing keys as one JSON file per key in KEY_MANAGEMENT_KEY_PATH. File names come only from
- * our own kids (checked against KID_PATTERN), writes are atomic (temp file + rename), and an
- * exclusive lock file serialises key creation between processes sharing the folder.
+ * our own kids (checked against KID_PATTERN), writes are atomic (temp file + rename), files are
+ * 0600 and the folder (when this store creates it) 0700, and an exclusive lock file serialises
+ * key creation between processes sharing the folder.
  */
 export class FileSigningKeyStore extends SigningKeyStore {
   private readonly logger = new Logger(FileSigningKeyStore.name);
@@ -72,10 +74,10 @@ export class FileSigningKeyStore extends SigningKeyStore {
 
   async storeKey(key: SerializedSigningKey): Promise<void> {
     const path = this.pathFor(key.id);
-    await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
+    await createPrivateDirectory(this.folder);
     const stored: StoredFile = { ...key, created: key.created.toISOString() };
     const temp = join(this.folder, `.tmp-${randomBytes(8).toString('hex')}`);
-    await fs.writeFile(temp, JSON.stringify(stored, null, 2), { mode: 0o600, flag: 'wx' });
+    await writePrivateFile(temp, JSON.stringify(stored, null, 2));
     await fs.rename(temp, path);
   }
 
@@ -88,7 +90,7 @@ export class FileSigningKeyStore extends SigningKeyStore {
   }
 
   private async lockAndRun<T>(work: () => Promise<T>): Promise<T> {
-    await fs.mkdir(this.folder, { recursive: true, mode: 0o700 });
+    await createPrivateDirectory(this.folder);
     return withLockFile(join(this.folder, LOCK_FILE), work, {
       description: 'signing-key lock file',
       staleMs: this.staleLockMs,
