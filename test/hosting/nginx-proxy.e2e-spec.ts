@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { markedBlock, readDoc } from '../support/markdown';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { findNginx, get, makeSelfSignedCertificate, startNginx, type Certificate, type RunningProxy } from './nginx-proxy';
+import { findNginx, get, makeSelfSignedCertificate, startNginx, startNginxServer, type Certificate, type RunningProxy } from './nginx-proxy';
 
 /**
  * Forwarded headers through a real nginx (SPEC section 1): TLS terminates at the proxy, so the
@@ -66,6 +67,48 @@ describeIfNginx(`reverse proxy: nginx${nginx ? '' : ' (skipped: nginx is not ins
     const jwks = await get(document.jwks_uri, cert.pem);
     expect(jwks.status).toBe(200);
     expect(JSON.parse(jwks.body)).toHaveProperty('keys');
+  });
+
+  describe('the nginx example of README.md and docs/deployment.md, run as written', () => {
+    /** The README's block, which docs/deployment.md must repeat word for word. */
+    function documentedExample(): string {
+      const readme = markedBlock(readDoc('README.md'), 'nginx example');
+      expect(markedBlock(readDoc('docs/deployment.md'), 'nginx example')).toBe(readme);
+      return readme;
+    }
+
+    function replaceOnce(text: string, placeholder: string, value: string): string {
+      expect(text.split(placeholder)).toHaveLength(2);
+      return text.replace(placeholder, value);
+    }
+
+    /** Only the placeholders change: our free port on loopback, our certificate, our app. */
+    async function serveExample(example: string): Promise<RunningProxy> {
+      app = await startTestApp();
+      const upstream = app.baseUrl;
+      const proxy = await startNginxServer(nginxPath, (port) => [
+        ['listen 8443 ssl;', `listen 127.0.0.1:${port} ssl;`],
+        ['/etc/ssl/certs/id.example.com.pem', cert.certPath],
+        ['/etc/ssl/private/id.example.com.key', cert.keyPath],
+        ['http://127.0.0.1:5000', upstream],
+      ].reduce((text, [placeholder, value]) => replaceOnce(text, placeholder, value), example), 'https');
+      proxies.push(proxy);
+      return proxy;
+    }
+
+    it('served on a non-443 port, should keep the port in the issuer and the endpoints', async () => {
+      const proxy = await serveExample(documentedExample());
+      for (const host of ['127.0.0.1', 'localhost']) {
+        const document = await discover(`https://${host}:${proxy.port}`);
+        expect(document.issuer).toBe(`https://${host}:${proxy.port}`);
+        expect(document.token_endpoint).toBe(`https://${host}:${proxy.port}/connect/token`);
+      }
+    });
+
+    it('with `Host $host` instead of `$http_host`, should lose the port (why the example uses $http_host)', async () => {
+      const proxy = await serveExample(replaceOnce(documentedExample(), 'Host $http_host;', 'Host $host;'));
+      expect((await discover(`https://127.0.0.1:${proxy.port}`)).issuer).toBe('https://127.0.0.1');
+    });
   });
 
   it('discovery, when KNOWN_PROXIES and KNOWN_NETWORKS exclude loopback, should ignore the headers, show http:// and count them', async () => {

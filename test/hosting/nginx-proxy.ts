@@ -74,12 +74,30 @@ const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
  * temp paths) on a free loopback port, and waits until it accepts connections.
  */
 export async function startNginx(nginx: string, options: ProxyOptions): Promise<RunningProxy> {
+  const headers = { ...DEFAULT_HEADERS, ...options.headers };
+  return startNginxServer(nginx, (port) => {
+    const listen = options.tls
+      ? `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${options.tls.certPath};\n    ssl_certificate_key ${options.tls.keyPath};`
+      : `listen 127.0.0.1:${port};`;
+    return `
+  server {
+    ${listen}
+    server_name localhost;
+    location / {
+      proxy_pass ${options.upstream};
+${Object.entries(headers).map(([name, value]) => `      proxy_set_header ${name} "${value}";`).join('\n')}
+    }
+  }`;
+  }, options.tls ? 'https' : 'http');
+}
+
+/**
+ * Starts a real nginx serving one `server { … }` block, written by `serverBlock` for the free
+ * loopback port it is given (the way a documented example is run as written).
+ */
+export async function startNginxServer(nginx: string, serverBlock: (port: number) => string, scheme: 'http' | 'https'): Promise<RunningProxy> {
   const prefix = mkdtempSync(join(tmpdir(), 'idsrv-nginx-'));
   const port = await freePort();
-  const headers = { ...DEFAULT_HEADERS, ...options.headers };
-  const listen = options.tls
-    ? `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${options.tls.certPath};\n    ssl_certificate_key ${options.tls.keyPath};`
-    : `listen 127.0.0.1:${port};`;
   const config = `
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 worker_processes 1;
@@ -94,14 +112,7 @@ http {
   fastcgi_temp_path ${prefix}/fastcgi;
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
-  server {
-    ${listen}
-    server_name localhost;
-    location / {
-      proxy_pass ${options.upstream};
-${Object.entries(headers).map(([name, value]) => `      proxy_set_header ${name} "${value}";`).join('\n')}
-    }
-  }
+${serverBlock(port)}
 }
 `;
   const configPath = join(prefix, 'nginx.conf');
@@ -124,7 +135,7 @@ ${Object.entries(headers).map(([name, value]) => `      proxy_set_header ${name}
 
   return {
     port,
-    url: `${options.tls ? 'https' : 'http'}://localhost:${port}`,
+    url: `${scheme}://localhost:${port}`,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
