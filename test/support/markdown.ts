@@ -21,13 +21,21 @@ export function markedBlock(markdown: string, marker: string): string {
   return match[1];
 }
 
-/** The text of a section, from its heading line up to the next heading of the same or a higher level. */
+/**
+ * The text of a section, from its heading line up to the next heading of the same or a higher
+ * level (lines inside fenced blocks, such as shell comments, are not headings).
+ */
 export function section(markdown: string, heading: string): string {
   const lines = markdown.split('\n');
-  const start = lines.findIndex((line) => /^#{1,6} /.test(line) && line.replace(/^#+ /, '') === heading);
+  let fenced = false;
+  const headingLevel = lines.map((line) => {
+    if (line.startsWith('```')) fenced = !fenced;
+    const hashes = fenced ? null : /^(#{1,6}) /.exec(line);
+    return hashes ? hashes[1].length : 0;
+  });
+  const start = lines.findIndex((line, i) => headingLevel[i] > 0 && line.replace(/^#+ /, '') === heading);
   if (start < 0) throw new Error(`no section "${heading}"`);
-  const level = (/^#+/.exec(lines[start]) ?? [''])[0].length;
-  const end = lines.findIndex((line, i) => i > start && new RegExp(`^#{1,${level}} `).test(line));
+  const end = headingLevel.findIndex((level, i) => i > start && level > 0 && level <= headingLevel[start]);
   return lines.slice(start, end < 0 ? undefined : end).join('\n');
 }
 
