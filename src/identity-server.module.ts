@@ -21,7 +21,7 @@ import { TokenCleanupModule } from './token-cleanup/token-cleanup.module';
 import { AuthorizeModule } from './authorize/authorize.module';
 import { UiModule } from './ui/ui.module';
 import { UserInfoModule } from './userinfo/userinfo.module';
-import { IdentityServerSeamsModule } from './identity-server-seams.module';
+import { IdentityServerSeamsModule, type SeamBindings } from './identity-server-seams.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ResourcesModule } from './resources/resources.module';
 import { ClientAuthenticationModule } from './client-authentication/client-authentication.module';
@@ -44,6 +44,18 @@ export interface IdentityServerOptions {
 }
 
 /**
+ * The seams, the integrator's imports and the grant registry of `options`: what the server and
+ * the admin CLI share, so the CLI validates the configuration file against the same grants.
+ */
+export function seamBindingsOf(options: IdentityServerOptions): SeamBindings {
+  return {
+    providers: options.providers ?? [],
+    imports: options.imports ?? [],
+    grantTypes: supportedGrantTypesOf([...BUILT_IN_GRANT_HANDLERS, ...(options.grantHandlers ?? [])]),
+  };
+}
+
+/**
  * The whole server. Seams (stores, key stores, cache, clock, pages, error page) are bound once in
  * the global IdentityServerSeamsModule; every feature module imports what else it uses. The
  * grant registry is computed here, from the built-in handlers and `grantHandlers`, before any
@@ -62,11 +74,7 @@ export class IdentityServerModule {
         MetricsModule,
         ScheduleModule.forRoot(),
         DatabaseModule,
-        IdentityServerSeamsModule.forRoot({
-          providers: options.providers ?? [],
-          imports,
-          grantTypes: supportedGrantTypesOf(grantHandlers),
-        }),
+        IdentityServerSeamsModule.forRoot(seamBindingsOf(options)),
         ProtocolModule,
         DataProtectionModule,
         KeyManagementModule,

@@ -1,12 +1,14 @@
-/* The admin CLI (SPEC section 7): `npm run cli -- <command> [--json]`. */
+/* The admin CLI (docs/cli.md): `npm run cli -- <command> [options]`. */
 import 'reflect-metadata';
 import { config as loadDotEnv } from 'dotenv';
 import { NestFactory } from '@nestjs/core';
 import { loadAppConfig } from '../config/app-config';
 import { ConfigError } from '../config/config-error';
-import { IdentityServerModule } from '../identity-server.module';
+import { DatabaseNotMigratedError } from '../database/read-only-database.module';
 import { SERVER_EXTENSIONS } from '../server.extensions';
 import type { CliOutput } from '../common/cli-command';
+import { CliModule } from './cli.module';
+import { commandUsage, parseCommandLine, usage } from './command-line';
 import { CLI_COMMANDS } from './commands';
 
 const out: CliOutput = {
@@ -15,37 +17,35 @@ const out: CliOutput = {
   error: (text) => process.stderr.write(`${text}\n`),
 };
 
-function usage(): string {
-  const width = Math.max(...CLI_COMMANDS.map((c) => c.name.length), 10);
-  return ['Usage: npm run cli -- <command> [--json]', '', 'Commands:',
-    ...CLI_COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.description}`)].join('\n');
-}
-
 async function main(argv: string[]): Promise<number> {
-  const json = argv.includes('--json');
-  const words = argv.filter((a) => a !== '--json');
-  // longest command name that prefixes the words ("keys list" before "keys")
-  const command = [...CLI_COMMANDS].sort((a, b) => b.name.length - a.name.length)
-    .find((c) => c.name.split(' ').every((w, i) => words[i] === w));
-  if (!command) {
-    out.error(usage());
-    return words.length === 0 || words[0] === 'help' || words[0] === '--help' ? 0 : 1;
+  const line = parseCommandLine(argv, CLI_COMMANDS);
+  switch (line.kind) {
+    case 'help':
+      // Asked for: stdout, exit 0.
+      out.line(usage(CLI_COMMANDS));
+      return 0;
+    case 'command-help':
+      out.line(commandUsage(line.command));
+      return 0;
+    case 'error':
+      out.error(line.message);
+      out.error('');
+      out.error(line.command ? commandUsage(line.command) : usage(CLI_COMMANDS));
+      return 1;
+    case 'run':
+      break;
   }
+  const { command, args } = line;
   loadDotEnv({ quiet: true });
   const config = loadAppConfig(process.env);
-  // Quiet logs: stdout is the command's output (JSON with --json).
   const app = await NestFactory.createApplicationContext(
-    // `migrate` must run the migrations whatever DATABASE_MIGRATIONS_RUN says: that is its job.
-    IdentityServerModule.forRoot({
-      ...config,
-      logLevel: 'error',
-      database: command.name === 'migrate' ? { ...config.database, migrationsRun: true } : config.database,
-    }, SERVER_EXTENSIONS),
-    // No Nest logger: a failure reaches the catch below and is printed once, without a stack trace.
+    CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
+    // No Nest logger: stdout is the command's output, and a failure reaches the catch below to be
+    // printed once, without a stack trace.
     { logger: false, abortOnError: false },
   );
   try {
-    return await command.run(app, { argv: words.slice(command.name.split(' ').length), json }, out);
+    return await command.run(app, args, out);
   } finally {
     await app.close();
   }
@@ -54,7 +54,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    out.error(error instanceof ConfigError ? error.message : `Failed: ${error instanceof Error ? error.message : String(error)}`);
+    const known = error instanceof ConfigError || error instanceof DatabaseNotMigratedError;
+    out.error(known ? error.message : `Failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   },
 );

@@ -1,4 +1,5 @@
-import type { CliCommand } from '../common/cli-command';
+import { JSON_OPTION, type CliCommand } from '../common/cli-command';
+import { DataProtectionModule } from './data-protection.module';
 import { KeyRingService } from './key-ring.service';
 
 /** `npm run cli -- data-protection list [--json]` (SPEC §7): the key ring's keys, never their material. */
@@ -6,6 +7,9 @@ export const DATA_PROTECTION_COMMANDS: readonly CliCommand[] = [
   {
     name: 'data-protection list',
     description: 'list the data-protection key ring: id, created, activation, expiration, revoked',
+    access: 'read-only',
+    options: [JSON_OPTION],
+    imports: [DataProtectionModule],
     async run(app, args, out) {
       const ring = app.get(KeyRingService);
       const { keys, defaultKeyId } = await ring.listKeys();

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { SystemClock } from '../common/clock';
+import { ReadOnlyError, WriteAccess } from '../common/write-access';
 import { loadAppConfig } from '../config/app-config';
 import type { StoredDataProtectionKey } from './data-protection-key';
 import { InMemoryDataProtectionKeyStore } from './in-memory-data-protection-key.store';
@@ -64,5 +65,40 @@ describe('KeyRingService', () => {
     const first = ring.subkey(key, Buffer.from('ctx'), 'ctx');
     expect(ring.subkey(key, Buffer.from('ctx'), 'ctx')).toBe(first);
     expect(ring.subkey(key, Buffer.from('other'), 'other').equals(first)).toBe(false);
+  });
+
+  describe('read-only (the CLI\'s read-only commands)', () => {
+    const readOnly = (store: InMemoryDataProtectionKeyStore, encryptor = new KeyMaterialEncryptor(undefined, undefined)) =>
+      new KeyRingService(store, encryptor, new SystemClock(), config, WriteAccess.readOnly);
+
+    it('listKeys, when the ring is empty, should list nothing and create no key', async () => {
+      const store = new InMemoryDataProtectionKeyStore();
+      const ring = readOnly(store);
+      await ring.onModuleInit();
+      expect(await ring.listKeys()).toEqual({ keys: [], defaultKeyId: undefined });
+      expect(await store.loadAll()).toEqual([]);
+    });
+
+    it('lookup, when the ring is empty, should find nothing and create no key', async () => {
+      const store = new InMemoryDataProtectionKeyStore();
+      expect(await readOnly(store).lookup('0f0e0d0c-0b0a-4909-8807-060504030201')).toEqual({ found: false, reason: 'key-not-found' });
+      expect(await store.loadAll()).toEqual([]);
+    });
+
+    it('lookup, when a writer made the key, should find it so payloads can be unprotected', async () => {
+      const store = new InMemoryDataProtectionKeyStore();
+      const encryptor = new KeyMaterialEncryptor(undefined, undefined);
+      const { id } = await new KeyRingService(store, encryptor, new SystemClock(), config).defaultKey();
+      const found = await readOnly(store, encryptor).lookup(id);
+      expect(found.found).toBe(true);
+      expect(await store.loadAll()).toHaveLength(1);
+    });
+
+    it('revokeKey should refuse with a ReadOnlyError and leave the key as it is', async () => {
+      const store = new InMemoryDataProtectionKeyStore();
+      const { id } = await new KeyRingService(store, new KeyMaterialEncryptor(undefined, undefined), new SystemClock(), config).defaultKey();
+      await expect(readOnly(store).revokeKey(id)).rejects.toBeInstanceOf(ReadOnlyError);
+      expect((await store.loadAll())[0].revoked).toBe(false);
+    });
   });
 });

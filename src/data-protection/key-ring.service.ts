@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { WriteAccess } from '../common/write-access';
 import { KEY_SECRET_BYTES, type DataProtectionKey, type DataProtectionKeyMetadata, type KeyMaterialEncryption, type StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore } from './data-protection-key.store';
 import { KeyMaterialEncryptor } from './key-material.encryptor';
@@ -58,6 +59,8 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     private readonly encryptor: KeyMaterialEncryptor,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
+    // Read-only (the CLI's read-only commands): the ring is read as it is, never given a key.
+    @Optional() private readonly access: WriteAccess = WriteAccess.readWrite,
   ) {
     this.policy = keyRingPolicyFor(config.dataProtection.keyLifetime);
     this.applicationName = config.dataProtection.applicationName;
@@ -73,6 +76,8 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
+    // A read-only reader loads lazily, keeps no timer and has nothing to warn about: it stores nothing.
+    if (!this.access.allowed) return;
     if (this.encryptor.mode === 'none') {
       this.logger.warn('Data-protection keys are stored unencrypted at rest: set DATA_PROTECTION_MASTER_KEY '
         + '(or DATA_PROTECTION_CERTIFICATE and DATA_PROTECTION_CERTIFICATE_KEY) to encrypt them.');
@@ -153,6 +158,7 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
 
   /** Revokes a key: it no longer unprotects anywhere once instances refresh; a new default is made if needed. */
   async revokeKey(id: string): Promise<boolean> {
+    this.access.assertWritable('revoke a data-protection key');
     const revoked = await this.store.revoke(id);
     if (revoked) {
       this.logger.warn(`Revoked data-protection key ${id}`);
@@ -196,7 +202,8 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
   private async load(strict: boolean): Promise<RingState> {
     let ring = await this.decryptAll(await this.store.loadAll(), strict);
     let resolution = resolveKeyRing([...ring.keys.values()], this.clock.now(), this.policy);
-    if (resolution.keyToCreate) {
+    // Read-only: an empty or expiring ring stays as it is (defaultKey() then fails; reading still works).
+    if (resolution.keyToCreate && this.access.allowed) {
       // Re-decide under the lock: another instance may have created the key meanwhile.
       await this.store.withCreationLock(async () => {
         ring = await this.decryptAll(await this.store.loadAll(), strict);
@@ -245,6 +252,7 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async createKey(dates: KeyToCreate, now: Date): Promise<DataProtectionKey> {
+    this.access.assertWritable('create a data-protection key');
     const id = randomUUID();
     const secret = randomBytes(KEY_SECRET_BYTES);
     const { encryption, keyMaterial } = await this.encryptor.encrypt(id, secret);

@@ -45,3 +45,27 @@ export function dataSourceOptionsFor(url: string): DataSourceOptions {
     timeout: SQLITE_BUSY_TIMEOUT_MS,
   };
 }
+
+/**
+ * Options that cannot change the database, for the CLI's read-only commands (docs/cli.md): SQLite
+ * opened read-only on an existing file (no WAL switch, which is a write), PostgreSQL sessions
+ * whose transactions are read-only (`default_transaction_read_only`) and that install no
+ * extension. `sqlite::memory:` is refused by the caller: a new in-memory database is empty.
+ */
+export function readOnlyDataSourceOptionsFor(url: string): DataSourceOptions {
+  const options = dataSourceOptionsFor(url);
+  if (options.type === 'postgres') {
+    return { ...options, installExtensions: false, extra: { options: '-c default_transaction_read_only=on' } };
+  }
+  if (options.type === 'better-sqlite3') {
+    return { ...options, readonly: true, fileMustExist: true, enableWAL: false };
+  }
+  return options;
+}
+
+/** The SQLite file a DATABASE_URL names; undefined for PostgreSQL and `sqlite::memory:`. */
+export function sqliteFileOf(url: string): string | undefined {
+  if (databaseDialect(url) !== 'sqlite') return undefined;
+  const path = url.slice('sqlite:'.length);
+  return path === ':memory:' ? undefined : path;
+}

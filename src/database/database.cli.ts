@@ -1,4 +1,4 @@
-import type { CliCommand } from '../common/cli-command';
+import { JSON_OPTION, type CliCommand } from '../common/cli-command';
 import { DatabaseMigrator } from './database.migrator';
 
 /**
@@ -8,6 +8,8 @@ import { DatabaseMigrator } from './database.migrator';
 export const migrateCommand: CliCommand = {
   name: 'migrate',
   description: 'run pending database migrations',
+  access: 'writes',
+  options: [JSON_OPTION],
   async run(app, args, out) {
     const migrator = app.get(DatabaseMigrator);
     const migrations = [...migrator.appliedAtStartup, ...(await migrator.runPending())];

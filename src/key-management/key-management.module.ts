@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config';
 import { DataProtectionModule } from '../data-protection/data-protection.module';
 import { JoseSigningService, STATIC_SIGNING_KEYS } from './jose-signing.service';
-import { KeyManager } from './key-manager.service';
+import { KeyManagerModule } from './key-manager.module';
 import { KeyRotationService } from './key-rotation.service';
 import { SigningService } from './signing.service';
 import { loadStaticCredentials } from './static-credentials.loader';
@@ -13,15 +13,14 @@ import { loadStaticCredentials } from './static-credentials.loader';
  * the SigningKeyStore seam (bound by IdentityServerModule.forRoot), protected by data protection.
  */
 @Module({
-  imports: [DataProtectionModule],
+  imports: [DataProtectionModule, KeyManagerModule],
   providers: [
     // Loaded once at start-up; a bad file, password or key/algorithm mismatch stops start-up.
     { provide: STATIC_SIGNING_KEYS, inject: [APP_CONFIG], useFactory: loadStaticCredentials },
-    KeyManager,
     KeyRotationService,
     JoseSigningService,
     { provide: SigningService, useExisting: JoseSigningService },
   ],
-  exports: [SigningService, KeyManager],
+  exports: [SigningService, KeyManagerModule],
 })
 export class KeyManagementModule {}

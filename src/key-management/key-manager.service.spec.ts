@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
+import { ReadOnlyError, WriteAccess } from '../common/write-access';
 import { JoseSigningService } from './jose-signing.service';
 import { KeyManager } from './key-manager.service';
 import { AlgorithmNotAllowedError, NoSigningKeyError } from './signing.service';
@@ -379,6 +380,30 @@ describe('KeyManager + JoseSigningService (simulated time)', () => {
       expect(await env.signingKid()).toBe(staticKeys.signing[0].kid);
       expect(env.store.rows.size).toBe(0);
       await expect(env.signing.sign({}, { allowedAlgorithms: [['ES256']] })).rejects.toBeInstanceOf(NoSigningKeyError);
+    });
+  });
+
+  describe('read-only (the CLI\'s read-only commands)', () => {
+    it('onModuleInit and listKeys, when the store is empty, should create no key', async () => {
+      const store = new InMemorySigningKeyStore();
+      const manager = new KeyManager(store, new FakeClock(), keyConfig(), new FakeDataProtectionProvider(), WriteAccess.readOnly);
+      await manager.onModuleInit();
+      expect(await manager.listKeys()).toEqual([]);
+      expect(await store.loadKeys()).toEqual([]);
+    });
+
+    it('listKeys, when a writer made keys, should list them with their phase', async () => {
+      const { store, clock, protection, config } = await build();
+      const reader = new KeyManager(store, clock, config, protection, WriteAccess.readOnly);
+      expect((await reader.listKeys()).map((k) => [k.alg, k.phase, k.readable])).toEqual([['RS256', 'signing', true]]);
+    });
+
+    it('ensureKeys and rotateNow should refuse with a ReadOnlyError and write nothing', async () => {
+      const store = new InMemorySigningKeyStore();
+      const manager = new KeyManager(store, new FakeClock(), keyConfig(), new FakeDataProtectionProvider(), WriteAccess.readOnly);
+      await expect(manager.ensureKeys()).rejects.toBeInstanceOf(ReadOnlyError);
+      await expect(manager.rotateNow()).rejects.toBeInstanceOf(ReadOnlyError);
+      expect(await store.loadKeys()).toEqual([]);
     });
   });
 });

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type SigningAlgorithm } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { WriteAccess } from '../common/write-access';
 import { DataProtectionProvider, type DataProtector, UnprotectError } from '../data-protection/data-protector';
 import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import type { SerializedSigningKey } from '../stores/models';
@@ -67,6 +68,8 @@ export class KeyManager implements OnModuleInit {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly protection: DataProtectionProvider,
+    // Read-only (the CLI's read-only commands): listKeys only; nothing is created or deleted.
+    @Optional() private readonly access: WriteAccess = WriteAccess.readWrite,
   ) {
     const km = config.keyManagement;
     this.options = {
@@ -88,6 +91,7 @@ export class KeyManager implements OnModuleInit {
 
   /** Keys exist before the first request: the first token can be signed at once. */
   async onModuleInit(): Promise<void> {
+    if (!this.access.allowed) return;
     await this.ensureKeys();
   }
 
@@ -108,6 +112,7 @@ export class KeyManager implements OnModuleInit {
    * deletes expired keys, and refreshes this instance's cache. Returns the kids created.
    */
   async ensureKeys(): Promise<readonly string[]> {
+    this.access.assertWritable('create or delete signing keys');
     if (!this.enabled) {
       // Static keys only: managed keys in the store are neither read nor published.
       this.current = this.buildSet(this.decideReadable([]));
@@ -155,6 +160,7 @@ export class KeyManager implements OnModuleInit {
   /** `keys rotate`: announce a new key now for every managed algorithm. It signs after the propagation time. */
   async rotateNow(): Promise<readonly string[]> {
     if (!this.enabled) throw new Error('Automatic key management is disabled (KEY_MANAGEMENT_ENABLED=false)');
+    this.access.assertWritable('rotate signing keys');
     const created = await this.store.withExclusiveLock(async () => {
       const made: string[] = [];
       for (const alg of this.options.algorithms) made.push(await this.createKey(alg));

@@ -1,4 +1,5 @@
-import type { CliCommand } from '../common/cli-command';
+import { JSON_OPTION, type CliCommand } from '../common/cli-command';
+import { KeyManagerModule } from './key-manager.module';
 import { KeyManager, type KeyListEntry } from './key-manager.service';
 
 function toJson(entry: KeyListEntry) {
@@ -12,10 +13,13 @@ function toJson(entry: KeyListEntry) {
   };
 }
 
-/** `npm run cli -- keys list [--json]` (SPEC section 7). */
+/** `npm run cli -- keys list [--json]` (docs/cli.md): reads the store, creates nothing. */
 export const keysListCommand: CliCommand = {
   name: 'keys list',
   description: 'list signing keys: kid, algorithm, created, phase and when it changes',
+  access: 'read-only',
+  options: [JSON_OPTION],
+  imports: [KeyManagerModule],
   async run(app, args, out) {
     const keys = await app.get(KeyManager).listKeys();
     if (args.json) {
@@ -38,6 +42,9 @@ export const keysListCommand: CliCommand = {
 export const keysRotateCommand: CliCommand = {
   name: 'keys rotate',
   description: 'announce a new signing key now (it signs after the propagation time)',
+  access: 'writes',
+  options: [JSON_OPTION],
+  imports: [KeyManagerModule],
   async run(app, args, out) {
     const manager = app.get(KeyManager);
     if (!manager.enabled) {

@@ -1,4 +1,4 @@
-import type { CliCommand } from '../common/cli-command';
+import { JSON_OPTION, type CliCommand } from '../common/cli-command';
 import { TokenCleanupService } from './token-cleanup.service';
 
 /** `npm run cli -- cleanup`: remove expired grants, device codes and sessions now (SPEC §7). */
@@ -6,6 +6,10 @@ export const TOKEN_CLEANUP_COMMANDS: readonly CliCommand[] = [
   {
     name: 'cleanup',
     description: 'remove expired grants, device codes and server-side sessions now',
+    access: 'writes',
+    options: [JSON_OPTION],
+    // The service alone: TokenCleanupModule would also start its scheduler.
+    providers: [TokenCleanupService],
     async run(app, args, out) {
       const result = await app.get(TokenCleanupService).removeExpired();
       if (args.json) {

@@ -39,24 +39,35 @@ describe('keys and data-protection CLI commands (SPEC section 7)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keys list --json, keys rotate --json and data-protection list --json should print only the SPEC JSON and exit 0', async () => {
-    const listed = await cli(['keys', 'list', '--json'], env);
-    expect(listed.code).toBe(0);
-    const list = JSON.parse(listed.stdout) as { keys: Array<Record<string, unknown>> };
-    expect(list.keys.map((k) => [k.alg, k.phase, k.x509])).toEqual([['RS256', 'signing', false], ['ES256', 'signing', true]]);
-    for (const key of list.keys) {
-      expect(Object.keys(key)).toEqual(['kid', 'alg', 'created', 'phase', 'nextPhaseAt', 'x509']);
-      expect(key.created).toMatch(ISO);
-      expect(key.nextPhaseAt).toMatch(ISO);
-    }
+    // keys list is read-only (test/cli/cli-read-only.e2e-spec.ts): the first keys come from a writing command.
+    const migrated = await cli(['migrate', '--json'], env);
+    expect(migrated.code).toBe(0);
+    const empty = await cli(['keys', 'list', '--json'], env);
+    expect(JSON.parse(empty.stdout)).toEqual({ keys: [] });
 
+    // On an empty store, rotate first makes the signing keys (as the server would), then announces new ones.
     const rotated = await cli(['keys', 'rotate', '--json'], env);
     expect(rotated.code).toBe(0);
     const created = (JSON.parse(rotated.stdout) as { keys: Array<Record<string, unknown>> }).keys;
     expect(created.map((k) => [k.alg, k.phase])).toEqual([['RS256', 'announced'], ['ES256', 'announced']]);
 
+    const listed = await cli(['keys', 'list', '--json'], env);
+    expect(listed.code).toBe(0);
+    const list = JSON.parse(listed.stdout) as { keys: Array<Record<string, unknown>> };
+    expect(list.keys.map((k) => [k.alg, k.phase, k.x509])).toEqual([
+      ['RS256', 'signing', false], ['ES256', 'signing', true], ['RS256', 'announced', false], ['ES256', 'announced', true],
+    ]);
+    for (const key of list.keys) {
+      expect(Object.keys(key)).toEqual(['kid', 'alg', 'created', 'phase', 'nextPhaseAt', 'x509']);
+      expect(key.created).toMatch(ISO);
+      expect(key.nextPhaseAt).toMatch(ISO);
+    }
+    expect(list.keys.slice(2).map((k) => k.kid)).toEqual(created.map((k) => k.kid));
+
+    const again = JSON.parse((await cli(['keys', 'rotate', '--json'], env)).stdout) as { keys: Array<Record<string, unknown>> };
     const after = JSON.parse((await cli(['keys', 'list', '--json'], env)).stdout) as { keys: Array<Record<string, unknown>> };
-    expect(after.keys.map((k) => k.phase)).toEqual(['signing', 'signing', 'announced', 'announced']);
-    expect(after.keys.slice(2).map((k) => k.kid)).toEqual(created.map((k) => k.kid));
+    expect(after.keys.map((k) => k.phase)).toEqual(['signing', 'signing', 'announced', 'announced', 'announced', 'announced']);
+    expect(after.keys.slice(4).map((k) => k.kid)).toEqual(again.keys.map((k) => k.kid));
 
     const ring = await cli(['data-protection', 'list', '--json'], env);
     expect(ring.code).toBe(0);
