@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Provider, type Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { LoggingModule } from './logging/logging.module';
@@ -63,14 +64,15 @@ export function seamBindingsOf(options: IdentityServerOptions): SeamBindings {
  */
 @Module({})
 export class IdentityServerModule {
-  static forRoot(config: AppConfig, options: IdentityServerOptions = {}): DynamicModule {
+  /** `rootLogger`: the process's pino logger when the caller made one (createApp), else one is made from config. */
+  static forRoot(config: AppConfig, options: IdentityServerOptions = {}, rootLogger?: Logger): DynamicModule {
     const imports = options.imports ?? [];
     const grantHandlers = [...BUILT_IN_GRANT_HANDLERS, ...(options.grantHandlers ?? [])];
     return {
       module: IdentityServerModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggingModule.forRoot(config),
+        LoggingModule.forRoot(config, rootLogger),
         MetricsModule,
         ScheduleModule.forRoot(),
         DatabaseModule,

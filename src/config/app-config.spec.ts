@@ -73,6 +73,7 @@ describe('loadAppConfig', () => {
         validationKeys: [],
         tokenCleanup: { interval: HOUR, batchSize: 100 },
         logLevel: 'info',
+        logFormat: 'json',
       });
     });
 

@@ -9,6 +9,9 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 export type ForwardedHeader = 'XForwardedFor' | 'XForwardedProto' | 'XForwardedHost';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'json' | 'pretty';
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty'];
 
 export interface AlgorithmSetting {
   readonly alg: SigningAlgorithm;
@@ -64,6 +67,16 @@ export interface AppConfig {
   readonly validationKeys: readonly KeyFileSetting[];
   readonly tokenCleanup: { readonly interval: number; readonly batchSize: number };
   readonly logLevel: LogLevel;
+  /** `json`: one pino JSON object per line (for log collectors); `pretty`: one readable line per event */
+  readonly logFormat: LogFormat;
+  /** NODE_ENV; `production` turns on the start-up warnings about demo data and unsafe listening */
+  readonly nodeEnv?: string;
+}
+
+/** How to log, read before (and whatever becomes of) the full parse, so its errors are logged that way too. */
+export interface LogSettings {
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
 }
 
 type Env = Record<string, string | undefined>;
@@ -286,7 +299,9 @@ export function loadAppConfig(env: Env): AppConfig {
       interval: r.duration('TOKEN_CLEANUP_INTERVAL', '1h'),
       batchSize: r.int('TOKEN_CLEANUP_BATCH_SIZE', 100, 1, 100_000),
     },
-    logLevel: r.oneOf('LOG_LEVEL', 'info', ['debug', 'info', 'warn', 'error'] as const),
+    logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
+    logFormat: r.oneOf('LOG_FORMAT', 'json', LOG_FORMATS),
+    nodeEnv: r.optional('NODE_ENV'),
   };
 
   if (config.dataProtection.keyStore === 'redis' && !config.redisUrl) {
@@ -294,6 +309,15 @@ export function loadAppConfig(env: Env): AppConfig {
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+/**
+ * LOG_LEVEL and LOG_FORMAT alone, leniently (an invalid value falls back to its default): main.ts
+ * needs them to report a failed loadAppConfig, which then names the invalid value itself.
+ */
+export function loadLogSettings(env: Env): LogSettings {
+  const r = new EnvReader(env);
+  return { logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS), logFormat: r.oneOf('LOG_FORMAT', 'json', LOG_FORMATS) };
 }
 
 function deepFreeze<T>(value: T): T {

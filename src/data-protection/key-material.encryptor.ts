@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose';
 import type { AppConfig } from '../config/app-config';
 import type { KeyMaterialEncryption, StoredDataProtectionKey } from './data-protection-key';
+import { StartupError } from '../common/startup-error';
 
 /** A key that cannot be read back: start-up stops with this message (it names the setting to fix). */
 export class KeyMaterialDecryptionError extends Error {
@@ -13,9 +14,13 @@ export class KeyMaterialDecryptionError extends Error {
 }
 
 /** A certificate setting that cannot be used; the message names the variable. */
-export class DataProtectionCertificateError extends Error {
+export class DataProtectionCertificateError extends StartupError {
   constructor(message: string) {
-    super(message);
+    super(message, {
+      setting: /^[A-Z_]+/.exec(message)?.[0] ?? 'DATA_PROTECTION_CERTIFICATE',
+      fix: 'give a PEM certificate and its unencrypted PEM private key (content or path) that belong together, RSA or EC '
+        + '(docs/settings.md#data-protection)',
+    });
     this.name = 'DataProtectionCertificateError';
   }
 }

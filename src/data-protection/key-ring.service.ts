@@ -7,6 +7,7 @@ import { KEY_SECRET_BYTES, type DataProtectionKey, type DataProtectionKeyMetadat
 import { DataProtectionKeyStore } from './data-protection-key.store';
 import { KeyMaterialEncryptor } from './key-material.encryptor';
 import { keyRingPolicyFor, resolveKeyRing, type KeyRingPolicy, type KeyToCreate } from './key-ring.policy';
+import { StartupError } from '../common/startup-error';
 
 /** A payload naming a key we do not have re-reads the store at most this often (a flood of forged ids must not hammer it). */
 export const UNKNOWN_KEY_REFRESH_INTERVAL_MS = 5_000;
@@ -16,9 +17,15 @@ const RETRY_AFTER_FAILURE_MS = 30_000;
 const MAX_CACHED_SUBKEYS = 10_000;
 
 /** Start-up could not load or create the key ring; the message says what to fix. */
-export class DataProtectionStartupError extends Error {
+export class DataProtectionStartupError extends StartupError {
   constructor(message: string) {
-    super(message);
+    super(message, {
+      // The setting the message names (the master key, a certificate), else the usual culprit.
+      setting: /\bDATA_PROTECTION_[A-Z_]+/.exec(message)?.[0] ?? 'DATA_PROTECTION_MASTER_KEY',
+      fix: 'start with the DATA_PROTECTION_MASTER_KEY or DATA_PROTECTION_CERTIFICATE (and DATA_PROTECTION_APPLICATION_NAME) the key ring '
+        + 'was created with; keep a renewed certificate\'s predecessor in DATA_PROTECTION_UNPROTECT_CERTIFICATES '
+        + '(docs/deployment.md#data-protection)',
+    });
     this.name = 'DataProtectionStartupError';
   }
 }
@@ -79,8 +86,11 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     // A read-only reader loads lazily, keeps no timer and has nothing to warn about: it stores nothing.
     if (!this.access.allowed) return;
     if (this.encryptor.mode === 'none') {
-      this.logger.warn('Data-protection keys are stored unencrypted at rest: set DATA_PROTECTION_MASTER_KEY '
-        + '(or DATA_PROTECTION_CERTIFICATE and DATA_PROTECTION_CERTIFICATE_KEY) to encrypt them.');
+      // The ring protects everything else at rest: whoever reads it reads sessions, grants and signing keys.
+      this.logger.warn(`Data-protection keys are stored unencrypted at rest in ${this.store.location}: anyone who can read it `
+        + '(a backup, a copy of the database or folder) can decrypt sessions, grants and the stored signing keys, and sign tokens. '
+        + 'Set DATA_PROTECTION_MASTER_KEY (openssl rand -base64 32) or DATA_PROTECTION_CERTIFICATE with DATA_PROTECTION_CERTIFICATE_KEY '
+        + 'to encrypt them (docs/deployment.md#data-protection).');
     }
     await this.initialize();
     // Also refresh without traffic, so successors are made (and others' keys seen) ahead of time.

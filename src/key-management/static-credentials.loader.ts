@@ -58,7 +58,10 @@ export async function loadStaticCredentials(config: AppConfig): Promise<StaticKe
   if (!config.keyManagement.enabled && config.signingCredentials.length === 0) {
     problems.push('SIGNING_CREDENTIALS: at least one static signing key is required when KEY_MANAGEMENT_ENABLED=false');
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) {
+    throw new ConfigError(problems, undefined, 'point the setting at a readable key file that fits its algorithm, with the right '
+      + 'SIGNING_CREDENTIALS_PASSWORD for encrypted keys (docs/settings.md#static-keys)');
+  }
   return { signing, validation };
 }
 

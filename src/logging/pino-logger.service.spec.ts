@@ -12,7 +12,7 @@ function capture(level: LogLevel) {
       done();
     },
   });
-  return { lines, service: new PinoLoggerService(createRootLogger(level, destination)) };
+  return { lines, service: new PinoLoggerService(createRootLogger({ logLevel: level, logFormat: 'json' }, destination)) };
 }
 
 describe('PinoLoggerService', () => {
@@ -38,11 +38,24 @@ describe('PinoLoggerService', () => {
     expect(lines[0]).toMatchObject({ level: 50, context: 'ExceptionsHandler', err: { message: 'it failed', stack: expect.stringContaining('at somewhere') } });
   });
 
-  it('error, with an Error and no stack (Nest ExceptionHandler at start-up), should use the error message', () => {
-    const { lines, service } = capture('info');
+  it('error, from Nest ExceptionHandler at start-up, should be debug only (main.ts reports the failure in one line)', () => {
+    const quiet = capture('info');
+    quiet.service.error(new Error('Invalid configuration: PORT'), undefined, 'ExceptionHandler');
+    expect(quiet.lines).toEqual([]);
+    const { lines, service } = capture('debug');
     service.error(new Error('Invalid configuration: PORT'), undefined, 'ExceptionHandler');
-    expect(lines[0]).toMatchObject({ level: 50, msg: 'Invalid configuration: PORT', context: 'ExceptionHandler', err: { message: 'Invalid configuration: PORT' } });
+    expect(lines[0]).toMatchObject({ level: 20, msg: 'Invalid configuration: PORT', context: 'ExceptionHandler', err: { message: 'Invalid configuration: PORT' } });
   });
+
+  it.each(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication'])(
+    'log, from Nest bootstrap context %s, should be debug, not info', (context) => {
+      const quiet = capture('info');
+      quiet.service.log('Mapped {/connect/token, POST} route', context);
+      expect(quiet.lines).toEqual([]);
+      const { lines, service } = capture('debug');
+      service.log('Mapped {/connect/token, POST} route', context);
+      expect(lines).toEqual([expect.objectContaining({ level: 20, context })]);
+    });
 
   it('debug, below LOG_LEVEL, should write nothing', () => {
     const { lines, service } = capture('warn');

@@ -1,6 +1,18 @@
 import { Inject, Injectable, type LoggerService } from '@nestjs/common';
 import type { Level, Logger } from 'pino';
 
+/**
+ * Nest's own start-up chatter: a line per module initialised and per route mapped (~75 lines),
+ * useful when debugging the wiring, noise for an operator. Written at debug instead of info.
+ */
+const NEST_BOOTSTRAP_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
+/**
+ * Nest's ExceptionHandler logs a failed start-up with its stack before rethrowing it to main.ts,
+ * which reports it in one line: its copy is kept for LOG_LEVEL=debug only.
+ */
+const NEST_START_UP_FAILURE_CONTEXT = 'ExceptionHandler';
+
 /** DI token of the root pino logger (see createRootLogger). */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
@@ -22,7 +34,7 @@ export class PinoLoggerService implements LoggerService {
   }
 
   log(message: unknown, ...optionalParams: unknown[]): void {
-    this.write('info', message, optionalParams);
+    this.write(NEST_BOOTSTRAP_CONTEXTS.has(String(optionalParams.at(-1))) ? 'debug' : 'info', message, optionalParams);
   }
 
   warn(message: unknown, ...optionalParams: unknown[]): void {
@@ -30,7 +42,7 @@ export class PinoLoggerService implements LoggerService {
   }
 
   error(message: unknown, ...optionalParams: unknown[]): void {
-    this.write('error', message, optionalParams);
+    this.write(optionalParams.at(-1) === NEST_START_UP_FAILURE_CONTEXT ? 'debug' : 'error', message, optionalParams);
   }
 
   fatal(message: unknown, ...optionalParams: unknown[]): void {

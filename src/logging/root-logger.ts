@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from '../config/app-config';
+import type { LogSettings } from '../config/app-config';
+import { prettyDestination } from './pretty-log.destination';
 
 /** Headers and fields never written to logs (SPEC: no secret or token in logs). */
 export const REDACTED_LOG_PATHS = [
@@ -27,16 +28,18 @@ function serializeRequest(request: unknown): unknown {
 }
 
 /**
- * The process's one pino logger (structured JSON on stdout unless a destination is given).
+ * The process's one pino logger, at LOG_LEVEL: structured JSON on stdout (LOG_FORMAT=json), or
+ * the same events as readable lines (LOG_FORMAT=pretty), unless a destination is given.
  * Per-request work is kept out of it: no per-request child loggers or middleware; the request
  * id travels in the fields of the few logs that concern a request.
  */
-export function createRootLogger(level: LogLevel, destination?: DestinationStream): Logger {
+export function createRootLogger(settings: LogSettings, destination?: DestinationStream): Logger {
   const options = {
-    level,
+    level: settings.logLevel,
     redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
     // Whoever logs a request object gets id, method and path only.
     serializers: { req: serializeRequest },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  return settings.logFormat === 'pretty' ? pino(options, prettyDestination()) : pino(options);
 }
