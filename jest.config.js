@@ -18,6 +18,10 @@ module.exports = {
   // import()s cookie): let swc turn them into CommonJS, which jest's runtime can load.
   transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|cookie|@fastify/cookie)/)'],
   testTimeout: 30000,
+  // One worker at a time (`npm test` passes --maxWorkers=1), recycled once it holds more than this
+  // after a file: every suite boots Nest apps, and a single long-lived process (--runInBand) keeps
+  // each file's module graph alive until the heap nears its limit and garbage collection dominates.
+  workerIdleMemoryLimit: '1GB',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
