@@ -32,7 +32,11 @@ function missingTableIn(error: unknown): string | undefined {
   return undefined;
 }
 
-function problemOf(error: unknown, config: AppConfig | undefined): StartupProblem & { readonly summary: string } {
+/**
+ * What went wrong, in one line, with the setting or file and the fix: for a failed start, and for
+ * a CLI command that fails the same way (e.g. on a database whose migrations have not run).
+ */
+export function problemOf(error: unknown, config: AppConfig | undefined): StartupProblem & { readonly summary: string } {
   const table = missingTableIn(error);
   if (table !== undefined) {
     return {

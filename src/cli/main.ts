@@ -2,10 +2,11 @@
 import 'reflect-metadata';
 import { config as loadDotEnv } from 'dotenv';
 import { NestFactory } from '@nestjs/core';
-import { loadAppConfig } from '../config/app-config';
+import { loadAppConfig, type AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/config-error';
 import { DatabaseNotMigratedError } from '../database/read-only-database.module';
 import { SERVER_EXTENSIONS } from '../server.extensions';
+import { problemOf } from '../startup-failure.report';
 import type { CliOutput } from '../common/cli-command';
 import { CliModule } from './cli.module';
 import { commandUsage, parseCommandLine, usage } from './command-line';
@@ -16,6 +17,9 @@ const out: CliOutput = {
   json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
   error: (text) => process.stderr.write(`${text}\n`),
 };
+
+/** The settings once read, so a failure can be explained in their terms. */
+let settings: AppConfig | undefined;
 
 async function main(argv: string[]): Promise<number> {
   const line = parseCommandLine(argv, CLI_COMMANDS);
@@ -38,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
   const { command, args } = line;
   loadDotEnv({ quiet: true });
   const config = loadAppConfig(process.env);
+  settings = config;
   const app = await NestFactory.createApplicationContext(
     CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
     // No Nest logger: stdout is the command's output, and a failure reaches the catch below to be
@@ -54,8 +59,13 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof DatabaseNotMigratedError;
-    out.error(known ? error.message : `Failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (error instanceof ConfigError || error instanceof DatabaseNotMigratedError) {
+      out.error(error.message);
+    } else {
+      // One line, as a failed start prints it: what is wrong, then the fix (never a stack).
+      const { summary, fix } = problemOf(error, settings);
+      out.error(`Failed: ${summary} — fix: ${fix}`);
+    }
     process.exit(1);
   },
 );

@@ -147,6 +147,22 @@ describe('admin CLI, mistakes and help (docs/cli.md)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   afterEach(() => expect(existsSync(join(dir, 'db.sqlite'))).toBe(false));
 
+  it('a writing command on a database whose migrations have not run should fail in one line naming `migrate`, without a stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-unmigrated-'));
+    try {
+      const file = join(dir, 'db.sqlite');
+      writeFileSync(file, '');
+      const run = await cli(['keys', 'rotate'], { ...settings(dir, `sqlite:${file}`), DATABASE_MIGRATIONS_RUN: 'false', LOG_LEVEL: 'info' });
+      expect(run.code).toBe(1);
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^Failed: the database has no table \w+: its migrations have not run .* — fix: run `npm run cli -- migrate`/);
+      expect(run.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an unknown command should print `unknown command "bogus"` and the usage on stderr and exit 1', async () => {
     const run = await cli(['bogus'], env);
     expect(run.code).toBe(1);
