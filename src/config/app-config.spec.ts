@@ -29,7 +29,7 @@ function onlyProblem(env: Env, variable: string): string {
 const MASTER_KEY_32 = Buffer.alloc(32, 7).toString('base64');
 
 describe('loadAppConfig', () => {
-  describe('defaults (SPEC section 2)', () => {
+  describe('defaults (docs/settings.md)', () => {
     it('when the environment is empty, should give every documented default', () => {
       expect(loadAppConfig({})).toEqual({
         port: 5000,

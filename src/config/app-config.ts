@@ -24,7 +24,7 @@ export interface KeyFileSetting {
   readonly path: string;
 }
 
-/** Every setting of SPEC section 2, parsed and validated once at start-up. Durations are in ms. */
+/** Every setting of docs/settings.md, parsed and validated once at start-up. Durations are in ms. */
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
@@ -252,7 +252,7 @@ export function loadAppConfig(env: Env): AppConfig {
     checkInterval: r.duration('KEY_MANAGEMENT_CHECK_INTERVAL', '1h'),
     keyCacheDuration: r.duration('KEY_MANAGEMENT_KEY_CACHE_DURATION', '24h'),
   };
-  // Cross-field rules (SPEC section 5): a successor must be announced before the current key retires,
+  // Cross-field rules (docs/deployment.md, "Signing keys"): a successor must be announced before the current key retires,
   // and every instance must have seen it before it signs.
   if (keyManagement.rotationInterval <= keyManagement.propagationTime) {
     r.problems.push('KEY_MANAGEMENT_ROTATION_INTERVAL: must be longer than KEY_MANAGEMENT_PROPAGATION_TIME');

@@ -1,7 +1,7 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
- * Parses the durations SPEC section 1 accepts: `90d`, `14d`, `12h`, `30m`, `45s`, `500ms`,
+ * Parses the durations docs/deployment.md accepts: `90d`, `14d`, `12h`, `30m`, `45s`, `500ms`,
  * or a plain number of seconds. Returns milliseconds, or undefined when the text is not one.
  */
 export function parseDuration(text: string): number | undefined {

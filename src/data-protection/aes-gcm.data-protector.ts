@@ -172,7 +172,7 @@ export class AesGcmDataProtector extends DataProtector {
   private fail(reason: UnprotectFailure, message: string, keyId?: string): UnprotectError {
     const purpose = this.purposes.join(' > ');
     // Expiry is an ordinary outcome (e.g. an old cookie) and junk input is anyone's to send; a key
-    // problem or a failed authentication points at the deployment (SPEC §6: logged naming the key).
+    // problem or a failed authentication points at the deployment (docs/deployment.md: logged naming the key).
     if (reason === 'expired') this.logger.debug(`${message} Purpose: ${purpose}`);
     else if (reason === 'malformed') this.logger.warn(`${message} Purpose: ${purpose}`);
     else this.logger.error(`${message} Purpose: ${purpose}`);

@@ -2,7 +2,7 @@ import { JSON_OPTION, type CliCommand } from '../common/cli-command';
 import { DataProtectionModule } from './data-protection.module';
 import { KeyRingService } from './key-ring.service';
 
-/** `npm run cli -- data-protection list [--json]` (SPEC §7): the key ring's keys, never their material. */
+/** `npm run cli -- data-protection list [--json]` (docs/cli.md): the key ring's keys, never their material. */
 export const DATA_PROTECTION_COMMANDS: readonly CliCommand[] = [
   {
     name: 'data-protection list',

@@ -12,7 +12,7 @@ export function databaseDialect(url: string): DatabaseDialect {
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
- * TypeORM options for a DATABASE_URL (SPEC §2): `sqlite:PATH`, `sqlite::memory:` or
+ * TypeORM options for a DATABASE_URL (docs/settings.md): `sqlite:PATH`, `sqlite::memory:` or
  * `postgres://…`. Schema changes only ever come from migrations/: `synchronize` stays off, and
  * migrations are run by DatabaseMigrator (under a lock), never by TypeORM's `migrationsRun`.
  */

@@ -22,7 +22,7 @@ const USER_CODE_ATTEMPTS = 5;
 
 /**
  * Persists device authorizations through DeviceFlowStore: device and user codes only as hashes
- * (SPEC §6), the payload (scopes, the user's decision) protected by data protection.
+ * (docs/deployment.md), the payload (scopes, the user's decision) protected by data protection.
  */
 @Injectable()
 export class DeviceCodeService {
@@ -108,7 +108,7 @@ export class DeviceCodeService {
       return { deviceCodeHash: record.deviceCodeHash, clientId: record.clientId, creationTime: record.creationTime, expiration: record.expiration, data: parsed };
     } catch (error: unknown) {
       if (error instanceof UnprotectError) {
-        // SPEC §6: a clear error naming the key id; the code simply does not work.
+        // docs/deployment.md: a clear error naming the key id; the code simply does not work.
         this.logger.error(`Device authorization of client ${record.clientId} cannot be unprotected (${error.reason}, key ${error.keyId ?? 'unknown'})`);
         return undefined;
       }

@@ -8,7 +8,7 @@ export const DEFAULT_POLLING_INTERVAL_SECONDS = 5;
 
 /**
  * Remembers each device's last poll in the distributed cache, so slow_down holds whichever
- * instance the device reaches (SPEC §4, RFC 8628 §3.5).
+ * instance the device reaches (docs/endpoints.md, RFC 8628 §3.5).
  */
 @Injectable()
 export class DeviceFlowThrottlingService {

@@ -15,7 +15,7 @@ import { DeviceInteractionService, type DeviceBrowser, type DeviceInteractionSte
 const MAX_ECHOED_USER_CODE = 20;
 
 /**
- * `GET|POST /device` (RFC 8628 §3.3, SPEC §4): the user types the code, signs in if needed,
+ * `GET|POST /device` (RFC 8628 §3.3, docs/endpoints.md): the user types the code, signs in if needed,
  * consents when the client requires it, and the device's next poll gets the tokens.
  * A code from verification_uri_complete is only prefilled — the user still confirms it with the
  * form (RFC 8628 §5.4: a link alone must not authorize a device). DeviceInteractionService

@@ -6,7 +6,7 @@ import { ENDPOINT_PATHS } from '../protocol/paths';
 
 
 /**
- * Client authentication at the token, PAR, revocation and device endpoints (SPEC section 4);
+ * Client authentication at the token, PAR, revocation and device endpoints (docs/endpoints.md);
  * `none` is how public clients (PKCE, device flow) identify themselves.
  */
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;

@@ -8,7 +8,7 @@ export const JWKS_MAX_AGE_CAP_SECONDS = 3600;
 
 /**
  * How long relying parties may cache the JWKS. A new key is announced PROPAGATION_TIME before it
- * signs, and instances may lag by KEY_CACHE_DURATION (SPEC section 5): a cached JWKS must expire
+ * signs, and instances may lag by KEY_CACHE_DURATION (docs/deployment.md, "Signing keys"): a cached JWKS must expire
  * well inside what remains, or verifiers would meet tokens signed by a key they have not seen.
  */
 export function jwksMaxAgeSeconds(keyManagement: AppConfig['keyManagement']): number {

@@ -14,7 +14,7 @@ import { PAGE_PATHS } from '../protocol/paths';
  * `GET|POST /connect/endsession` (OIDC RP-Initiated Logout 1.0): with a valid id_token_hint the
  * user is signed out at once (back-channel logout sent) and sent to the registered
  * post_logout_redirect_uri with `state`; otherwise the logout page asks first, since any site
- * could send the browser here (SPEC §4).
+ * could send the browser here (docs/endpoints.md).
  */
 @Controller('connect')
 export class EndSessionController {
@@ -42,7 +42,7 @@ export class EndSessionController {
 
     const session = await this.sessions.getCurrent(request);
     // A hint for another user than the one signed in proves nothing about this session: ask.
-    // Without a valid hint the request always goes through /account/logout (SPEC §4), even when
+    // Without a valid hint the request always goes through /account/logout (docs/endpoints.md), even when
     // nobody is signed in: that page then shows the signed-out page, never an unasked redirect.
     const hintMatches = validation.hint !== undefined && (!session || session.subjectId === validation.hint.subjectId);
     if (hintMatches) {

@@ -11,7 +11,7 @@ import { EndSessionService, postLogoutRedirectUrl, type LogoutContext } from './
 import { PAGE_PATHS } from '../protocol/paths';
 
 /**
- * The logout page (`GET|POST /account/logout`, SPEC §4): asks before signing out — a logout
+ * The logout page (`GET|POST /account/logout`, docs/endpoints.md): asks before signing out — a logout
  * request without a valid id_token_hint may come from any site — with the button
  * `decision=logout`, then signs out (back-channel logout included) and shows the signed-out
  * page, linking back to the client's validated post_logout_redirect_uri when there is one.

@@ -8,7 +8,7 @@ export const JWKS_HEALTH_TIMEOUT_MS = 2000;
 
 /**
  * The algorithm tokens are signed with when nothing else is asked for: the first static
- * credential (it takes precedence, SPEC section 2), else the first managed algorithm.
+ * credential (it takes precedence, docs/settings.md), else the first managed algorithm.
  */
 export function defaultSigningAlgorithm(config: AppConfig): SigningAlgorithm | undefined {
   if (config.signingCredentials.length > 0) return config.signingCredentials[0].alg;

@@ -7,7 +7,7 @@ import { RedisDistributedCache } from '../caching/redis-distributed-cache';
 export const REDIS_HEALTH_TIMEOUT_MS = 2000;
 
 /**
- * The `redis` indicator of `GET /health` (SPEC §4), present only when REDIS_URL is set: a PING
+ * The `redis` indicator of `GET /health` (docs/endpoints.md), present only when REDIS_URL is set: a PING
  * through the cache's own connection. A failure makes /health 503 with `redis` down.
  */
 @Injectable()

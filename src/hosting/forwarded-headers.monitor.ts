@@ -17,7 +17,7 @@ export interface IgnoredForwardedHeadersSnapshot {
 
 /**
  * Counts forwarded headers that were ignored. A proxy that terminates TLS but is not trusted
- * makes the issuer `http://` (SPEC section 8): this is the evidence the deployment checks use.
+ * makes the issuer `http://` (docs/health.md): this is the evidence the deployment checks use.
  */
 @Injectable()
 export class ForwardedHeadersMonitor {

@@ -4,7 +4,7 @@ import type { AppConfig, ForwardedHeader } from '../config/app-config';
 
 /**
  * Forwarded-header processing with ASP.NET Core's ForwardedHeadersMiddleware semantics
- * (SPEC section 1): values are read right to left, one hop at a time, up to the forward limit,
+ * (docs/deployment.md): values are read right to left, one hop at a time, up to the forward limit,
  * stopping at the first peer that is not trusted. Pure: no I/O, no clock.
  */
 

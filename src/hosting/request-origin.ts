@@ -2,7 +2,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
 /**
- * Where a request really came from, after forwarded-header processing (SPEC section 1).
+ * Where a request really came from, after forwarded-header processing (docs/deployment.md).
  * Resolved once per request, early, by the hosting module's onRequest hook.
  */
 export interface RequestOrigin {

@@ -1,7 +1,7 @@
 import type { SigningAlgorithm } from '../config/app-config';
 
 /**
- * Phases of a managed signing key (SPEC section 5, Duende's automatic key management):
+ * Phases of a managed signing key (docs/deployment.md, "Signing keys"; Duende's automatic key management):
  * announced (in JWKS, not signing) → signing → retired (in JWKS, not signing) → expired
  * (out of JWKS; deleted or kept unpublished).
  */

@@ -31,8 +31,8 @@ async function build(env: Record<string, string> = {}, staticKeys: StaticKeys = 
 type Env = Awaited<ReturnType<typeof build>>;
 
 /**
- * Walks simulated time in steps, running the scheduled check at each, and checks the SPEC
- * section 5 guarantees at every step: the signing key is published; it was published at least
+ * Walks simulated time in steps, running the scheduled check at each, and checks the signing-key
+ * guarantees of docs/deployment.md at every step: the signing key is published; it was published at least
  * the propagation time before it first signed (except the very first key); a key stays
  * published until rotation + retention.
  */
@@ -107,7 +107,7 @@ describe('KeyManager + JoseSigningService (simulated time)', () => {
     expect([...env.store.rows.keys()]).toEqual([k2]);
   });
 
-  it('walk, over 400 simulated days with default intervals, should keep every SPEC guarantee at each step', async () => {
+  it('walk, over 400 simulated days with default intervals, should keep every documented guarantee at each step', async () => {
     const env = await build();
     const { firstSigned } = await walk(env, 400 * DAY, DAY, { rotation: 90 * DAY, propagation: 14 * DAY, retention: 14 * DAY });
     expect(firstSigned.size).toBe(6); // 0, 90, 166, 242, 318, 394 (successors every 76 days)

@@ -31,7 +31,7 @@ export interface ManagedKeySet {
   readonly validUntil: Date;
 }
 
-/** One row of `keys list` (SPEC section 7). */
+/** One row of `keys list` (docs/cli.md). */
 export interface KeyListEntry {
   readonly kid: string;
   readonly alg: string;
@@ -148,7 +148,7 @@ export class KeyManager implements OnModuleInit {
       // A store outage must not stop signing with the keys we already hold.
       if (!this.current) throw error;
       this.logger.error(`Could not refresh signing keys, using the cached set: ${error instanceof Error ? error.message : String(error)}`);
-      // Phases still move on with time (SPEC section 5): a cached successor takes over when due,
+      // Phases still move on with time (docs/deployment.md, "Signing keys"): a cached successor takes over when due,
       // and a key older than the rotation interval stops signing even while the store is down.
       const cached = this.current.decision.statuses.map((s) => s.key);
       this.current = { ...this.buildSet(this.decideReadable(cached)), validUntil: new Date(this.clock.now().getTime() + STORE_RETRY_MS) };

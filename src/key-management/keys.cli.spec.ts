@@ -22,7 +22,7 @@ async function context(env: Record<string, string> = {}) {
 describe('keys CLI', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
-  it('keys list --json should print exactly the SPEC section 7 shape', async () => {
+  it('keys list --json should print exactly the docs/cli.md shape', async () => {
     const { app, clock } = await context({ KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256+x509' });
     clock.advance(DAY);
     const out = capture();

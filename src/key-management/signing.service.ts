@@ -7,7 +7,7 @@ export interface SignOptions {
   /**
    * Lists of allowed algorithms from the client and/or API resources; empty lists mean "no
    * constraint". The first algorithm allowed by all lists that has a signing key is used
-   * (SPEC section 3); with no constraint, the default algorithm.
+   * (docs/configuration-file.md); with no constraint, the default algorithm.
    */
   readonly allowedAlgorithms?: ReadonlyArray<readonly SigningAlgorithm[]>;
 }
@@ -55,7 +55,7 @@ export abstract class SigningService {
 }
 
 /**
- * SPEC section 3: with no constraint, the default (first in `preference`) — never silently
+ * docs/configuration-file.md: with no constraint, the default (first in `preference`) — never silently
  * another; several lists → the first algorithm (in our preference order) allowed by all that has
  * a key; none in common → AlgorithmNotAllowedError; none with a key → NoSigningKeyError.
  */

@@ -2,7 +2,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogSettings } from '../config/app-config';
 import { prettyDestination } from './pretty-log.destination';
 
-/** Headers and fields never written to logs (SPEC: no secret or token in logs). */
+/** Headers and fields never written to logs (no secret or token in logs). */
 export const REDACTED_LOG_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',

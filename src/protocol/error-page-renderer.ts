@@ -1,4 +1,4 @@
-/** What the error page shows (SPEC §4: the error code, its description, the request id). */
+/** What the error page shows (docs/endpoints.md: the error code, its description, the request id). */
 export interface ErrorPageModel {
   readonly error: string;
   readonly description?: string;

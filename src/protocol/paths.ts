@@ -1,4 +1,4 @@
-/** Endpoint paths (SPEC section 4), relative to the issuer. */
+/** Endpoint paths (docs/endpoints.md), relative to the issuer. */
 export const ENDPOINT_PATHS = {
   jwks: '/.well-known/openid-configuration/jwks',
   authorization: '/connect/authorize',
@@ -11,7 +11,7 @@ export const ENDPOINT_PATHS = {
   deviceAuthorization: '/connect/deviceauthorization',
 } as const;
 
-/** Pages of the interactive flows (SPEC section 4) and the path they return to. */
+/** Pages of the interactive flows (docs/endpoints.md) and the path they return to. */
 export const PAGE_PATHS = {
   login: '/account/login',
   logout: '/account/logout',

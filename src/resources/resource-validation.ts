@@ -61,7 +61,7 @@ export function validateResources(index: ResourceIndex, request: ResourceRequest
   let offlineAccess = false;
   for (const name of requested) {
     if (name === OFFLINE_ACCESS_SCOPE) {
-      // SPEC §3: offline_access needs allowOfflineAccess and the refresh_token grant, not allowedScopes.
+      // docs/configuration-file.md: offline_access needs allowOfflineAccess and the refresh_token grant, not allowedScopes.
       if (!request.allowOfflineAccess || !client.allowOfflineAccess || !client.allowedGrantTypes.includes(GRANT_TYPES.refreshToken)) {
         return fail('invalid_scope', `scope "${name}" is not allowed`);
       }

@@ -24,7 +24,7 @@ export interface ProtectedGrant<T> {
 export type ProtectedGrantMetadata = Omit<PersistedGrant, 'type' | 'data'>;
 
 /**
- * One kind of persisted grant whose payload is data-protected (SPEC §6): only lookup metadata
+ * One kind of persisted grant whose payload is data-protected (docs/deployment.md): only lookup metadata
  * stays in clear. Every way a stored payload can be unreadable (its key gone or revoked, tampered
  * with, protected under another purpose, not JSON, not of the schema) is handled alike: one error
  * log naming the grant type, the client and the key id, never the handle or the payload, and the

@@ -1,7 +1,7 @@
 import { JSON_OPTION, type CliCommand } from '../common/cli-command';
 import { TokenCleanupService } from './token-cleanup.service';
 
-/** `npm run cli -- cleanup`: remove expired grants, device codes and sessions now (SPEC §7). */
+/** `npm run cli -- cleanup`: remove expired grants, device codes and sessions now (docs/cli.md). */
 export const TOKEN_CLEANUP_COMMANDS: readonly CliCommand[] = [
   {
     name: 'cleanup',

@@ -76,7 +76,7 @@ function isAbsoluteUriWithoutFragment(value: string): boolean {
 }
 
 /**
- * Whether validated claims have the shape SPEC §5 requires of a presented access token (`iss`,
+ * Whether validated claims have the shape docs/endpoints.md requires of a presented access token (`iss`,
  * `client_id`, a string `scope`, `jti`, `iat`, `exp`; `sub` and `act` well-typed when present).
  * The validator checks signature, issuer and lifetime but casts the payload.
  */

@@ -10,7 +10,7 @@ export interface ActorClaim {
   readonly act?: ActorClaim;
 }
 
-/** Access-token claims (SPEC §5, RFC 9068 §2.2), the same for JWTs and reference tokens. */
+/** Access-token claims (docs/endpoints.md, RFC 9068 §2.2), the same for JWTs and reference tokens. */
 export interface AccessTokenClaims extends JWTPayload {
   readonly iss: string;
   readonly aud?: string | string[];

@@ -35,7 +35,7 @@ export interface IssuedAccessToken {
 }
 
 /**
- * Creates access tokens for every grant (SPEC §5): a JWT signed with the algorithm the client or
+ * Creates access tokens for every grant (docs/endpoints.md): a JWT signed with the algorithm the client or
  * the API resources allow, or a reference token persisted encrypted, per `accessTokenType`.
  */
 @Injectable()
@@ -98,7 +98,7 @@ export class AccessTokenService {
 }
 
 /**
- * SPEC §3/§5: the API resources' allowedAccessTokenSigningAlgorithms govern their tokens; only
+ * docs/configuration-file.md/§5: the API resources' allowedAccessTokenSigningAlgorithms govern their tokens; only
  * when none of them sets a list does the client's allowedTokenSigningAlgorithms apply.
  */
 export function allowedAlgorithmsFor(request: Pick<AccessTokenRequest, 'client' | 'apiResources'>): ReadonlyArray<readonly SigningAlgorithm[]> {

@@ -34,7 +34,7 @@ const PROTOCOL_CLAIMS = new Set([
 
 /**
  * Issues OIDC identity tokens for every grant that returns one (authorization code, refresh,
- * device): SPEC §5 claims, signed with the client's allowed algorithm.
+ * device): docs/endpoints.md claims, signed with the client's allowed algorithm.
  */
 @Injectable()
 export class IdentityTokenService {
@@ -75,7 +75,7 @@ export class IdentityTokenService {
 
   /**
    * The algorithm must be known before signing because at_hash/c_hash depend on it: the one
-   * SigningService.sign would choose for the client's allowed algorithms (SPEC §5).
+   * SigningService.sign would choose for the client's allowed algorithms (docs/endpoints.md).
    */
   private async chooseAlgorithm(client: Client): Promise<SigningAlgorithm> {
     try {

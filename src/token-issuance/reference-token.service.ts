@@ -9,7 +9,7 @@ import { PERSISTED_GRANT_TYPES, type PersistedGrant } from '../stores/models';
 import type { AccessTokenClaims } from './access-token-claims';
 import { createTokenHandle, persistedGrantKey } from './token-handle';
 
-/** The claims SPEC §5 requires of an access token; any further (custom) claims pass through. */
+/** The claims docs/endpoints.md requires of an access token; any further (custom) claims pass through. */
 const referenceTokenClaimsSchema: z.ZodType<AccessTokenClaims, z.ZodTypeDef, unknown> = z.object({
   iss: z.string(),
   aud: z.union([z.string(), z.array(z.string())]).optional(),
@@ -33,7 +33,7 @@ export interface StoredReferenceToken {
 
 /**
  * Reference access tokens: the caller gets a random handle; the store keeps only its hash and
- * the claims encrypted by data protection (SPEC §6). The handle is never stored or logged.
+ * the claims encrypted by data protection (docs/deployment.md). The handle is never stored or logged.
  */
 @Injectable()
 export class ReferenceTokenService {

@@ -85,7 +85,7 @@ describe('familyRevocationExpiration', () => {
   });
 });
 
-describe('RefreshTokenService family revocation (RFC 9700 §4.14.2, SPEC §5)', () => {
+describe('RefreshTokenService family revocation (RFC 9700 §4.14.2, docs/endpoints.md)', () => {
   const client = { clientId: 'web', allowOfflineAccess: true, refreshTokenUsage: 'oneTime', ...lifetimes('absolute') } as Client;
 
   it('revokeFamily, should leave a marker that outlives the family, and remove every member', async () => {

@@ -9,7 +9,7 @@ import { ProtectedGrantStore } from '../stores/protected-grant.store';
 import { PERSISTED_GRANT_TYPES, type Client, type PersistedGrant } from '../stores/models';
 import { createTokenHandle, persistedGrantKey } from './token-handle';
 
-/** What a refresh token stands for; kept data-protected in the persisted grant (SPEC §6). */
+/** What a refresh token stands for; kept data-protected in the persisted grant (docs/deployment.md). */
 export interface RefreshTokenPayload {
   readonly v: 1;
   readonly subjectId: string;
@@ -149,7 +149,7 @@ export class RefreshTokenService {
    * refreshTokenUsage oneTime: spends the presented token and issues its successor in the same
    * family, with the same grant and absolute limit. Two requests racing with one token: only one
    * wins consume(); the other is reuse and revokes the family (RFC 9700 §4.14.2). A winner whose
-   * family was revoked meanwhile withdraws its successor (SPEC §5: no member survives).
+   * family was revoked meanwhile withdraws its successor (docs/endpoints.md: no member survives).
    */
   async rotateOneTime(stored: StoredRefreshToken, client: Client): Promise<OneTimeRotation> {
     if (!(await this.grants.consume(stored.grant.key, this.clock.now()))) {

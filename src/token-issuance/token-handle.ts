@@ -6,7 +6,7 @@ const POOL_BYTES = HANDLE_BYTES * 128;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-/** 256 random bits, base64url: the opaque handle of reference and refresh tokens (SPEC §5). */
+/** 256 random bits, base64url: the opaque handle of reference and refresh tokens (docs/endpoints.md). */
 export function createTokenHandle(): string {
   // Hot path (every reference token): one CSPRNG call per request showed in profiles.
   if (poolOffset + HANDLE_BYTES > pool.length) {
@@ -23,7 +23,7 @@ export function createTokenHandle(): string {
 
 /**
  * The persisted-grant key for a handle: SHA-256 of handle and grant type (as Duende does), so
- * the store never holds the handle itself (SPEC §6) and a handle of one type never finds another.
+ * the store never holds the handle itself (docs/deployment.md) and a handle of one type never finds another.
  */
 export function persistedGrantKey(handle: string, type: string): string {
   return createHash('sha256').update(`${handle}:${type}`, 'utf8').digest('base64url');

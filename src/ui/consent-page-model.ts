@@ -17,7 +17,7 @@ export interface ConsentPageRequest {
 export interface ConsentPageForm {
   readonly action: string;
   readonly antiforgeryToken: string;
-  /** posted back unchanged (SPEC §4) */
+  /** posted back unchanged (docs/endpoints.md) */
   readonly returnUrl: string;
   readonly userDisplayName?: string;
 }

@@ -13,7 +13,7 @@ import { Ui } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
 
 /**
- * The default consent page (`GET|POST /consent`, SPEC §4): shows what the client asks for; the
+ * The default consent page (`GET|POST /consent`, docs/endpoints.md): shows what the client asks for; the
  * button `decision=allow|deny` answers, optionally remembered per subject and client.
  */
 @Controller('consent')

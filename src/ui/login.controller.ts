@@ -11,7 +11,7 @@ import { Ui } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
 
 /**
- * The default login page (`GET|POST /account/login`, SPEC §4): username and password checked by
+ * The default login page (`GET|POST /account/login`, docs/endpoints.md): username and password checked by
  * the UserStore, then a new authentication session and a redirect to the local returnUrl.
  */
 @Controller('account/login')
@@ -35,7 +35,7 @@ export class LoginController {
   async submit(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const fields = toFormFields(request.body);
     await this.antiforgery.validate(request, fields);
-    // Never an open redirect: anything but a local path is dropped (SPEC §4 returnUrl rule).
+    // Never an open redirect: anything but a local path is dropped (docs/endpoints.md returnUrl rule).
     const returnUrl = isLocalUrl(fields.returnUrl) ? fields.returnUrl : '';
     if (fields.button === 'cancel') {
       // Back to the client with access_denied when the login belongs to an authorization request.

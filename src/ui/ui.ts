@@ -7,7 +7,7 @@ export type { ErrorPageModel } from '../protocol/error-page-renderer';
  * The pages of the interactive flows. The server renders them through this one abstract class,
  * so a team swaps the look (or the whole page, error page included) by binding its own `Ui`
  * in `IdentityServerOptions.providers` (README.md, "Replacing the login, consent and logout pages").
- * Every model carries what a page must post back: form field names are fixed by SPEC §4.
+ * Every model carries what a page must post back: form field names are fixed by docs/endpoints.md.
  */
 
 /** Every form carries this hidden field; its value is bound to the anti-forgery cookie. */

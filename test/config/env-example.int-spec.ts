@@ -6,7 +6,7 @@ import { settingsTheServerReads } from '../support/settings-read';
 
 const ROOT = join(__dirname, '../..');
 
-/** SPEC section 1: `.env.example` lists every setting with its default and a one-line comment. */
+/** docs/deployment.md: `.env.example` lists every setting with its default and a one-line comment. */
 describe('.env.example', () => {
   const text = readFileSync(join(ROOT, '.env.example'), 'utf8');
   const listed = parse(text);

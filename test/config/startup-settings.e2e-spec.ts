@@ -31,7 +31,7 @@ function startServer(cwd: string, env: Record<string, string>): Promise<Exit> {
   });
 }
 
-/** SPEC section 1: invalid settings stop start-up with a message naming the variable; `.env` is read. */
+/** docs/deployment.md: invalid settings stop start-up with a message naming the variable; `.env` is read. */
 describe('settings at start-up (src/main.ts)', () => {
   let dir: string;
   beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'idsrv-startup-')); });

@@ -184,7 +184,7 @@ describe('data protection in the application', () => {
   });
 
   describe('`data-protection list`', () => {
-    it('prints the keys as SPEC section 7 JSON and as a table', async () => {
+    it('prints the keys as docs/cli.md JSON and as a table', async () => {
       const app = await startTestApp({ DATA_PROTECTION_KEY_STORE: 'file', DATA_PROTECTION_KEY_PATH: join(dir, 'ring'), DATA_PROTECTION_MASTER_KEY: masterKey() });
       try {
         const key = await app.app.get(KeyRingService).defaultKey();

@@ -4,7 +4,7 @@ import { SigningService } from '../../src/key-management/signing.service';
 import { get } from '../hosting/nginx-proxy';
 import { startTestApp, type TestApp } from '../support/test-app';
 
-/** Discovery and JWKS as relying parties and APIs use them (SPEC section 4). */
+/** Discovery and JWKS as relying parties and APIs use them (docs/endpoints.md). */
 describe('discovery and JWKS', () => {
   let app: TestApp;
   beforeAll(async () => { app = await startTestApp(); });

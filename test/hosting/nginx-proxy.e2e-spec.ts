@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { findNginx, get, makeSelfSignedCertificate, startNginx, startNginxServer, type Certificate, type RunningProxy } from './nginx-proxy';
 
 /**
- * Forwarded headers through a real nginx (SPEC section 1): TLS terminates at the proxy, so the
+ * Forwarded headers through a real nginx (docs/deployment.md): TLS terminates at the proxy, so the
  * app only learns that clients use https from X-Forwarded-Proto — and must believe it only from
  * known proxies.
  */

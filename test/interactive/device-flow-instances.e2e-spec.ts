@@ -8,7 +8,7 @@ import { FormBrowser } from '../support/form-browser';
 import { approveOnDevicePage, authorizeDevice, poll } from './device-helpers';
 
 /**
- * SPEC §4 / RFC 8628 §3.5: slow_down is driven by throttling in the distributed cache, so a
+ * docs/endpoints.md / RFC 8628 §3.5: slow_down is driven by throttling in the distributed cache, so a
  * device that alternates between instances behind a load balancer is still held to its interval.
  */
 describeIfRedis('device flow across two instances sharing Redis', () => {

@@ -32,7 +32,7 @@ describe('device flow (RFC 8628) end to end', () => {
     expect((body.device_code as string).length).toBeGreaterThanOrEqual(43);
   });
 
-  it('stores only hashes of the codes and a protected payload (SPEC §6)', async () => {
+  it('stores only hashes of the codes and a protected payload (docs/deployment.md)', async () => {
     const authorization = await authorizeDevice(server.baseUrl, 'tv', 'openid api1');
     const store = server.app.get(DeviceFlowStore);
     expect(await store.findByDeviceCodeHash(authorization.device_code)).toBeUndefined();

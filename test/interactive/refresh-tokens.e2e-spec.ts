@@ -48,7 +48,7 @@ describe('refresh_token grant', () => {
     expect((await refresh('tv', other.refresh_token as string)).status).toBe(200);
   });
 
-  it('oneTime: two requests racing with one token get tokens at most once, and no member of the family survives (SPEC §5)', async () => {
+  it('oneTime: two requests racing with one token get tokens at most once, and no member of the family survives (docs/endpoints.md)', async () => {
     const first = await tokensFor('tv');
     const results = await Promise.all([refresh('tv', first.refresh_token as string), refresh('tv', first.refresh_token as string)]);
     // The loser is reuse and revokes the family; the winner's successor is withdrawn when the

@@ -22,8 +22,8 @@ function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** SPEC section 7: `keys list`, `keys rotate` and `data-protection list` with `--json` print only JSON; exit codes. */
-describe('keys and data-protection CLI commands (SPEC section 7)', () => {
+/** docs/cli.md: `keys list`, `keys rotate` and `data-protection list` with `--json` print only JSON; exit codes. */
+describe('keys and data-protection CLI commands (docs/cli.md)', () => {
   let dir: string;
   let env: Record<string, string>;
   beforeAll(() => {
@@ -38,7 +38,7 @@ describe('keys and data-protection CLI commands (SPEC section 7)', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keys list --json, keys rotate --json and data-protection list --json should print only the SPEC JSON and exit 0', async () => {
+  it('keys list --json, keys rotate --json and data-protection list --json should print only the documented JSON and exit 0', async () => {
     // keys list is read-only (test/cli/cli-read-only.e2e-spec.ts): the first keys come from a writing command.
     const migrated = await cli(['migrate', '--json'], env);
     expect(migrated.code).toBe(0);

@@ -94,7 +94,7 @@ interface Instance {
  * What the real-time rotation test (issue 3) checked in 45 s of waiting, on simulated time: the
  * rotation check (KeyRotationService.runOnce) runs every check interval after each instance's own
  * jitter, as its scheduler would, and every STEP both instances publish JWKS and sign.
- * SPEC section 5: every token's kid was in every instance's JWKS before it signed; each successor
+ * docs/deployment.md ("Signing keys"): every token's kid was in every instance's JWKS before it signed; each successor
  * was announced a full propagation time before its first signature; no key signs past its rotation
  * interval; a retired key stays published for the retention time.
  */

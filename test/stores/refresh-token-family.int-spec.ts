@@ -14,7 +14,7 @@ const client = {
 } as Client;
 
 /**
- * RFC 9700 §4.14.2 / SPEC §5 through the real persisted-grant store: a reused refresh token
+ * RFC 9700 §4.14.2 / docs/endpoints.md through the real persisted-grant store: a reused refresh token
  * revokes its whole family, whatever the interleaving of a refresh race on the database.
  */
 describeEachStoreDatabase('refresh-token family revocation', (database) => {

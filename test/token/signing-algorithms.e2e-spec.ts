@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../support/test-app';
 import { basicAuth, createTokenFixtures, postForm, type TokenFixtures } from './token-fixtures';
 
 /**
- * SPEC §3/§5: access tokens are signed with the API resources' allowedAccessTokenSigningAlgorithms
+ * docs/configuration-file.md/§5: access tokens are signed with the API resources' allowedAccessTokenSigningAlgorithms
  * when they set one, else the client's allowedTokenSigningAlgorithms, else the default (first).
  */
 describe('access-token signing algorithm per client and per API', () => {

@@ -15,7 +15,7 @@ export interface ConfiguredUser extends User {
   readonly passwordHash: PasswordHash;
 }
 
-/** The configuration file (SPEC section 3) as domain models, validated and frozen. */
+/** The configuration file (docs/configuration-file.md) as domain models, validated and frozen. */
 export interface IdentityConfiguration {
   readonly clients: readonly Client[];
   readonly identityResources: readonly IdentityResource[];
@@ -88,7 +88,7 @@ function toClient(c: ClientConfig): Client {
 
 const SHA256_PREFIX = 'sha256:';
 
-/** SPEC section 3: plaintext is hashed now; `sha256:BASE64` is already the digest. */
+/** docs/configuration-file.md: plaintext is hashed now; `sha256:BASE64` is already the digest. */
 function toSharedSecret(value: string, expiration: string | undefined): SharedSecret {
   const sha256 = value.startsWith(SHA256_PREFIX)
     ? Buffer.from(value.slice(SHA256_PREFIX.length), 'base64')

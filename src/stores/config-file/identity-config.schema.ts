@@ -5,7 +5,7 @@ import { GRANT_TYPES } from '../models/client.model';
 import { SIGNING_ALGORITHMS } from '../../config/app-config';
 
 /**
- * Schema of the configuration file (SPEC section 3). Field names follow Duende IdentityServer's
+ * Schema of the configuration file (docs/configuration-file.md). Field names follow Duende IdentityServer's
  * models in camelCase and so do the defaults. Every object is strict so that a misspelt field
  * (`requirePcke`) is reported instead of silently falling back to a default.
  */
@@ -70,7 +70,7 @@ const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as con
 
 export type PublicJwk = Record<string, unknown> & { kty: 'RSA' | 'EC' };
 
-/** A JWK object or a string holding one (SPEC section 3); must be an RSA or EC public key. */
+/** A JWK object or a string holding one (docs/configuration-file.md); must be an RSA or EC public key. */
 const publicJwk = z.unknown().transform((value, ctx): PublicJwk => {
   let jwk: unknown = value;
   if (typeof value === 'string') {

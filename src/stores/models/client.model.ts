@@ -23,7 +23,7 @@ export const GRANT_TYPES = {
   deviceCode: 'urn:ietf:params:oauth:grant-type:device_code',
 } as const;
 
-/** Duende IdentityServer's Client model, the fields SPEC section 3 names, defaults applied. */
+/** Duende IdentityServer's Client model, the fields docs/configuration-file.md names, defaults applied. */
 export interface Client {
   readonly clientId: string;
   readonly clientName?: string;

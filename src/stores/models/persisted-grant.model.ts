@@ -12,7 +12,7 @@ export type PersistedGrantType = (typeof PERSISTED_GRANT_TYPES)[keyof typeof PER
 
 /**
  * A stored grant. `key` is a hash of the handle, never the handle; `data` is the payload
- * already protected by data protection. Only the lookup metadata stays in clear (SPEC §6).
+ * already protected by data protection. Only the lookup metadata stays in clear (docs/deployment.md).
  */
 export interface PersistedGrant {
   readonly key: string;

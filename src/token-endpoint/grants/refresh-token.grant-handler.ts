@@ -14,7 +14,7 @@ export type RefreshTokenCheck =
 /**
  * Whether a stored refresh token may be used now (pure). In order: it belongs to the caller;
  * it has not expired; it was not used before (oneTime: a second use is reuse, RFC 9700 §4.14);
- * the client may still hold refresh tokens (allowOfflineAccess, SPEC §3).
+ * the client may still hold refresh tokens (allowOfflineAccess, docs/configuration-file.md).
  */
 export function checkRefreshToken(stored: StoredRefreshToken, client: Client, now: Date): RefreshTokenCheck {
   if (stored.grant.clientId !== client.clientId || stored.payload.clientId !== client.clientId) {

@@ -96,7 +96,7 @@ class FakeDataProtector extends DataProtector {
   }
 }
 
-/** A configuration from SPEC section 2 settings (defaults for the rest). */
+/** A configuration from docs/settings.md settings (defaults for the rest). */
 export function keyConfig(env: Record<string, string> = {}): AppConfig {
   return loadAppConfig({ DATABASE_URL: 'sqlite::memory:', ...env });
 }
