@@ -12,11 +12,11 @@ module.exports = {
       },
       module: { type: 'commonjs' },
     }],
-    '/node_modules/(jose|openid-client|oauth4webapi|cookie|@fastify/cookie)/.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+    '/node_modules/(jose|openid-client|oauth4webapi|@fastify/cookie)/.+\\.m?js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
   },
-  // jose 6, openid-client 6, oauth4webapi and cookie 2 ship only ES modules (and @fastify/cookie
-  // import()s cookie): let swc turn them into CommonJS, which jest's runtime can load.
-  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|cookie|@fastify/cookie)/)'],
+  // jose 6, openid-client 6 and oauth4webapi ship only ES modules, and @fastify/cookie loads cookie
+  // with import(): let swc turn them into CommonJS, which jest's runtime can load.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|@fastify/cookie)/)'],
   testTimeout: 30000,
   // One worker at a time (`npm test` passes --maxWorkers=1), recycled once it holds more than this
   // after a file: every suite boots Nest apps, and a single long-lived process (--runInBand) keeps

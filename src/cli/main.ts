@@ -18,9 +18,6 @@ const out: CliOutput = {
   error: (text) => process.stderr.write(`${text}\n`),
 };
 
-/** The settings once read, so a failure can be explained in their terms. */
-let settings: AppConfig | undefined;
-
 async function main(argv: string[]): Promise<number> {
   const line = parseCommandLine(argv, CLI_COMMANDS);
   switch (line.kind) {
@@ -41,31 +38,37 @@ async function main(argv: string[]): Promise<number> {
   }
   const { command, args } = line;
   loadDotEnv({ quiet: true });
-  const config = loadAppConfig(process.env);
-  settings = config;
-  const app = await NestFactory.createApplicationContext(
-    CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
-    // No Nest logger: stdout is the command's output, and a failure reaches the catch below to be
-    // printed once, without a stack trace.
-    { logger: false, abortOnError: false },
-  );
+  let config: AppConfig | undefined;
   try {
-    return await command.run(app, args, out);
-  } finally {
-    await app.close();
+    config = loadAppConfig(process.env);
+    const app = await NestFactory.createApplicationContext(
+      CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
+      // No Nest logger: stdout is the command's output, and a failure is printed once below,
+      // without a stack trace.
+      { logger: false, abortOnError: false },
+    );
+    try {
+      return await command.run(app, args, out);
+    } finally {
+      await app.close();
+    }
+  } catch (error) {
+    out.error(failureLine(error, config));
+    return 1;
   }
+}
+
+/** A failed command in one line: the known errors say it themselves; others as a failed start does, with the fix. */
+function failureLine(error: unknown, config: AppConfig | undefined): string {
+  if (error instanceof ConfigError || error instanceof DatabaseNotMigratedError) return error.message;
+  const { summary, fix } = problemOf(error, config);
+  return `Failed: ${summary} — fix: ${fix}`;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof DatabaseNotMigratedError) {
-      out.error(error.message);
-    } else {
-      // One line, as a failed start prints it: what is wrong, then the fix (never a stack).
-      const { summary, fix } = problemOf(error, settings);
-      out.error(`Failed: ${summary} — fix: ${fix}`);
-    }
+    out.error(failureLine(error, undefined));
     process.exit(1);
   },
 );

@@ -34,14 +34,14 @@ export function dataSourceOptionsFor(url: string): DataSourceOptions {
       connectTimeoutMS: 5000,
     };
   }
-  const path = url.slice('sqlite:'.length);
+  const file = sqliteFileOf(url);
   return {
     ...common,
     type: 'better-sqlite3',
     // DatabaseModule creates the file and its folder first, private (prepareSqliteFiles).
-    database: path === ':memory:' ? ':memory:' : path,
+    database: file ?? ':memory:',
     // WAL lets readers run beside the single writer; the timeout waits out short write locks.
-    enableWAL: path !== ':memory:',
+    enableWAL: file !== undefined,
     timeout: SQLITE_BUSY_TIMEOUT_MS,
   };
 }

@@ -4,7 +4,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { errorCode } from '../common/error-code';
 import { StartupError } from '../common/startup-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { databaseDialect, dataSourceOptionsFor } from './data-source-options';
+import { databaseDialect, dataSourceOptionsFor, sqliteFileOf } from './data-source-options';
 import { DatabaseMigrator, migrateAtStartup } from './database.migrator';
 import { exposedSqliteFilesWarning, prepareSqliteFiles } from './sqlite-files';
 
@@ -37,7 +37,7 @@ function typeOrmOptions(config: AppConfig): TypeOrmModuleOptions {
 
 /** Where DATABASE_URL points, without its password: `PostgreSQL at db:5432 (database idsrv)`. */
 export function describeDatabaseUrl(url: string): string {
-  if (databaseDialect(url) === 'sqlite') return `SQLite file ${url.slice('sqlite:'.length)}`;
+  if (databaseDialect(url) === 'sqlite') return `SQLite file ${sqliteFileOf(url) ?? ':memory:'}`;
   try {
     const parsed = new URL(url);
     const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
