@@ -37,6 +37,8 @@ export const LAYERS = [
   ['token-cleanup'],
   ['discovery'],
   ['health'],
+  // the deployment checks (doctor, `deployment` indicator, instance registry) look at everything below
+  ['deployment'],
   // composition: the module that wires everything, the process entry points
   ['identity-server'],
   ['cli'],
