@@ -85,7 +85,9 @@ export class ServerError extends ProtocolError {
   constructor(description = 'an unexpected error occurred') { super('server_error', description, 500); }
 }
 export class TemporarilyUnavailableError extends ProtocolError {
-  constructor(description?: string) { super('temporarily_unavailable', description, 503); }
+  constructor(description?: string, retryAfterSeconds?: number) {
+    super('temporarily_unavailable', description, 503, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) });
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorPageRenderer } from './error-page-renderer';
-import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../common/dependency-unavailable';
+import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, TemporarilyUnavailableError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
 import { renderErrorPage } from './error-page';
 
 /**
@@ -50,6 +51,11 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
 
   private toProtocolError(exception: unknown, request: FastifyRequest): ProtocolError {
     if (exception instanceof ProtocolError) return exception;
+    if (exception instanceof DependencyUnavailableError) {
+      // One line naming what is down; the client is told to come back, never a 500.
+      this.logger.error({ requestId: request.id, dependency: exception.dependency }, `${exception.dependency} unavailable: ${exception.message}`);
+      return new TemporarilyUnavailableError(`the ${exception.dependency} is temporarily unavailable; retry later`, DEPENDENCY_RETRY_AFTER_SECONDS);
+    }
     const status = statusOf(exception);
     if (status === 404) return new NotFoundError(`no such endpoint: ${request.method} ${request.url.split('?')[0]}`);
     if (status === 413) return new PayloadTooLargeError();
