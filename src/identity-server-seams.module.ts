@@ -8,7 +8,7 @@ import { SigningKeyEntity } from './key-management/signing-key.entity';
 import { defaultSigningKeyStoreProvider } from './key-management/signing-key-store.defaults';
 import { ErrorPageRenderer } from './protocol/error-page-renderer';
 import { SupportedGrantTypes } from './protocol/grant-types';
-import { identityConfigurationProvider } from './stores/config-file';
+import { ConfigurationReloadMetrics, identityConfigurationProvider } from './stores/config-file';
 import { DEFAULT_STORE_PROVIDERS } from './stores/store.defaults';
 import { OPERATIONAL_STORE_ENTITIES } from './stores/typeorm';
 import { DefaultUi } from './ui/default.ui';
@@ -65,6 +65,7 @@ export class IdentityServerSeamsModule {
     const defaults = SEAM_DEFAULTS.filter((provider) => !bound.has(tokenOf(provider)));
     const providers: Provider[] = [
       identityConfigurationProvider,
+      ConfigurationReloadMetrics,
       { provide: SupportedGrantTypes, useValue: bindings.grantTypes },
       ...bindings.providers,
       ...defaults,

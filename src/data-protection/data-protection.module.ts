@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { DataProtectionMetrics } from './data-protection.metrics';
 import { DataProtectionProvider } from './data-protector';
 import { KeyMaterialEncryptor } from './key-material.encryptor';
 import { KeyRingDataProtectionProvider } from './key-ring.data-protection.provider';
@@ -20,6 +21,7 @@ import { KeyRingService } from './key-ring.service';
     },
     KeyRingService,
     KeyRingDataProtectionProvider,
+    DataProtectionMetrics,
     { provide: DataProtectionProvider, useExisting: KeyRingDataProtectionProvider },
   ],
   exports: [DataProtectionProvider, KeyRingService],

@@ -125,6 +125,17 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     return state.defaultKey;
   }
 
+  /**
+   * The default key of the ring as this instance last loaded it, metadata only and without I/O
+   * (metrics read it on every scrape); undefined before the ring is loaded or when it has none.
+   */
+  cachedDefaultKey(): DataProtectionKeyMetadata | undefined {
+    const key = this.state?.defaultKey;
+    if (!key) return undefined;
+    const { id, creationDate, activationDate, expirationDate, revoked } = key;
+    return { id, creationDate, activationDate, expirationDate, revoked };
+  }
+
   /** The key a payload names; an unknown id re-reads the store first (another instance may have just made it). */
   async lookup(id: string): Promise<KeyLookup> {
     let state = await this.current();

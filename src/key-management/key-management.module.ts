@@ -4,6 +4,7 @@ import { DataProtectionModule } from '../data-protection/data-protection.module'
 import { JoseSigningService, STATIC_SIGNING_KEYS } from './jose-signing.service';
 import { KeyManagerModule } from './key-manager.module';
 import { KeyRotationService } from './key-rotation.service';
+import { SigningKeyMetrics } from './signing-key.metrics';
 import { SigningService } from './signing.service';
 import { loadStaticCredentials } from './static-credentials.loader';
 
@@ -19,6 +20,7 @@ import { loadStaticCredentials } from './static-credentials.loader';
     { provide: STATIC_SIGNING_KEYS, inject: [APP_CONFIG], useFactory: loadStaticCredentials },
     KeyRotationService,
     JoseSigningService,
+    SigningKeyMetrics,
     { provide: SigningService, useExisting: JoseSigningService },
   ],
   exports: [SigningService, KeyManagerModule],

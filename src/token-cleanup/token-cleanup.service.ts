@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import { DeviceFlowStore } from '../stores/device-flow.store';
 import { ServerSideSessionStore } from '../stores/server-side-session.store';
+import { TokenCleanupMetrics } from './token-cleanup.metrics';
 
 export interface TokenCleanupResult {
   readonly persistedGrants: number;
@@ -29,6 +30,8 @@ export class TokenCleanupService {
     private readonly grants: PersistedGrantStore,
     private readonly deviceCodes: DeviceFlowStore,
     private readonly sessions: ServerSideSessionStore,
+    // Absent in the `cleanup` CLI, whose process has no /metrics.
+    @Optional() private readonly metrics?: TokenCleanupMetrics,
   ) {}
 
   async removeExpired(): Promise<TokenCleanupResult> {
@@ -40,6 +43,7 @@ export class TokenCleanupService {
       deviceCodes: await removeInBatches((n, b) => this.deviceCodes.removeExpired(n, b), now, batchSize),
       serverSideSessions: await removeInBatches((n, b) => this.sessions.removeExpired(n, b), now, batchSize),
     };
+    this.metrics?.recordRemoved(result);
     const total = result.persistedGrants + result.deviceCodes + result.serverSideSessions;
     if (total > 0) this.logger.log({ ...result }, `removed ${total} expired rows`);
     return result;

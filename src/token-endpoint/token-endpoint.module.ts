@@ -11,6 +11,7 @@ import { DeviceCodeGrantHandler } from './grants/device-code.grant-handler';
 import { GRANT_HANDLERS, grantTypeOf, type GrantHandler } from './grants/grant-handler';
 import { RefreshTokenGrantHandler } from './grants/refresh-token.grant-handler';
 import { TokenController } from './token.controller';
+import { TokenEndpointMetrics } from './token-endpoint.metrics';
 import { UserTokenResponseGenerator } from './user-token-response.generator';
 
 /** The grants this server ships, in the order discovery lists them. */
@@ -61,6 +62,7 @@ export class TokenEndpointModule {
       controllers: [TokenController],
       providers: [
         UserTokenResponseGenerator,
+        TokenEndpointMetrics,
         ...handlers,
         { provide: GRANT_HANDLERS, inject: handlers, useFactory: (...instances: GrantHandler[]): GrantHandler[] => instances },
       ],

@@ -5,11 +5,13 @@ import { readFormParameters, setNoStoreHeaders } from '../client-authentication/
 import { Origin, type RequestOrigin } from '../hosting/request-origin';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../protocol/protocol-errors';
 import { GRANT_HANDLERS, GrantHandler, type TokenResponse } from './grants/grant-handler';
+import { TokenEndpointMetrics } from './token-endpoint.metrics';
 
 /**
  * `POST /connect/token` (RFC 6749 §3.2) as a list of small steps: no-store, form parameters
  * without duplicates, grant_type present, client authenticated, grant known and allowed for the
- * client, then the grant's handler — which knows nothing of the others.
+ * client, then the grant's handler — which knows nothing of the others. Issued tokens are
+ * counted here (docs/metrics.md).
  */
 @Controller('connect')
 export class TokenController {
@@ -18,6 +20,7 @@ export class TokenController {
   constructor(
     private readonly clientAuthenticator: ClientAuthenticator,
     @Inject(GRANT_HANDLERS) handlers: readonly GrantHandler[],
+    private readonly metrics: TokenEndpointMetrics,
   ) {
     this.handlers = new Map(handlers.map((handler) => [handler.grantType, handler]));
   }
@@ -39,6 +42,8 @@ export class TokenController {
     if (!client.client.allowedGrantTypes.includes(grantType)) {
       throw new UnauthorizedClientError(`the client is not allowed to use grant_type "${grantType}"`);
     }
-    return handler.handle({ params, client, origin });
+    const response = await handler.handle({ params, client, origin });
+    this.metrics.recordIssued(grantType, client.client.clientId, response);
+    return response;
   }
 }
