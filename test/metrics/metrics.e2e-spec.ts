@@ -13,6 +13,7 @@ import { FakeClock } from '../support/fakes/fake-clock';
 import { FormBrowser } from '../support/form-browser';
 import { startTestApp, startTestAppWithFixtures, writeJson, type TestApp, type TestAppFixtures } from '../support/test-app';
 import { obtainDeviceTokens } from '../interactive/device-helpers';
+import { readDoc, section } from '../support/markdown';
 import { basicAuth, postForm } from '../token/token-fixtures';
 
 async function scrapeOf(app: TestApp): Promise<string> {
@@ -264,6 +265,28 @@ describe('GET /metrics, tokens, keys and cleanup (docs/metrics.md)', () => {
     expect(removed.persisted_grant).toBeGreaterThanOrEqual(3);
     expect(removed.device_code).toBeGreaterThanOrEqual(2);
     expect(removed.server_side_session).toBeGreaterThanOrEqual(1);
+  });
+
+  it('docs/metrics.md, should list every metric the server registers with its labels, and no other', async () => {
+    // A sample of every labelled series, whichever tests ran before.
+    expect((await token({ grant_type: 'client_credentials', scope: 'api1' }, { authorization: basicAuth('m2m', 'secret') })).status).toBe(200);
+    const text = await scrape();
+    const exported = new Map<string, string[]>();
+    for (const [, name] of text.matchAll(/^# TYPE (\S+) \S+$/gm)) {
+      // prom-client's default process metrics are described as a set, not one by one.
+      if (/^(process|nodejs)_/.test(name)) continue;
+      const labels = new Set<string>();
+      for (const [, labelText] of text.matchAll(new RegExp(`^${name}(?:_bucket|_sum|_count)?\\{([^}]*)\\} `, 'gm'))) {
+        for (const [, label] of labelText.matchAll(/(\w+)="/g)) if (label !== 'le') labels.add(label);
+      }
+      exported.set(name, [...labels].sort());
+    }
+    const documented = new Map<string, string[]>();
+    for (const [, name, labels] of section(readDoc('docs/metrics.md'), 'Metrics the server registers')
+      .matchAll(/^\| `(\w+)` \| \w+ \| ([^|]*) \|/gm)) {
+      documented.set(name, [...labels.matchAll(/`(\w+)`/g)].map((m) => m[1]).sort());
+    }
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(exported));
   });
 
   async function rowCounts(): Promise<Record<string, number>> {
