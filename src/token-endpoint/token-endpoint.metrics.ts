@@ -67,9 +67,11 @@ export class TokenEndpointMetrics implements OnModuleInit {
 
 /** The `error` member of an RFC 6749 §5.2 body (ProtocolExceptionFilter always sends one). */
 export function errorCodeOf(payload: unknown): string {
-  if (typeof payload !== 'string') return UNKNOWN_ERROR;
+  const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
+  // A stream (never sent by the token endpoint) cannot be read here without consuming it.
+  if (text === undefined) return UNKNOWN_ERROR;
   try {
-    const body: unknown = JSON.parse(payload);
+    const body: unknown = JSON.parse(text);
     const error = body !== null && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
     return typeof error === 'string' && ERROR_CODE.test(error) ? error : UNKNOWN_ERROR;
   } catch {
