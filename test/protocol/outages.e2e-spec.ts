@@ -6,6 +6,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jos
 import { FormBrowser, type Page } from '../support/form-browser';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
+import { Client } from 'pg';
 import { waitFor } from '../support/free-port';
 import { startTestApp, writeJson, type TestApp } from '../support/test-app';
 
@@ -30,11 +31,15 @@ interface Reply {
   readonly body: Record<string, unknown>;
 }
 
+/** Every reply of the suite (JSON requests and browser pages): none may be a 500. */
+const replies: Array<{ what: string; status: number }> = [];
+
 async function request(url: string, init: RequestInit = {}): Promise<Reply> {
   const response = await fetch(url, { redirect: 'manual', ...init });
   const text = await response.text();
   let body: Record<string, unknown> = {};
   if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text) as Record<string, unknown>;
+  replies.push({ what: `${init.method ?? 'GET'} ${new URL(url).pathname}`, status: response.status });
   return { status: response.status, headers: response.headers, text, body };
 }
 
@@ -80,9 +85,8 @@ describe('outages: database and Redis stopped and started again', () => {
   let jwtKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   let jwtKid: string;
   let tokenUrl: string;
-  const replies: Array<{ what: string; status: number }> = [];
 
-  /** Every reply of the suite is recorded: none may be a 500. */
+  /** Browser pages are recorded here (JSON requests in request()). */
   const seen = (what: string, reply: { status: number }): void => { replies.push({ what, status: reply.status }); };
 
   beforeAll(async () => {
@@ -140,6 +144,7 @@ describe('outages: database and Redis stopped and started again', () => {
     await Promise.all([postgres?.destroy(), redis?.destroy()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
     // The suite's own check across every request it made: an outage is never a 500.
+    expect(replies.length).toBeGreaterThan(50);
     expect(replies.filter((reply) => reply.status >= 500 && reply.status !== 503)).toEqual([]);
   }, 60_000);
 
@@ -385,5 +390,31 @@ describe('outages: database and Redis stopped and started again', () => {
     expect(await form(tokenUrl, { grant_type: DEVICE_GRANT, client_id: 'tv', device_code: deviceCode })).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
     expect((await browser.submit(await browser.get('/device'), { userCode: 'BCDF-GHJK' })).status).toBe(400);
     expect((await health()).status).toBe(200);
+  }, 60_000);
+
+  it('database connections cut by the server (as in a failover): the next requests succeed or answer 503, never 500', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    const tokens = await tokensFor(browser, 'web');
+    const reference = (await clientCredentials('m2m.reference')).body.access_token as string;
+    // Terminate every connection of the server's pool (SQLSTATE 57P01 on each), like a failover.
+    const admin = new Client({ connectionString: postgres.url });
+    await admin.connect();
+    try {
+      const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'identity-server'");
+      expect(killed.rowCount).toBeGreaterThan(0);
+    } finally {
+      await admin.end();
+    }
+    const after = await Promise.all([
+      introspect(reference),
+      form(tokenUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string }, basic('web', 'secret')),
+      clientCredentials('m2m.reference'),
+      form(`${server.baseUrl}/connect/deviceauthorization`, { client_id: 'tv', scope: 'openid api1' }),
+    ]);
+    for (const reply of after) {
+      expect([200, 503]).toContain(reply.status);
+      if (reply.status === 503) expect(reply.headers.get('retry-after')).toBe(RETRY_AFTER);
+    }
+    await waitFor('introspection after the connections were cut', async () => (await introspect(reference)).body.active === true, RECOVERY_TIMEOUT_MS, 200);
   }, 60_000);
 });
