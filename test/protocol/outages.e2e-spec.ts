@@ -6,6 +6,7 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jos
 import { FormBrowser, type Page } from '../support/form-browser';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
+import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { waitFor } from '../support/free-port';
 import { startTestApp, writeJson, type TestApp } from '../support/test-app';
@@ -417,4 +418,36 @@ describe('outages: database and Redis stopped and started again', () => {
     }
     await waitFor('introspection after the connections were cut', async () => (await introspect(reference)).body.active === true, RECOVERY_TIMEOUT_MS, 200);
   }, 60_000);
+});
+
+describe('outages: SQLite locked by another writer past its busy timeout', () => {
+  it('answers 503 temporarily_unavailable while the lock is held, and works once it is released', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idsrv-outages-sqlite-'));
+    const configFile = writeJson(dir, 'identity.json', {
+      clients: [{
+        clientId: 'm2m.reference', clientSecrets: [{ type: 'SharedSecret', value: 'secret' }], allowedGrantTypes: ['client_credentials'],
+        allowedScopes: ['api1'], accessTokenType: 'reference',
+      }],
+      apiScopes: [{ name: 'api1' }],
+      apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [] }],
+      users: [],
+    });
+    const file = join(dir, 'identity.sqlite');
+    const server = await startTestApp({ CONFIG_FILE: configFile, DATABASE_URL: `sqlite:${file}` });
+    const other = new Database(file);
+    try {
+      const issue = (): Promise<Reply> => form(`${server.baseUrl}/connect/token`, { grant_type: 'client_credentials', scope: 'api1' }, basic('m2m.reference', 'secret'));
+      expect((await issue()).status).toBe(200);
+      // Another process's long write transaction: storing the reference token waits out the busy timeout.
+      other.exec('BEGIN EXCLUSIVE');
+      const locked = await issue();
+      expectOutageJson(locked, 'database', 'a reference token while SQLite is locked');
+      other.exec('COMMIT');
+      expect((await issue()).status).toBe(200);
+    } finally {
+      other.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
