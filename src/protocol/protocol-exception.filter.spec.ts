@@ -40,7 +40,7 @@ describe('ProtocolExceptionFilter and outages', () => {
   it('a DependencyUnavailableError, should answer 503 temporarily_unavailable with Retry-After and log one line naming it', () => {
     const sent = answer(new DependencyUnavailableError('redis', 'Connection is closed.'));
     expect(sent).toMatchObject({ status: 503, type: 'application/json', headers: { 'retry-after': '5', 'cache-control': 'no-store' } });
-    expect(JSON.parse(sent.body ?? '')).toEqual({ error: 'temporarily_unavailable', error_description: 'the redis is temporarily unavailable; retry later' });
+    expect(JSON.parse(sent.body ?? '')).toEqual({ error: 'temporarily_unavailable', error_description: 'Redis is temporarily unavailable; retry later' });
     expect(logged).toHaveBeenCalledTimes(1);
     expect(logged.mock.calls[0][1]).toContain('redis unavailable');
   });
@@ -58,7 +58,7 @@ describe('ProtocolExceptionFilter and outages', () => {
   });
 
   it('a raw ioredis connection error, should answer 503 for redis', () => {
-    expect(JSON.parse(answer(new Error("Stream isn't writeable and enableOfflineQueue options is false")).body ?? '')).toMatchObject({ error: 'temporarily_unavailable', error_description: expect.stringContaining('redis') });
+    expect(JSON.parse(answer(new Error("Stream isn't writeable and enableOfflineQueue options is false")).body ?? '')).toMatchObject({ error: 'temporarily_unavailable', error_description: 'Redis is temporarily unavailable; retry later' });
   });
 
   it('a genuine bug, should still answer 500 server_error', () => {

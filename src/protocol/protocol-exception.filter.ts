@@ -60,7 +60,7 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     if (outage) {
       // One line naming what is down; the client is told to come back, never a 500.
       this.logger.error({ requestId: request.id, dependency: outage.dependency }, `${outage.dependency} unavailable: ${outage.message}`);
-      const description = `the ${outage.dependency} is temporarily unavailable; retry later`;
+      const description = `${dependencyName(outage.dependency)} is temporarily unavailable; retry later`;
       // A browser on a page sees the error page (503), a client the JSON error.
       if (isInteractive(request)) return new UnavailablePageError(description, DEPENDENCY_RETRY_AFTER_SECONDS);
       return new TemporarilyUnavailableError(description, DEPENDENCY_RETRY_AFTER_SECONDS);
@@ -101,4 +101,9 @@ function statusOf(exception: unknown): number | undefined {
     return typeof code === 'number' ? code : undefined;
   }
   return undefined;
+}
+
+/** How an error description names a dependency: `the database`, `Redis`, `the key-ring`. */
+function dependencyName(dependency: string): string {
+  return dependency === 'redis' ? 'Redis' : `the ${dependency}`;
 }
