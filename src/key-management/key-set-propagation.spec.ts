@@ -22,6 +22,8 @@ interface Fleet {
   readonly clock: FakeClock;
   readonly store: InMemorySigningKeyStore;
   readonly broker: DistributedCache;
+  readonly config: ReturnType<typeof keyConfig>;
+  readonly protection: FakeDataProtectionProvider;
   instance(options?: { listen?: boolean }): Promise<Instance>;
 }
 
@@ -39,7 +41,7 @@ function fleet(env: Record<string, string> = {}, store = new InMemorySigningKeyS
   const broker = new SharedBroker(clock);
   const config = keyConfig({ KEY_MANAGEMENT_KEY_CACHE_DURATION: '1h', ...env });
   return {
-    clock, store, broker,
+    clock, store, broker, config, protection,
     async instance({ listen = true } = {}) {
       const notifier = new KeySetNotifier(broker, clock, config);
       const manager = new KeyManager(store, clock, config, protection, undefined, notifier);
@@ -110,6 +112,24 @@ describe('key-set propagation (KeySetNotifier, KeySetChangeListener, KeyManager.
     await a.manager.ensureKeys();
     expect(await eventually(async () => published.some((m) => (JSON.parse(m) as { deleted: string[] }).deleted.includes(k1)))).toBe(true);
     expect(await eventually(async () => !(await b.kids()).includes(k1))).toBe(true);
+  });
+
+  it('after a broker outage (messages may be lost), the listener should re-read the store', async () => {
+    const f = fleet();
+    const missed: Array<() => void | Promise<void>> = [];
+    const subscribe = f.broker.subscribe.bind(f.broker);
+    f.broker.subscribe = async (channel, handler, options = {}) => {
+      if (options.onMissedMessages) missed.push(options.onMissedMessages);
+      return subscribe(channel, handler, options);
+    };
+    const b = await f.instance();
+    await b.kids();
+    // A key written while b's subscription was cut: a writer that sends no message.
+    const [kid] = await new KeyManager(f.store, f.clock, f.config, f.protection).rotateNow();
+    expect(await b.kids()).not.toContain(kid);
+    expect(missed).toHaveLength(1);
+    await missed[0]();
+    expect(await b.kids()).toContain(kid);
   });
 
   it('an instance should ignore its own message (no extra store read)', async () => {
