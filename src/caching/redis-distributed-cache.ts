@@ -4,6 +4,8 @@ import { DistributedCache, type MessageHandler, type SubscribeOptions, type Unsu
 
 /** How long `subscribe` waits for Redis to confirm before returning (the subscription still starts once Redis answers). */
 const SUBSCRIBE_WAIT_MS = 2_000;
+/** How long unsubscribing waits for Redis to confirm. */
+const UNSUBSCRIBE_WAIT_MS = 300;
 
 interface Subscription {
   readonly handler: MessageHandler;
@@ -115,7 +117,15 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
       const current = this.subscriptions.get(name);
       if (!current?.delete(subscription) || current.size > 0) return;
       this.subscriptions.delete(name);
-      if (!this.closing) await subscriber.unsubscribe(name).catch(() => undefined);
+      // On a connection that has just dropped, the reply would wait for Redis to come back (shutdown
+      // must not): wait a little only. Meanwhile the channel has no handler: its messages are dropped.
+      if (this.closing || subscriber.status !== 'ready') return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        subscriber.unsubscribe(name).catch(() => undefined),
+        new Promise((resolve) => { timer = setTimeout(resolve, UNSUBSCRIBE_WAIT_MS); }),
+      ]);
+      clearTimeout(timer);
     };
   }
 
