@@ -1,20 +1,41 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
-import { DistributedCache } from './distributed-cache';
+import { DistributedCache, type MessageHandler, type SubscribeOptions, type Unsubscribe } from './distributed-cache';
 import { redisUnavailable } from '../common/dependency-failure';
+
+/** How long `subscribe` waits for Redis to confirm before returning (the subscription still starts once Redis answers). */
+const SUBSCRIBE_WAIT_MS = 2_000;
+/** How long unsubscribing waits for Redis to confirm. */
+const UNSUBSCRIBE_WAIT_MS = 300;
+
+interface Subscription {
+  readonly handler: MessageHandler;
+  readonly options: SubscribeOptions;
+}
 
 /**
  * The cache shared by every instance, in Redis. Keys are prefixed with the data-protection
- * application name so several deployments can share one Redis without seeing each other's keys.
- * Every operation rejects when Redis is unreachable, with a DependencyUnavailableError('redis')
- * for connection-class failures (refused, closed, not writeable while reconnecting, retries
- * exhausted, command timeout): the request answers 503 `temporarily_unavailable` and callers that
- * guard something (replay checks, throttling, one-time values) fail closed (docs/deployment.md).
+ * application name so several deployments can share one Redis without seeing each other's keys;
+ * so are publish/subscribe channels. Every operation rejects when Redis is unreachable, with a
+ * DependencyUnavailableError('redis') for connection-class failures (refused, closed, not
+ * writeable while reconnecting, retries exhausted, command timeout): the request answers 503
+ * `temporarily_unavailable` and callers that guard something (replay checks, throttling, one-time
+ * values) fail closed (docs/deployment.md).
+ *
+ * Subscriptions use a second connection (a Redis connection that subscribes can do nothing
+ * else), opened at the first `subscribe`: it queues the subscription while Redis is down,
+ * resubscribes after a reconnect, and then tells each subscriber that messages may have been
+ * missed meanwhile.
  */
 export class RedisDistributedCache extends DistributedCache implements OnModuleDestroy {
   private readonly logger = new Logger(RedisDistributedCache.name);
+  /** full channel name → subscriptions */
+  private readonly subscriptions = new Map<string, Set<Subscription>>();
+  private subscriber?: Redis;
+  private closing = false;
 
-  constructor(readonly redis: Redis, private readonly prefix: string) {
+  /** `channelPrefix` defaults to `prefix` + `channel:`. */
+  constructor(readonly redis: Redis, private readonly prefix: string, private readonly channelPrefix = `${prefix}channel:`) {
     super();
   }
 
@@ -28,7 +49,7 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
       commandTimeout: 2_000,
       lazyConnect: true,
     });
-    const cache = new RedisDistributedCache(redis, `${applicationName}:cache:`);
+    const cache = new RedisDistributedCache(redis, `${applicationName}:cache:`, `${applicationName}:channel:`);
     // Log a lost connection once, not on every reconnect attempt.
     let healthy = true;
     redis.on('ready', () => {
@@ -57,15 +78,113 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    this.subscriptions.clear();
+    await Promise.all([this.close(this.redis), this.subscriber ? this.close(this.subscriber) : undefined]);
+  }
+
+  private async close(connection: Redis): Promise<void> {
     // A connection that is down (reconnecting) is just dropped; quit would wait for it.
-    if (this.redis.status !== 'ready') {
-      this.redis.disconnect();
+    if (connection.status !== 'ready') {
+      connection.disconnect();
       return;
     }
-    await this.redis.quit().catch((error: unknown) => {
+    await connection.quit().catch((error: unknown) => {
       this.logger.warn(`closing the Redis connection failed: ${error instanceof Error ? error.message : String(error)}`);
-      this.redis.disconnect();
+      connection.disconnect();
     });
+  }
+
+  override get reachesOtherInstances(): boolean {
+    return true;
+  }
+
+  /** PUBLISH on the prefixed channel; resolves with the number of subscribed connections (instances) reached. */
+  override async publish(channel: string, message: string): Promise<number> {
+    return this.redis.publish(this.channelPrefix + channel, message);
+  }
+
+  override async subscribe(channel: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Unsubscribe> {
+    if (this.closing) throw new Error('the Redis cache is closed');
+    const name = this.channelPrefix + channel;
+    const subscriber = this.subscriberConnection();
+    let subscriptions = this.subscriptions.get(name);
+    const first = !subscriptions;
+    if (!subscriptions) {
+      subscriptions = new Set();
+      this.subscriptions.set(name, subscriptions);
+    }
+    const subscription: Subscription = { handler, options };
+    subscriptions.add(subscription);
+    if (first) await this.confirm(subscriber.subscribe(name), name);
+    return async () => {
+      const current = this.subscriptions.get(name);
+      if (!current?.delete(subscription) || current.size > 0) return;
+      this.subscriptions.delete(name);
+      // On a connection that has just dropped, the reply would wait for Redis to come back (shutdown
+      // must not): wait a little only. Meanwhile the channel has no handler: its messages are dropped.
+      if (this.closing || subscriber.status !== 'ready') return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        subscriber.unsubscribe(name).catch(() => undefined),
+        new Promise((resolve) => { timer = setTimeout(resolve, UNSUBSCRIBE_WAIT_MS); }),
+      ]);
+      clearTimeout(timer);
+    };
+  }
+
+  /**
+   * Waits a little for Redis to confirm a SUBSCRIBE. While Redis is down the command stays
+   * queued and runs once it is back, so a slow or failed confirmation is logged, not thrown.
+   */
+  private async confirm(subscribing: Promise<unknown>, name: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), SUBSCRIBE_WAIT_MS); });
+    try {
+      const outcome = await Promise.race([subscribing.then(() => 'subscribed' as const), waited]);
+      if (outcome === 'timeout') this.logger.warn(`Redis did not confirm the subscription to ${name} yet: it starts once Redis answers`);
+    } catch (error) {
+      if (!this.closing) this.logger.warn(`Subscribing to ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private subscriberConnection(): Redis {
+    if (this.subscriber) return this.subscriber;
+    const subscriber = this.redis.duplicate({
+      // Unlike cache commands, a subscription waits for Redis: it is queued and sent on (re)connect.
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+      autoResubscribe: true,
+      lazyConnect: false,
+    });
+    // Log a lost connection once, and after it comes back tell subscribers what they may have missed.
+    let lost = false;
+    subscriber.on('error', (error: Error) => {
+      if (!lost && !this.closing) this.logger.error(`Redis subscriber connection lost (changes from other instances arrive only when caches expire until it is back): ${error.message}`);
+      lost = true;
+    });
+    subscriber.on('close', () => {
+      if (!this.closing) lost = true;
+    });
+    subscriber.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      this.logger.log('Redis subscriber connection restored');
+      for (const [, subscriptions] of this.subscriptions) {
+        for (const { options } of subscriptions) {
+          const onMissed = options.onMissedMessages;
+          if (onMissed) void this.deliver('(reconnected)', () => onMissed(), '');
+        }
+      }
+    });
+    subscriber.on('message', (name: string, message: string) => {
+      for (const { handler } of [...(this.subscriptions.get(name) ?? [])]) void this.deliver(name, handler, message);
+    });
+    this.subscriber = subscriber;
+    return subscriber;
   }
 
   async get(key: string): Promise<string | undefined> {

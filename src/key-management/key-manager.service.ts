@@ -7,6 +7,8 @@ import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import type { SerializedSigningKey } from '../stores/models';
 import { SigningKeyStore } from '../stores/signing-key.store';
 import { decideKeys, type KeyDecision, type KeyInfo, type KeyLifecycleOptions, type KeyPhase } from './key-lifecycle';
+import { findWaitingKeys, planKeySteps, type KeyPlanStep, type WaitingKey } from './key-plan';
+import { KeySetNotifier, type KeySetNotice } from './key-set-notifier.service';
 import {
   generateSigningKey, importSigningKeyPayload, KID_PATTERN, type LoadedSigningKey, type SigningKeyPayload,
 } from './signing-key-material';
@@ -43,6 +45,22 @@ export interface KeyListEntry {
   readonly readable: boolean;
 }
 
+/** What `rotate` did: the kids it created, and what the other instances were told. */
+export interface RotationResult {
+  readonly created: readonly string[];
+  /** absent when no notifier is bound (unit specs) */
+  readonly notice?: KeySetNotice;
+}
+
+/** `keys rotate` without --force while a key already waits out its propagation time (docs/cli.md). */
+export class KeyAlreadyWaitingError extends Error {
+  constructor(readonly waiting: readonly WaitingKey[]) {
+    super(`${waiting.map((w) => `${w.alg} key ${w.kid} is already announced and signs from ${w.signsAt.toISOString()}`).join('; ')}: `
+      + 'not announcing a second key (run `keys rotate --force` to announce one anyway)');
+    this.name = 'KeyAlreadyWaitingError';
+  }
+}
+
 /**
  * Duende's KeyManager: reads the store, asks the pure `decideKeys` what to do, and does the
  * I/O (create, delete, protect, cache). Creation runs under the store's exclusive lock and
@@ -70,6 +88,8 @@ export class KeyManager implements OnModuleInit {
     private readonly protection: DataProtectionProvider,
     // Read-only (the CLI's read-only commands): listKeys only; nothing is created or deleted.
     @Optional() private readonly access: WriteAccess = WriteAccess.readWrite,
+    // Tells the other instances (and its own listener skips) when this one writes the store.
+    @Optional() private readonly notifier?: KeySetNotifier,
   ) {
     const km = config.keyManagement;
     this.options = {
@@ -138,7 +158,25 @@ export class KeyManager implements OnModuleInit {
     // After the lock another instance may have created what we wanted: read what is there now.
     const changed = outside.toCreate.length > 0 || outside.toDelete.length > 0;
     this.current = this.buildSet(changed ? this.decideReadable((await this.readStore()).readable) : outside.decision);
+    if (created.length > 0 || outside.toDelete.length > 0) await this.notifier?.keysChanged({ created, deleted: outside.toDelete.map((k) => k.id) });
     return created;
+  }
+
+  /**
+   * Forgets the cached key set: the next getKeySet re-reads the store. For a change made
+   * elsewhere (another instance, the CLI); the cached set stays the fallback if the store is down.
+   */
+  invalidate(): void {
+    if (this.current) this.current = { ...this.current, validUntil: new Date(0) };
+  }
+
+  /** invalidate, then re-read now, so JWKS shows the change without waiting for a request. */
+  async refresh(): Promise<ManagedKeySet> {
+    this.invalidate();
+    // A read already in flight may have started before the change: let it finish, then read again.
+    await this.loading?.catch(() => undefined);
+    this.invalidate();
+    return this.getKeySet();
   }
 
   private async refreshKeySet(): Promise<ManagedKeySet> {
@@ -157,17 +195,43 @@ export class KeyManager implements OnModuleInit {
     return this.current;
   }
 
-  /** `keys rotate`: announce a new key now for every managed algorithm. It signs after the propagation time. */
+  /** Announces a new key now for every managed algorithm, even when one is already waiting (`rotate({ force: true })`). */
   async rotateNow(): Promise<readonly string[]> {
+    return (await this.rotate({ force: true })).created;
+  }
+
+  /**
+   * `keys rotate`: announce a new key now for every managed algorithm; it signs after the
+   * propagation time. Without `force`, throws KeyAlreadyWaitingError (creating nothing) when an
+   * algorithm already has an announced key waiting — checked inside the lock, so two concurrent
+   * runs cannot both announce one. Tells the other instances.
+   */
+  async rotate(options: { readonly force?: boolean } = {}): Promise<RotationResult> {
     if (!this.enabled) throw new Error('Automatic key management is disabled (KEY_MANAGEMENT_ENABLED=false)');
     this.access.assertWritable('rotate signing keys');
     const created = await this.store.withExclusiveLock(async () => {
+      if (!options.force) {
+        const rows = await this.store.loadKeys();
+        const waiting = findWaitingKeys(rows.map((r) => ({ id: r.id, algorithm: r.algorithm, created: r.created })), this.clock.now(), this.options);
+        if (waiting.length > 0) throw new KeyAlreadyWaitingError(waiting);
+      }
       const made: string[] = [];
       for (const alg of this.options.algorithms) made.push(await this.createKey(alg));
       return made;
     });
     this.current = this.buildSet(this.decideReadable((await this.readStore()).readable));
-    return created;
+    const notice = await this.notifier?.keysChanged({ created, deleted: [] });
+    return { created, notice };
+  }
+
+  /**
+   * `keys plan`: the manual steps and when each is safe, from the stored keys' clear metadata
+   * (read-only; unreadable keys included). `longestTokenLifetime` in ms.
+   */
+  async plan(longestTokenLifetime: number): Promise<readonly KeyPlanStep[]> {
+    const rows = await this.store.loadKeys();
+    const keys = rows.map((r): KeyInfo => ({ id: r.id, algorithm: r.algorithm, created: r.created }));
+    return planKeySteps(keys, this.clock.now(), { ...this.options, keyCacheDuration: this.config.keyManagement.keyCacheDuration, longestTokenLifetime });
   }
 
   /** Every stored key with its phase (`keys list`), including keys this instance cannot read. */

@@ -5,7 +5,7 @@ import { RedisDistributedCache } from '../../src/caching/redis-distributed-cache
 import { DependencyUnavailableError } from '../../src/common/dependency-unavailable';
 import { FakeClock } from '../support/fakes/fake-clock';
 import { waitFor } from '../support/free-port';
-import { startPrivateRedis } from '../support/private-redis';
+import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
 
 interface CacheUnderTest {
   readonly cache: DistributedCache;
@@ -69,6 +69,138 @@ describe.each(implementations)('%s', (_name, create) => {
     await cache.delete('d');
     expect(await cache.get('d')).toBeUndefined();
   });
+});
+
+/** Collects the messages a subscriber receives and waits (bounded) for the next. */
+function inbox() {
+  const messages: string[] = [];
+  const handler = (message: string) => { messages.push(message); };
+  const waitFor = async (count: number, withinMs = 5000): Promise<string[]> => {
+    const deadline = Date.now() + withinMs;
+    while (messages.length < count && Date.now() < deadline) await sleep(10);
+    return messages;
+  };
+  return { messages, handler, waitFor };
+}
+
+interface PubSubUnderTest {
+  /** the instance that subscribes */
+  readonly subscriber: DistributedCache;
+  /** another instance of the same application (the same one for the in-process default) */
+  readonly publisher: DistributedCache;
+  close(): Promise<void>;
+}
+
+const pubSubImplementations: Array<[string, () => Promise<PubSubUnderTest>]> = [
+  ['InMemoryDistributedCache', async () => {
+    const cache = new InMemoryDistributedCache(new FakeClock());
+    return { subscriber: cache, publisher: cache, close: async () => cache.onModuleDestroy() };
+  }],
+];
+if (redisUrl) {
+  pubSubImplementations.push(['RedisDistributedCache (real Redis, two instances)', async () => {
+    const application = `pubsub-${randomUUID()}`;
+    const subscriber = await RedisDistributedCache.connect(redisUrl, application).open();
+    const publisher = await RedisDistributedCache.connect(redisUrl, application).open();
+    return { subscriber, publisher, close: async () => { await subscriber.onModuleDestroy(); await publisher.onModuleDestroy(); } };
+  }]);
+}
+
+/** The publish/subscribe contract: what key-set propagation (docs/deployment.md, "Signing keys") relies on. */
+describe.each(pubSubImplementations)('%s publish/subscribe', (_name, create) => {
+  let subject: PubSubUnderTest;
+  beforeEach(async () => { subject = await create(); });
+  afterEach(() => subject.close());
+
+  it('publish, after subscribe, should deliver the message to the subscriber and count it', async () => {
+    const received = inbox();
+    await subject.subscriber.subscribe('keys-changed', received.handler);
+    expect(await subject.publisher.publish('keys-changed', 'hello')).toBe(1);
+    expect(await received.waitFor(1)).toEqual(['hello']);
+  });
+
+  it('publish, on another channel or after unsubscribe, should not reach the handler', async () => {
+    const received = inbox();
+    const unsubscribe = await subject.subscriber.subscribe('a', received.handler);
+    await subject.publisher.publish('b', 'other channel');
+    await unsubscribe();
+    expect(await subject.publisher.publish('a', 'after unsubscribe')).toBe(0);
+    await sleep(100);
+    expect(received.messages).toEqual([]);
+  });
+
+  it('a handler that throws should not stop the other subscribers', async () => {
+    const received = inbox();
+    await subject.subscriber.subscribe('c', () => { throw new Error('subscriber bug'); });
+    await subject.subscriber.subscribe('c', received.handler);
+    await subject.publisher.publish('c', 'still delivered');
+    expect(await received.waitFor(1)).toEqual(['still delivered']);
+  });
+});
+
+if (redisUrl) {
+  describe('RedisDistributedCache publish/subscribe isolation', () => {
+    it('a message should reach only instances with the same application name', async () => {
+      const mine = await RedisDistributedCache.connect(redisUrl, `app-${randomUUID()}`).open();
+      const theirs = await RedisDistributedCache.connect(redisUrl, `app-${randomUUID()}`).open();
+      try {
+        const received = inbox();
+        await theirs.subscribe('keys-changed', received.handler);
+        expect(await mine.publish('keys-changed', 'not for them')).toBe(0);
+        await sleep(100);
+        expect(received.messages).toEqual([]);
+      } finally {
+        await mine.onModuleDestroy();
+        await theirs.onModuleDestroy();
+      }
+    });
+  });
+}
+
+describe('RedisDistributedCache publish/subscribe across a Redis outage (private redis-server)', () => {
+  let redis: PrivateRedis;
+  beforeAll(async () => { redis = await startPrivateRedis(); });
+  afterAll(() => redis?.destroy());
+
+  it('should resubscribe after Redis comes back, report missed messages, and never throw meanwhile', async () => {
+    const subscriber = await RedisDistributedCache.connect(redis.url, 'outage').open();
+    const publisher = await RedisDistributedCache.connect(redis.url, 'outage').open();
+    try {
+      const received = inbox();
+      let missed = 0;
+      await subscriber.subscribe('keys-changed', received.handler, { onMissedMessages: () => { missed++; } });
+      const unsubscribeLater = await subscriber.subscribe('temporary', () => undefined);
+      await publisher.publish('keys-changed', 'before');
+      expect(await received.waitFor(1)).toEqual(['before']);
+
+      await redis.stop();
+      await expect(publisher.publish('keys-changed', 'during')).rejects.toThrow();
+      // Unsubscribing (as at shutdown) while Redis is down returns at once instead of waiting for Redis.
+      const started = Date.now();
+      await unsubscribeLater();
+      expect(Date.now() - started).toBeLessThan(500);
+      // Subscribing while Redis is down neither throws nor hangs; it starts once Redis is back.
+      const late = inbox();
+      await subscriber.subscribe('late', late.handler);
+
+      await redis.start();
+      const deadline = Date.now() + 15_000;
+      while (missed === 0 && Date.now() < deadline) await sleep(50);
+      expect(missed).toBe(1);
+      // The main connection reconnects on its own schedule: publish until it does (bounded).
+      while (Date.now() < deadline) {
+        const reached = await publisher.publish('keys-changed', 'after').catch(() => -1);
+        if (reached === 1) break;
+        await sleep(100);
+      }
+      expect(await received.waitFor(2)).toEqual(['before', 'after']);
+      expect(await publisher.publish('late', 'queued subscription works')).toBe(1);
+      expect(await late.waitFor(1)).toEqual(['queued subscription works']);
+    } finally {
+      await subscriber.onModuleDestroy();
+      await publisher.onModuleDestroy();
+    }
+  }, 30_000);
 });
 
 describe('RedisDistributedCache, when Redis is unreachable', () => {

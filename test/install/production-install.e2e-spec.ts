@@ -5,9 +5,9 @@
  */
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { freePort } from '../support/free-port';
 
 const ROOT = resolve(__dirname, '../..');
 const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund'];
@@ -75,17 +75,6 @@ function run(cwd: string, command: string, args: readonly string[], env: Record<
 async function npm(cwd: string, args: readonly string[]): Promise<void> {
   const result = await run(cwd, 'npm', args, baseEnv(), 15 * 60_000);
   if (result.code !== 0) throw new Error(`npm ${args.join(' ')} exited ${String(result.code)}:\n${result.stderr.slice(-4000)}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 async function waitForHttp(url: string, server: ChildProcess, output: () => string): Promise<void> {

@@ -48,7 +48,12 @@ describe('keys and data-protection CLI commands (docs/cli.md)', () => {
     // On an empty store, rotate first makes the signing keys (as the server would), then announces new ones.
     const rotated = await cli(['keys', 'rotate', '--json'], env);
     expect(rotated.code).toBe(0);
-    const created = (JSON.parse(rotated.stdout) as { keys: Array<Record<string, unknown>> }).keys;
+    const rotation = JSON.parse(rotated.stdout) as { keys: Array<Record<string, unknown>>; inJwksBy: string };
+    const created = rotation.keys;
+    // No REDIS_URL: nobody is notified, running instances see the keys within KEY_MANAGEMENT_KEY_CACHE_DURATION (24h).
+    expect(Object.keys(rotation)).toEqual(['keys', 'inJwksBy', 'notified', 'notifiedInstances']);
+    expect(rotation).toMatchObject({ notified: false, notifiedInstances: null });
+    expect(Date.parse(rotation.inJwksBy) - Date.parse(String(created[0].created))).toBeGreaterThanOrEqual(24 * 3_600_000);
     expect(created.map((k) => [k.alg, k.phase])).toEqual([['RS256', 'announced'], ['ES256', 'announced']]);
 
     const listed = await cli(['keys', 'list', '--json'], env);
@@ -64,7 +69,12 @@ describe('keys and data-protection CLI commands (docs/cli.md)', () => {
     }
     expect(list.keys.slice(2).map((k) => k.kid)).toEqual(created.map((k) => k.kid));
 
-    const again = JSON.parse((await cli(['keys', 'rotate', '--json'], env)).stdout) as { keys: Array<Record<string, unknown>> };
+    // A second rotation while those wait is refused (one line, exit 1); --force announces more.
+    const refused = await cli(['keys', 'rotate', '--json'], env);
+    expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
+    expect(refused.stderr.trim()).toMatch(/^Not rotating: RS256 key [0-9A-F]{32} is already announced and signs from .*; ES256 key [0-9A-F]{32} .*--force.*\.$/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    const again = JSON.parse((await cli(['keys', 'rotate', '--force', '--json'], env)).stdout) as { keys: Array<Record<string, unknown>> };
     const after = JSON.parse((await cli(['keys', 'list', '--json'], env)).stdout) as { keys: Array<Record<string, unknown>> };
     expect(after.keys.map((k) => k.phase)).toEqual(['signing', 'signing', 'announced', 'announced', 'announced', 'announced']);
     expect(after.keys.slice(4).map((k) => k.kid)).toEqual(again.keys.map((k) => k.kid));
