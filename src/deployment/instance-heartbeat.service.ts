@@ -31,6 +31,7 @@ export class InstanceHeartbeatService implements OnApplicationBootstrap, BeforeA
   private readonly startedAt: Date;
   private failing = false;
   private stopped = false;
+  private inFlight?: Promise<void>;
 
   constructor(
     private readonly registry: InstanceRegistry,
@@ -58,6 +59,8 @@ export class InstanceHeartbeatService implements OnApplicationBootstrap, BeforeA
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    // A beat still running would write the row back after its removal.
+    await this.inFlight;
     try {
       await this.registry.remove(this.identity.id);
     } catch (error) {
@@ -67,8 +70,13 @@ export class InstanceHeartbeatService implements OnApplicationBootstrap, BeforeA
   }
 
   /** One heartbeat: record this instance, drop the stale ones. Never throws. */
-  async beat(): Promise<void> {
-    if (this.stopped) return;
+  beat(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.inFlight ??= this.record().finally(() => { this.inFlight = undefined; });
+    return this.inFlight;
+  }
+
+  private async record(): Promise<void> {
     try {
       const now = this.clock.now();
       await this.registry.record(await this.row(now));
