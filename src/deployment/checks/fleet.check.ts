@@ -33,7 +33,7 @@ export function fleetFindings(live: readonly InstanceRow[]): DoctorFinding[] {
       message: `${live.length} instances share this database but ${inProcess.map(describeInstance).join(', ')} `
         + `${inProcess.length === 1 ? 'uses its own' : 'use their own'} in-process cache: a client assertion used on one instance `
         + 'can be replayed on another, and a pushed authorization request is unknown to the others.',
-      fix: 'Set REDIS_URL to one Redis shared by every instance (docs/deployment.md#several-instances).',
+      fix: 'Set REDIS_URL to one Redis shared by every instance (docs/deployment.md#many-instances).',
     });
   }
   const byName = groupBy(live, (row) => row.applicationName);

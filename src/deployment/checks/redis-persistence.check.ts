@@ -32,7 +32,7 @@ export function redisPersistenceFindings(config: AppConfig, persistence: RedisPe
     severity: 'warning',
     message: 'The replay cache is in a Redis without persistence (appendonly no, no save schedule): after a Redis restart every '
       + 'client assertion used before it can be replayed until it expires (CLIENT_ASSERTION_MAX_LIFETIME).',
-    fix: `For the Redis of REDIS_URL, ${remedy} (docs/deployment.md#several-instances).`,
+    fix: `For the Redis of REDIS_URL, ${remedy} (docs/deployment.md#many-instances).`,
   }];
 }
 
