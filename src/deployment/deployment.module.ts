@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataProtectionModule } from '../data-protection/data-protection.module';
 import { HealthModule } from '../health/health.module';
 import { HostingModule } from '../hosting/hosting.module';
+import { KeyManagementModule } from '../key-management/key-management.module';
 import { KeyManagerModule } from '../key-management/key-manager.module';
 import { DataProtectionPersistenceCheck } from './checks/data-protection-persistence.check';
 import { FleetCheck } from './checks/fleet.check';
@@ -61,7 +62,8 @@ export class DeploymentModule {
     const { imports, providers } = common();
     return {
       module: DeploymentModule,
-      imports: [...(imports ?? []), HostingModule, HealthModule],
+      // KeyManagementModule: checks may inject the SigningService the server signs with (@Optional in the CLI).
+      imports: [...(imports ?? []), HostingModule, HealthModule, KeyManagementModule],
       providers: [...providers, { provide: InstanceIdentity, useFactory: () => new InstanceIdentity() }, InstanceHeartbeatService, DeploymentHealthIndicator],
       exports: [DeploymentCheckRunner, InstanceRegistry, InstanceHeartbeatService],
     };

@@ -75,6 +75,8 @@ describe('doctor and the deployment indicator (docs/deployment.md#checking-a-dep
 
   it('data-protection keys in an in-memory database: an error in production, a warning otherwise', async () => {
     const env = { DATABASE_URL: 'sqlite::memory:', DATA_PROTECTION_MASTER_KEY: MASTER_KEY };
+    // The CLI process shares nothing with the servers: it runs meanwhile.
+    const running = doctor({ ...env, NODE_ENV: 'production' });
     const production = await start({ ...env, NODE_ENV: 'production' });
     const down = await ready(production);
     expect(down.status).toBe(503);
@@ -86,7 +88,7 @@ describe('doctor and the deployment indicator (docs/deployment.md#checking-a-dep
     expect(up.status).toBe(200);
     expect(find(up.body.info.deployment?.findings, 'data-protection-keys-ephemeral')).toMatchObject({ severity: 'warning' });
 
-    const cli = await doctor({ ...env, NODE_ENV: 'production' });
+    const cli = await running;
     expect(cli.code).toBe(1);
     expect(find(cli.findings, 'data-protection-keys-ephemeral')).toMatchObject({ severity: 'error' });
 
