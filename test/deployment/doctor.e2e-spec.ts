@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { InstanceHeartbeatService } from '../../src/deployment/instance-heartbeat.service';
+import { LIVE_INSTANCES_CACHE_MS } from '../../src/deployment/live-instances.reader';
 import { createTestDatabase } from '../support/postgres';
 import { describeIfPostgres, describeIfRedis, startTestApp, type TestApp } from '../support/test-app';
 
@@ -34,6 +35,7 @@ interface Ready {
   readonly body: {
     readonly info: { readonly deployment?: { status: string; findings: Finding[] } };
     readonly error: { readonly deployment?: { status: string; findings: Finding[] } };
+    readonly details: { readonly deployment?: { status: string; findings: Finding[] } };
   };
 }
 
@@ -197,11 +199,18 @@ describeIfPostgres('doctor and the deployment indicator: several instances on on
     expect(ids(alone.body.info.deployment?.findings)).not.toContain('in-process-cache-with-several-instances');
 
     const b = await start({});
-    for (const app of [b]) {
-      const down = await ready(app);
-      expect(down.status).toBe(503);
-      expect(find(down.body.error.deployment?.findings, 'in-process-cache-with-several-instances')).toMatchObject({ severity: 'error', fix: expect.stringContaining('REDIS_URL') });
+    // The newcomer leaves the load balancer; the first instance lists the conflict and keeps serving alone.
+    const down = await ready(b);
+    expect(down.status).toBe(503);
+    expect(find(down.body.error.deployment?.findings, 'in-process-cache-with-several-instances')).toMatchObject({ severity: 'error', fix: expect.stringContaining('REDIS_URL') });
+    // A read the registry alone a moment ago: it sees B once that read expires (LIVE_INSTANCES_CACHE_MS).
+    let incumbent = await ready(a);
+    for (let waited = 0; !find(incumbent.body.info.deployment?.findings, 'in-process-cache-with-several-instances') && waited <= LIVE_INSTANCES_CACHE_MS; waited += 250) {
+      await new Promise((r) => setTimeout(r, 250));
+      incumbent = await ready(a);
     }
+    expect(incumbent.status).toBe(200);
+    expect(find(incumbent.body.info.deployment?.findings, 'in-process-cache-with-several-instances')).toMatchObject({ severity: 'warning' });
     const cli = await doctor({ DATABASE_URL: database.url, DATA_PROTECTION_MASTER_KEY: MASTER_KEY });
     expect(cli.code).toBe(1);
     expect(ids(cli.findings)).toEqual(['in-process-cache-with-several-instances']);
@@ -212,8 +221,12 @@ describeIfPostgres('doctor and the deployment indicator: several instances on on
   }, 90_000);
 
   it('instances with different application names: instances-disagree-on-application-name', async () => {
-    await start({});
-    await start({ DATA_PROTECTION_APPLICATION_NAME: 'another-application' });
+    const a = await start({});
+    const b = await start({ DATA_PROTECTION_APPLICATION_NAME: 'another-application' });
+    const down = await ready(b);
+    expect(down.status).toBe(503);
+    expect(find(down.body.error.deployment?.findings, 'instances-disagree-on-application-name')).toMatchObject({ severity: 'error' });
+    expect(find((await ready(a)).body.details.deployment?.findings, 'instances-disagree-on-application-name')).toMatchObject({ severity: 'warning' });
     const cli = await doctor({ DATABASE_URL: database.url, DATA_PROTECTION_MASTER_KEY: MASTER_KEY });
     expect(cli.code).toBe(1);
     expect(find(cli.findings, 'instances-disagree-on-application-name')).toMatchObject({
@@ -223,10 +236,11 @@ describeIfPostgres('doctor and the deployment indicator: several instances on on
 
   it('instances of one application reading different key rings: instances-disagree-on-key-ring', async () => {
     const a = await start({});
-    await start({ DATA_PROTECTION_KEY_STORE: 'file', DATA_PROTECTION_KEY_PATH: join(dir, 'dp-keys') });
-    const down = await ready(a);
+    const b = await start({ DATA_PROTECTION_KEY_STORE: 'file', DATA_PROTECTION_KEY_PATH: join(dir, 'dp-keys') });
+    const down = await ready(b);
     expect(down.status).toBe(503);
     expect(find(down.body.error.deployment?.findings, 'instances-disagree-on-key-ring')).toMatchObject({ severity: 'error', fix: expect.stringContaining('DATA_PROTECTION_KEY_STORE') });
+    expect(find((await ready(a)).body.details.deployment?.findings, 'instances-disagree-on-key-ring')).toMatchObject({ severity: 'warning' });
     const cli = await doctor({ DATABASE_URL: database.url, DATA_PROTECTION_MASTER_KEY: MASTER_KEY });
     expect(ids(cli.findings)).toContain('instances-disagree-on-key-ring');
   }, 90_000);

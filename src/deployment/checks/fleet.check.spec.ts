@@ -1,5 +1,5 @@
 import type { InstanceRow } from '../instance.entity';
-import { fleetFindings } from './fleet.check';
+import { fleetFindings, fleetFindingsForInstance } from './fleet.check';
 
 function instance(id: string, overrides: Partial<InstanceRow> = {}): InstanceRow {
   const seen = new Date('2030-01-01T00:00:00Z');
@@ -33,5 +33,20 @@ describe('fleetFindings', () => {
     const findings = fleetFindings([instance('a'), instance('b', { keyRingId: 'ring-b' }), instance('c')]);
     expect(findings.map((f) => f.id)).toEqual(['instances-disagree-on-key-ring']);
     expect(findings[0].message).toContain('ring ring-b on host-b');
+  });
+});
+
+describe('fleetFindingsForInstance', () => {
+  const fleet = [instance('a'), instance('b', { cacheKind: 'in-process', applicationName: 'other' })];
+
+  it('on the oldest live instance, should list the conflicts as warnings so the fleet keeps serving', () => {
+    expect(fleetFindingsForInstance(fleet, 'a').map((f) => [f.id, f.severity])).toEqual([
+      ['in-process-cache-with-several-instances', 'warning'], ['instances-disagree-on-application-name', 'warning'],
+    ]);
+  });
+
+  it('on any other instance, or one missing from the registry, should keep them errors', () => {
+    expect(fleetFindingsForInstance(fleet, 'b').map((f) => f.severity)).toEqual(['error', 'error']);
+    expect(fleetFindingsForInstance(fleet, 'unknown').map((f) => f.severity)).toEqual(['error', 'error']);
   });
 });

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { DeploymentCheck, type DoctorFinding } from '../deployment-check';
+import { Injectable, Optional } from '@nestjs/common';
+import { DeploymentCheck, type DeploymentCheckContext, type DoctorFinding } from '../deployment-check';
+import { InstanceIdentity } from '../instance-identity';
 import type { InstanceRow } from '../instance.entity';
 import { LiveInstancesReader } from '../live-instances.reader';
 
@@ -63,16 +64,36 @@ export function fleetFindings(live: readonly InstanceRow[]): DoctorFinding[] {
   return findings;
 }
 
-/** The fleet as the instance registry shows it (server and CLI alike). */
+/**
+ * The same findings as one server's `deployment` indicator should weigh them. An error there
+ * takes the instance out of its load balancer, and a fleet-wide error on every instance would
+ * take the whole fleet out because of one newcomer. So the oldest live instance (the incumbent)
+ * gets them as warnings and stays ready, and every other instance gets the error: a misconfigured
+ * instance joining a healthy fleet leaves the load balancer, the fleet keeps serving, and two
+ * instances that cannot share state never serve side by side.
+ */
+export function fleetFindingsForInstance(live: readonly InstanceRow[], selfId: string): DoctorFinding[] {
+  const findings = fleetFindings(live);
+  // listLive orders by start: the first is the incumbent. Not listed (its heartbeat failing): not the incumbent.
+  if (live[0]?.id !== selfId) return findings;
+  return findings.map((finding) => ({
+    ...finding,
+    severity: 'warning' as const,
+    message: `${finding.message} This instance started first and stays ready; the others report this as an error.`,
+  }));
+}
+
+/** The fleet as the instance registry shows it: `doctor` reports every conflict as an error; a server weighs it (fleetFindingsForInstance). */
 @Injectable()
 export class FleetCheck extends DeploymentCheck {
   readonly name = 'instance registry';
 
-  constructor(private readonly live: LiveInstancesReader) {
+  constructor(private readonly live: LiveInstancesReader, @Optional() private readonly self?: InstanceIdentity) {
     super();
   }
 
-  async run(): Promise<readonly DoctorFinding[]> {
-    return fleetFindings(await this.live.read());
+  async run(context: DeploymentCheckContext): Promise<readonly DoctorFinding[]> {
+    const live = await this.live.read();
+    return context === 'server' && this.self ? fleetFindingsForInstance(live, this.self.id) : fleetFindings(live);
   }
 }
