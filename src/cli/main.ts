@@ -54,7 +54,7 @@ async function main(argv: string[]): Promise<number> {
       if (!command.runWithoutContext) throw error;
       const settings = await NestFactory.createApplicationContext(ConfigModule.forRoot({ ...config, logLevel: 'error' }), { logger: false, abortOnError: false });
       try {
-        return await command.runWithoutContext(settings, failureLine(error, config), args, out);
+        return await command.runWithoutContext(settings, reasonOf(error, config), args, out);
       } finally {
         await settings.close();
       }
@@ -68,6 +68,12 @@ async function main(argv: string[]): Promise<number> {
     out.error(failureLine(error, config));
     return 1;
   }
+}
+
+/** Why the command's context could not start, without the generic fix (the command words its own). */
+function reasonOf(error: unknown, config: AppConfig): string {
+  if (error instanceof ConfigError || error instanceof DatabaseNotMigratedError) return error.message;
+  return problemOf(error, config).summary;
 }
 
 /** A failed command in one line: the known errors say it themselves; others as a failed start does, with the fix. */

@@ -65,7 +65,7 @@ export class InstanceHeartbeatService implements OnApplicationBootstrap, BeforeA
       await this.registry.remove(this.identity.id);
     } catch (error) {
       // The row expires on its own after three missed beats.
-      this.logger.warn(`Could not remove this instance from the registry at shutdown: ${describe(error)}`);
+      this.logger.warn(`Could not remove this instance from the registry at shutdown: ${messageOf(error)}`);
     }
   }
 
@@ -86,7 +86,7 @@ export class InstanceHeartbeatService implements OnApplicationBootstrap, BeforeA
     } catch (error) {
       if (!this.failing) {
         this.logger.error(`Instance registry heartbeat failed (doctor and the deployment checks do not see this instance until it `
-          + `succeeds; retried every ${HEARTBEAT_INTERVAL_MS / 1000} s): ${describe(error)}`);
+          + `succeeds; retried every ${HEARTBEAT_INTERVAL_MS / 1000} s): ${messageOf(error)}`);
       }
       this.failing = true;
     }
@@ -110,6 +110,6 @@ export class InstanceHeartbeatService implements OnApplicationBootstrap, BeforeA
   }
 }
 
-function describe(error: unknown): string {
+function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
