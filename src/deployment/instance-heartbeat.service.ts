@@ -11,8 +11,7 @@ import { HEARTBEAT_INTERVAL_MS, InstanceRegistry } from './instance-registry';
 import type { CacheKind, InstanceRow } from './instance.entity';
 import { keyRingIdOf } from './key-ring-id';
 
-/** `other` for a cache bound by an integrator: neither known to be shared nor known to be private. */
-export function cacheKindOf(cache: DistributedCache): CacheKind | 'other' {
+export function cacheKindOf(cache: DistributedCache): CacheKind {
   if (cache instanceof InMemoryDistributedCache) return 'in-process';
   if (cache instanceof RedisDistributedCache) return 'redis';
   return 'other';

@@ -1,7 +1,10 @@
 import { EntitySchema } from 'typeorm';
 
-/** What the registry says about one cache: shared by every instance, or private to one process. */
-export type CacheKind = 'redis' | 'in-process';
+/**
+ * The instance's distributed cache: Redis (shared by every instance), in-process (private to the
+ * process), or `other` for a cache an integrator bound, neither known to be shared nor private.
+ */
+export type CacheKind = 'redis' | 'in-process' | 'other';
 
 /** Row of `instances` (schema in migrations/): one live server of the fleet. */
 export interface InstanceRow {
@@ -14,7 +17,7 @@ export interface InstanceRow {
   applicationName: string;
   /** fingerprint of the data-protection key ring read (keyRingIdOf) */
   keyRingId: string;
-  cacheKind: CacheKind | string;
+  cacheKind: CacheKind;
   startedAt: Date;
   lastSeenAt: Date;
   /** requests whose forwarded headers came from a peer that is not a known proxy, since start */
