@@ -1,6 +1,7 @@
 /* The admin CLI (docs/cli.md): `npm run cli -- <command> [options]`. */
 import 'reflect-metadata';
 import { config as loadDotEnv } from 'dotenv';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadAppConfig, type AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/config-error';
@@ -42,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   let config: AppConfig | undefined;
   try {
     config = loadAppConfig(process.env);
-    let app;
+    let app: INestApplicationContext;
     try {
       app = await NestFactory.createApplicationContext(
         CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
@@ -52,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       );
     } catch (error) {
       if (!command.runWithoutContext) throw error;
+      // The settings alone, which loaded: what such a command can still look at.
       const settings = await NestFactory.createApplicationContext(ConfigModule.forRoot({ ...config, logLevel: 'error' }), { logger: false, abortOnError: false });
       try {
         return await command.runWithoutContext(settings, reasonOf(error, config), args, out);
