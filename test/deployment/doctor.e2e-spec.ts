@@ -93,7 +93,6 @@ describe('doctor and the deployment indicator (docs/deployment.md#checking-a-dep
     const cli = await running;
     expect(cli.code).toBe(1);
     expect(find(cli.findings, 'data-protection-keys-ephemeral')).toMatchObject({ severity: 'error' });
-
   }, 60_000);
 
   it('a key ring without master key or certificate: key-ring-unencrypted, an error in production', async () => {
@@ -105,7 +104,6 @@ describe('doctor and the deployment indicator (docs/deployment.md#checking-a-dep
     const cli = await doctor({ DATABASE_URL: sqliteFile(), NODE_ENV: 'production' });
     expect(cli.code).toBe(1);
     expect(find(cli.findings, 'key-ring-unencrypted')).toMatchObject({ severity: 'error' });
-
   }, 60_000);
 
   it('the signing-key folder inside a git work tree and not ignored: key-folder-in-git-work-tree', async () => {
