@@ -1,9 +1,11 @@
 /* The admin CLI (docs/cli.md): `npm run cli -- <command> [options]`. */
 import 'reflect-metadata';
 import { config as loadDotEnv } from 'dotenv';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadAppConfig, type AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/config-error';
+import { ConfigModule } from '../config/config.module';
 import { DatabaseNotMigratedError } from '../database/read-only-database.module';
 import { SERVER_EXTENSIONS } from '../server.extensions';
 import { problemOf } from '../startup-failure.report';
@@ -41,12 +43,24 @@ async function main(argv: string[]): Promise<number> {
   let config: AppConfig | undefined;
   try {
     config = loadAppConfig(process.env);
-    const app = await NestFactory.createApplicationContext(
-      CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
-      // No Nest logger: stdout is the command's output, and a failure is printed once below,
-      // without a stack trace.
-      { logger: false, abortOnError: false },
-    );
+    let app: INestApplicationContext;
+    try {
+      app = await NestFactory.createApplicationContext(
+        CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
+        // No Nest logger: stdout is the command's output, and a failure is printed once below,
+        // without a stack trace.
+        { logger: false, abortOnError: false },
+      );
+    } catch (error) {
+      if (!command.runWithoutContext) throw error;
+      // The settings alone, which loaded: what such a command can still look at.
+      const settings = await NestFactory.createApplicationContext(ConfigModule.forRoot({ ...config, logLevel: 'error' }), { logger: false, abortOnError: false });
+      try {
+        return await command.runWithoutContext(settings, reasonOf(error, config), args, out);
+      } finally {
+        await settings.close();
+      }
+    }
     try {
       return await command.run(app, args, out);
     } finally {
@@ -56,6 +70,12 @@ async function main(argv: string[]): Promise<number> {
     out.error(failureLine(error, config));
     return 1;
   }
+}
+
+/** Why the command's context could not start, without the generic fix (the command words its own). */
+function reasonOf(error: unknown, config: AppConfig): string {
+  if (error instanceof ConfigError || error instanceof DatabaseNotMigratedError) return error.message;
+  return problemOf(error, config).summary;
 }
 
 /** A failed command in one line: the known errors say it themselves; others as a failed start does, with the fix. */

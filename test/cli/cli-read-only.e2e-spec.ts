@@ -28,6 +28,22 @@ function cli(args: readonly string[], env: Record<string, string>): Promise<CliR
 /** Every read-only command the CLI declares: a new one is covered without touching this file. */
 const READ_ONLY = CLI_COMMANDS.filter((c) => c.access === 'read-only').map((c) => c.name.split(' '));
 
+/** Commands that report what they can when the database cannot be opened (`doctor`: docs/cli.md#doctor) instead of refusing. */
+const REPORTS_WITHOUT_DATABASE = new Set(CLI_COMMANDS.filter((c) => c.runWithoutContext).map((c) => c.name));
+
+/**
+ * What a read-only command answers on a database without tables: the "no tables yet" message on
+ * stderr and exit 1; `doctor` says the same as an error finding on stdout (exit 1).
+ */
+function refusal(command: readonly string[], run: CliRun, json: boolean): unknown {
+  if (!REPORTS_WITHOUT_DATABASE.has(command.join(' '))) return { command, code: run.code, stderr: run.stderr.trim(), stdout: run.stdout };
+  const reported = json
+    ? (JSON.parse(run.stdout) as { findings: Array<{ id: string; message: string }> }).findings
+      .some((f) => f.id === 'deployment-check-failed' && f.message.includes(NO_TABLES_MESSAGE))
+    : run.stdout.includes(NO_TABLES_MESSAGE);
+  return { command, code: run.code, stderr: reported ? NO_TABLES_MESSAGE : `not reported: ${run.stdout}`, stdout: '' };
+}
+
 /** Every file under `folder` (recursively) with the SHA-256 of its content. */
 function snapshot(folder: string): Record<string, string> {
   const files: Record<string, string> = {};
@@ -77,8 +93,7 @@ describe('admin CLI, read-only commands (docs/cli.md)', () => {
         for (const extra of [[], ['--json']]) {
           const before = snapshot(dir);
           const run = await cli([...command, ...extra], { ...settings(dir, `sqlite:${file}`), ...storeSettings });
-          expect({ command, code: run.code, stderr: run.stderr.trim(), stdout: run.stdout })
-            .toEqual({ command, code: 1, stderr: NO_TABLES_MESSAGE, stdout: '' });
+          expect(refusal(command, run, extra.length > 0)).toEqual({ command, code: 1, stderr: NO_TABLES_MESSAGE, stdout: '' });
           // Same bytes, and no -wal, -shm, key file or folder beside it.
           expect(snapshot(dir)).toEqual(before);
         }
@@ -89,8 +104,7 @@ describe('admin CLI, read-only commands (docs/cli.md)', () => {
   it('on a SQLite path that does not exist, each read-only command should exit 1 with the message and create neither the file nor its folder', async () => {
     for (const command of READ_ONLY) {
       const run = await cli([...command, '--json'], settings(dir, `sqlite:${join(dir, 'data', 'identity.sqlite')}`));
-      expect(run.code).toBe(1);
-      expect(run.stderr.trim()).toBe(NO_TABLES_MESSAGE);
+      expect(refusal(command, run, true)).toEqual({ command, code: 1, stderr: NO_TABLES_MESSAGE, stdout: '' });
       expect(snapshot(dir)).toEqual({});
     }
   }, 120_000);
@@ -230,7 +244,7 @@ describeIfPostgres('admin CLI, read-only commands on PostgreSQL (docs/cli.md)', 
     try {
       for (const command of READ_ONLY) {
         const run = await cli([...command, '--json'], settings(dir, database.url));
-        expect({ command, code: run.code, stderr: run.stderr.trim() }).toEqual({ command, code: 1, stderr: NO_TABLES_MESSAGE });
+        expect(refusal(command, run, true)).toEqual({ command, code: 1, stderr: NO_TABLES_MESSAGE, stdout: '' });
         expect(await tableCounts(database.url)).toEqual({});
         expect(snapshot(dir)).toEqual({});
       }
@@ -247,8 +261,14 @@ describeIfPostgres('admin CLI, read-only commands on PostgreSQL (docs/cli.md)', 
       for (const command of READ_ONLY) {
         const run = await cli([...command, '--json'], settings(dir, database.url));
         expect({ command, code: run.code, stderr: run.stderr }).toEqual({ command, code: 0, stderr: '' });
-        // keys plan has one step on an empty store: the first rotation, safe now
-        const nothing = command.join(' ') === 'keys plan' ? { steps: [expect.objectContaining({ action: 'rotate', kid: null })] } : { keys: [] };
+        // keys plan: one step on an empty store (the first rotation, safe now); doctor: only the
+        // unencrypted key ring (a warning) on this database; the listing commands: nothing.
+        const name = command.join(' ');
+        const nothing = name === 'keys plan'
+          ? { steps: [expect.objectContaining({ action: 'rotate', kid: null })] }
+          : REPORTS_WITHOUT_DATABASE.has(name)
+            ? { findings: [expect.objectContaining({ id: 'key-ring-unencrypted', severity: 'warning' })] }
+            : { keys: [] };
         expect(JSON.parse(run.stdout)).toEqual(nothing);
         expect(await tableCounts(database.url)).toEqual(before);
         expect(snapshot(dir)).toEqual({});

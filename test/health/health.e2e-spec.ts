@@ -28,6 +28,14 @@ describe('GET /health (SQLite)', () => {
     expect(cacheControl).toBe('no-store');
   });
 
+  it('GET /health/ready, should answer as /health: the same indicators, deployment included', async () => {
+    const [all, ready] = [await health(app), await health(app, '/health/ready')];
+    expect(ready.status).toBe(200);
+    expect(ready.cacheControl).toBe('no-store');
+    expect(Object.keys(ready.body.details).sort()).toEqual(Object.keys(all.body.details).sort());
+    expect(ready.body.details.deployment).toMatchObject({ status: 'up', findings: expect.any(Array) });
+  });
+
   it('GET /health/live, should answer 200 without checking dependencies', async () => {
     const { status, body } = await health(app, '/health/live');
     expect(status).toBe(200);

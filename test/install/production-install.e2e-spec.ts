@@ -4,6 +4,7 @@
  * `npm run -s cli -- …` with no devDependency left. Slow (npm ci builds better-sqlite3 natively).
  */
 import { ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -111,6 +112,8 @@ describeIfNpm(`production install (npm ci, build, prune --omit=dev)${skipReason 
     env = {
       ...baseEnv(),
       NODE_ENV: 'production',
+      // README "Production": the key ring is encrypted at rest (else the `deployment` indicator is down in production).
+      DATA_PROTECTION_MASTER_KEY: randomBytes(32).toString('base64'),
       HOST: '127.0.0.1',
       PORT: String(await freePort()),
       DATABASE_URL: `sqlite:${join(dir, 'data', 'prod.sqlite')}`,
