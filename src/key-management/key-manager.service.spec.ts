@@ -16,7 +16,7 @@ import { KeyRingDataProtectionProvider } from '../data-protection/key-ring.data-
 import { KeyRingService } from '../data-protection/key-ring.service';
 import { loadStaticCredentials, type StaticKeys } from './static-credentials.loader';
 import {
-  DAY, FakeClock, FakeDataProtectionProvider, FlakySigningKeyStore, InMemorySigningKeyStore, keyConfig,
+  DAY, FakeClock, FakeDataProtectionProvider, FlakySigningKeyStore, InMemorySigningKeyStore, keyConfig, NamedDataProtectionKeyStore,
 } from '../../test/support/fakes/key-management.fakes';
 
 const NO_STATIC: StaticKeys = { signing: [], validation: [] };
@@ -26,19 +26,6 @@ function capture(errors: string[]) {
   return { error: (m: unknown) => errors.push(String(m)), log: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined };
 }
 
-/**
- * One in-memory data-protection backend holding several application names' rings, as a shared
- * database does: each instance sees only its own name's keys, and every name is listed.
- */
-class NamedDataProtectionKeyStore extends InMemoryDataProtectionKeyStore {
-  constructor(private readonly names: string[]) {
-    super();
-  }
-
-  override async applicationNames(): Promise<string[]> {
-    return [...this.names];
-  }
-}
 
 async function build(env: Record<string, string> = {}, staticKeys: StaticKeys = NO_STATIC, store = new InMemorySigningKeyStore()) {
   const clock = new FakeClock();
