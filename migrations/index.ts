@@ -5,6 +5,7 @@ import { CreateServerSideSessions1795420000002 } from './1795420000002-create-se
 import { CreateSigningKeys1795420000100 } from './1795420000100-create-signing-keys';
 import { CreateDataProtectionKeys1795420000200 } from './1795420000200-create-data-protection-keys';
 import { AddPersistedGrantFamilyId1795420000300 } from './1795420000300-add-persisted-grant-family-id';
+import { CreateInstances1795420000400 } from './1795420000400-create-instances';
 
 /**
  * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
@@ -18,4 +19,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   CreateSigningKeys1795420000100,
   CreateDataProtectionKeys1795420000200,
   AddPersistedGrantFamilyId1795420000300,
+  CreateInstances1795420000400,
 ];

@@ -16,6 +16,7 @@ import type { GrantHandler } from './token-endpoint/grants/grant-handler';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { RevocationModule } from './revocation/revocation.module';
 import { HealthModule } from './health/health.module';
+import { DeploymentModule } from './deployment/deployment.module';
 import { DeviceFlowModule } from './device-flow/device-flow.module';
 import { EndSessionModule } from './end-session/end-session.module';
 import { TokenCleanupModule } from './token-cleanup/token-cleanup.module';
@@ -86,6 +87,7 @@ export class IdentityServerModule {
         IntrospectionModule,
         RevocationModule,
         HealthModule,
+        DeploymentModule.forServer(),
         DeviceFlowModule,
         EndSessionModule,
         TokenCleanupModule,

@@ -3,6 +3,7 @@ import { TOKEN_CLEANUP_COMMANDS } from '../token-cleanup/token-cleanup.cli';
 import { DATABASE_COMMANDS } from '../database/database.cli';
 import { KEYS_COMMANDS } from '../key-management/keys.cli';
 import { DATA_PROTECTION_COMMANDS } from '../data-protection/data-protection.cli';
+import { DEPLOYMENT_COMMANDS } from '../deployment/deployment.cli';
 
 /**
  * Every admin command. Each feature exports its commands from `<feature>.cli.ts`; add one
@@ -13,4 +14,5 @@ export const CLI_COMMANDS: readonly CliCommand[] = [
   ...DATABASE_COMMANDS,
   ...KEYS_COMMANDS,
   ...DATA_PROTECTION_COMMANDS,
+  ...DEPLOYMENT_COMMANDS,
 ];

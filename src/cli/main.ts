@@ -4,6 +4,7 @@ import { config as loadDotEnv } from 'dotenv';
 import { NestFactory } from '@nestjs/core';
 import { loadAppConfig, type AppConfig } from '../config/app-config';
 import { ConfigError } from '../config/config-error';
+import { ConfigModule } from '../config/config.module';
 import { DatabaseNotMigratedError } from '../database/read-only-database.module';
 import { SERVER_EXTENSIONS } from '../server.extensions';
 import { problemOf } from '../startup-failure.report';
@@ -41,12 +42,23 @@ async function main(argv: string[]): Promise<number> {
   let config: AppConfig | undefined;
   try {
     config = loadAppConfig(process.env);
-    const app = await NestFactory.createApplicationContext(
-      CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
-      // No Nest logger: stdout is the command's output, and a failure is printed once below,
-      // without a stack trace.
-      { logger: false, abortOnError: false },
-    );
+    let app;
+    try {
+      app = await NestFactory.createApplicationContext(
+        CliModule.forCommand(command, { ...config, logLevel: 'error' }, SERVER_EXTENSIONS),
+        // No Nest logger: stdout is the command's output, and a failure is printed once below,
+        // without a stack trace.
+        { logger: false, abortOnError: false },
+      );
+    } catch (error) {
+      if (!command.runWithoutContext) throw error;
+      const settings = await NestFactory.createApplicationContext(ConfigModule.forRoot({ ...config, logLevel: 'error' }), { logger: false, abortOnError: false });
+      try {
+        return await command.runWithoutContext(settings, failureLine(error, config), args, out);
+      } finally {
+        await settings.close();
+      }
+    }
     try {
       return await command.run(app, args, out);
     } finally {

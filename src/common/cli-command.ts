@@ -57,4 +57,10 @@ export interface CliCommand {
   readonly providers?: readonly Provider[];
   /** Returns the exit code. */
   run(app: INestApplicationContext, args: CliArgs, out: CliOutput): Promise<number>;
+  /**
+   * Run instead of failing when the settings load but the command's context cannot start (e.g.
+   * the database cannot be opened): `app` then holds the settings only, and `failure` is the
+   * one-line reason. `doctor` still reports what the settings alone show. Returns the exit code.
+   */
+  runWithoutContext?(app: INestApplicationContext, failure: string, args: CliArgs, out: CliOutput): Promise<number>;
 }

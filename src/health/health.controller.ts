@@ -8,7 +8,7 @@ import { HealthCheckRegistry } from './health-check.registry';
 import { JwksHealthIndicator } from './jwks.health';
 
 /**
- * `GET /health` (readiness: 200 when every indicator is up, else 503, Terminus's shape) and
+ * `GET /health` and `GET /health/ready` (readiness: 200 when every indicator is up, else 503, Terminus's shape) and
  * `GET /health/live` (liveness: no I/O, so a slow dependency never gets the process restarted).
  */
 @Controller('health')
@@ -20,6 +20,12 @@ export class HealthController {
     private readonly database: DatabaseHealthIndicator,
     private readonly registry: HealthCheckRegistry,
   ) {}
+
+  /** `GET /health/ready`: the same indicators as /health; a load balancer sends traffic only while it answers 200. */
+  @Get('ready')
+  async ready(@Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<void> {
+    await this.check(origin, reply);
+  }
 
   @Get()
   async check(@Origin() origin: RequestOrigin, @Res() reply: FastifyReply): Promise<void> {
