@@ -22,22 +22,26 @@ const DAY = 86_400_000;
 
 interface Finding { readonly id: string; readonly severity: string; readonly message: string; readonly fix: string }
 
-/** `npm run -s cli -- doctor --json` with B's settings, in its own process. */
-function doctor(env: Record<string, string>): Promise<{ code: number; findings: Finding[]; stdout: string }> {
+/** The admin CLI (`npm run -s cli -- …`) with B's settings, in its own process. */
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', 'doctor', '--json'], {
+    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', ...args], {
       cwd: ROOT, env: { ...process.env, NODE_ENV: '', LOG_LEVEL: 'error', ...env }, timeout: 60_000,
-    }, (error, stdout) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      let findings: Finding[] = [];
-      try {
-        findings = (JSON.parse(stdout) as { findings: Finding[] }).findings;
-      } catch {
-        // asserted below: the test prints stdout when it is not the documented JSON
-      }
-      done({ code, findings, stdout });
+    }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
     });
   });
+}
+
+async function doctor(env: Record<string, string>): Promise<{ code: number; findings: Finding[] }> {
+  const run = await cli(['doctor', '--json'], env);
+  let findings: Finding[];
+  try {
+    findings = (JSON.parse(run.stdout) as { findings: Finding[] }).findings;
+  } catch {
+    throw new Error(`doctor printed no JSON (exit ${run.code}): ${run.stdout}\n${run.stderr}`);
+  }
+  return { code: run.code, findings };
 }
 
 /** Every row of both key tables, as stored (key material included: a rewrite would show). */
@@ -150,6 +154,12 @@ describeIfPostgres('a misconfigured second instance never changes the fleet\'s k
     expect(run.findings.length).toBeGreaterThan(0);
     expect(run.findings.filter((f) => f.severity === 'error').map((f) => f.id)).toEqual(expect.arrayContaining(expectedFindings));
     expect(run.code).toBe(1);
+    await expectFleetUntouched();
+
+    // `keys rotate` with B's settings refuses rather than announce a key the fleet would then sign with
+    const rotate = await cli(['keys', 'rotate', '--json'], { ...aEnv, ...env });
+    expect(rotate.code).toBe(1);
+    expect(rotate.stderr).toMatch(/Refusing to create a signing key: this instance cannot read 1 stored signing key.*DATA_PROTECTION_/);
     await expectFleetUntouched();
   }
 
