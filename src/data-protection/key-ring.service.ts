@@ -29,15 +29,17 @@ export interface UnreadableRingKey {
   readonly message: string;
 }
 
-/** Start-up could not load or create the key ring; the message says what to fix. */
+/**
+ * Start-up could not read the key ring's store or create its first key; the message says what to
+ * fix. (Keys it cannot decrypt do not stop start-up: the ring is then on hold, see KeyRingService.)
+ */
 export class DataProtectionStartupError extends StartupError {
   constructor(message: string) {
     super(message, {
-      // The setting the message names (the master key, a certificate), else the usual culprit.
-      setting: /\bDATA_PROTECTION_[A-Z_]+/.exec(message)?.[0] ?? 'DATA_PROTECTION_MASTER_KEY',
-      fix: 'start with the DATA_PROTECTION_MASTER_KEY or DATA_PROTECTION_CERTIFICATE (and DATA_PROTECTION_APPLICATION_NAME) the key ring '
-        + 'was created with; keep a renewed certificate\'s predecessor in DATA_PROTECTION_UNPROTECT_CERTIFICATES '
-        + '(docs/deployment.md#data-protection)',
+      // The setting the message names, else where the ring lives.
+      setting: /\bDATA_PROTECTION_[A-Z_]+/.exec(message)?.[0] ?? 'DATA_PROTECTION_KEY_STORE',
+      fix: 'make the data-protection key store readable and writable by this instance (DATA_PROTECTION_KEY_STORE with DATABASE_URL, '
+        + 'DATA_PROTECTION_KEY_PATH or REDIS_URL) (docs/deployment.md#data-protection)',
     });
     this.name = 'DataProtectionStartupError';
   }
