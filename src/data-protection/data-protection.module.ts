@@ -10,7 +10,7 @@ import { KeyRingService } from './key-ring.service';
  * Data protection (ASP.NET Core's): the key ring, encrypted at rest, and the
  * DataProtectionProvider that features inject after importing this module. The ring lives in the
  * DataProtectionKeyStore seam (bound by IdentityServerModule.forRoot); it is loaded (or its first
- * key created) at start-up so a broken ring stops the server with a clear message.
+ * key created) at start-up; a ring it cannot decrypt puts it on hold (KeyRingService) instead of stopping it.
  */
 @Module({
   providers: [

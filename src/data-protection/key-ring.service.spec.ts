@@ -6,7 +6,10 @@ import { loadAppConfig } from '../config/app-config';
 import type { StoredDataProtectionKey } from './data-protection-key';
 import { InMemoryDataProtectionKeyStore } from './in-memory-data-protection-key.store';
 import { KeyMaterialEncryptor } from './key-material.encryptor';
-import { DataProtectionStartupError, KeyRingService } from './key-ring.service';
+import { KeyRingService } from './key-ring.service';
+import { KeyRingDataProtectionProvider } from './key-ring.data-protection.provider';
+import { DependencyUnavailableError } from '../common/dependency-unavailable';
+import { FakeClock } from '../../test/support/fakes/fake-clock';
 
 const config = loadAppConfig({});
 
@@ -27,16 +30,41 @@ describe('KeyRingService', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  it('initialize, when a key cannot be decrypted, should fail start-up naming the key and the setting', async () => {
+  it('initialize, when a key cannot be decrypted, should start on hold: create no key, report it, log once per check, and refuse to protect with a 503 error', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const clock = new FakeClock();
     const store = new InMemoryDataProtectionKeyStore();
-    const writer = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), new SystemClock(), config);
+    const writer = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), clock, config);
     const { id } = await writer.defaultKey();
-    const reader = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), new SystemClock(), config);
-    const error = await reader.initialize().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DataProtectionStartupError);
-    expect((error as Error).message).toMatch(new RegExp(`DATA_PROTECTION_MASTER_KEY cannot decrypt data-protection key ${id}`));
-    // and it never creates a replacement key that would orphan existing data
+    const reader = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), clock, config);
+    await expect(reader.initialize()).resolves.toBeDefined();
+    expect(reader.getUnreadableKeys()).toEqual([{ id, message: expect.stringMatching(`DATA_PROTECTION_MASTER_KEY cannot decrypt data-protection key ${id}`) as unknown }]);
+    // it never creates a replacement key that would orphan existing data, even when asked to protect
+    const refused = await reader.defaultKey().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DependencyUnavailableError);
+    expect((refused as DependencyUnavailableError).dependency).toBe('key-ring');
+    const protector = new KeyRingDataProtectionProvider(reader, clock).createProtector('tests');
+    await expect(protector.protect('x')).rejects.toBeInstanceOf(DependencyUnavailableError);
     expect(await store.loadAll()).toHaveLength(1);
+    // one line naming the key and the settings, not one per request; again at the next refresh check
+    const holdLines = () => errors.mock.calls.map(([m]) => String(m)).filter((m) => m.includes('is on hold'));
+    expect(holdLines()).toHaveLength(1);
+    expect(holdLines()[0]).toContain(id);
+    expect(holdLines()[0]).toMatch(/DATA_PROTECTION_MASTER_KEY.*DATA_PROTECTION_CERTIFICATE.*DATA_PROTECTION_APPLICATION_NAME/);
+    for (let i = 0; i < 5; i++) await reader.lookup(id);
+    expect(holdLines()).toHaveLength(1);
+    clock.advance(reader.policy.refreshPeriod);
+    await reader.defaultKey().catch(() => undefined);
+    expect(holdLines()).toHaveLength(2);
+    expect(await store.loadAll()).toHaveLength(1);
+  });
+
+  it('initialize, when the ring is empty, should create the first key as before', async () => {
+    const store = new InMemoryDataProtectionKeyStore();
+    const ring = new KeyRingService(store, new KeyMaterialEncryptor(randomBytes(32), undefined), new SystemClock(), config);
+    await ring.initialize();
+    expect(await store.loadAll()).toHaveLength(1);
+    expect(ring.getUnreadableKeys()).toEqual([]);
   });
 
   it('initialize, when only a revoked key cannot be decrypted, should start and create a new key', async () => {

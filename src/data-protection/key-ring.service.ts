@@ -8,6 +8,7 @@ import { DataProtectionKeyStore } from './data-protection-key.store';
 import { KeyMaterialEncryptor } from './key-material.encryptor';
 import { keyRingPolicyFor, resolveKeyRing, type KeyRingPolicy, type KeyToCreate } from './key-ring.policy';
 import { StartupError } from '../common/startup-error';
+import { DependencyUnavailableError } from '../common/dependency-unavailable';
 
 /** A payload naming a key we do not have re-reads the store at most this often (a flood of forged ids must not hammer it). */
 export const UNKNOWN_KEY_REFRESH_INTERVAL_MS = 5_000;
@@ -16,15 +17,29 @@ const RETRY_AFTER_FAILURE_MS = 30_000;
 /** Derived subkeys kept in memory; the cache is cleared when it grows past this (purposes are a small fixed set). */
 const MAX_CACHED_SUBKEYS = 10_000;
 
-/** Start-up could not load or create the key ring; the message says what to fix. */
+/** What to change when stored ring keys cannot be decrypted (logs, the doctor). */
+export const UNREADABLE_RING_FIX = 'start every instance with the DATA_PROTECTION_MASTER_KEY or DATA_PROTECTION_CERTIFICATE the key ring '
+  + 'was encrypted with (keep a renewed certificate\'s predecessor in DATA_PROTECTION_UNPROTECT_CERTIFICATES), and the same '
+  + 'DATA_PROTECTION_APPLICATION_NAME (docs/deployment.md#data-protection)';
+
+/** A stored, unrevoked ring key whose secret this instance cannot decrypt. */
+export interface UnreadableRingKey {
+  readonly id: string;
+  /** names the key and the setting that would open it */
+  readonly message: string;
+}
+
+/**
+ * Start-up could not read the key ring's store or create its first key; the message says what to
+ * fix. (Keys it cannot decrypt do not stop start-up: the ring is then on hold, see KeyRingService.)
+ */
 export class DataProtectionStartupError extends StartupError {
   constructor(message: string) {
     super(message, {
-      // The setting the message names (the master key, a certificate), else the usual culprit.
-      setting: /\bDATA_PROTECTION_[A-Z_]+/.exec(message)?.[0] ?? 'DATA_PROTECTION_MASTER_KEY',
-      fix: 'start with the DATA_PROTECTION_MASTER_KEY or DATA_PROTECTION_CERTIFICATE (and DATA_PROTECTION_APPLICATION_NAME) the key ring '
-        + 'was created with; keep a renewed certificate\'s predecessor in DATA_PROTECTION_UNPROTECT_CERTIFICATES '
-        + '(docs/deployment.md#data-protection)',
+      // The setting the message names, else where the ring lives.
+      setting: /\bDATA_PROTECTION_[A-Z_]+/.exec(message)?.[0] ?? 'DATA_PROTECTION_KEY_STORE',
+      fix: 'make the data-protection key store readable and writable by this instance (DATA_PROTECTION_KEY_STORE with DATABASE_URL, '
+        + 'DATA_PROTECTION_KEY_PATH or REDIS_URL) (docs/deployment.md#data-protection)',
     });
     this.name = 'DataProtectionStartupError';
   }
@@ -34,6 +49,8 @@ interface RingState {
   /** unrevoked keys whose secret could be decrypted */
   readonly keys: ReadonlyMap<string, DataProtectionKey>;
   readonly revoked: ReadonlySet<string>;
+  /** unrevoked keys whose secret could not be decrypted: id → why (the ring is then on hold) */
+  readonly unreadable: ReadonlyMap<string, string>;
   readonly defaultKey?: DataProtectionKey;
   /** reload the store at or after this instant (ms): the refresh period or the next key boundary */
   readonly validUntil: number;
@@ -48,6 +65,12 @@ export type KeyLookup =
  * decrypts secrets once per key, asks resolveKeyRing which key protects and whether to create
  * one (then creates it under the store's lock after re-reading), and re-reads the store every
  * refresh period, at key boundaries, and when a payload names a key it does not know.
+ *
+ * On hold (docs/deployment.md#data-protection): while a stored, unrevoked key cannot be decrypted
+ * (another master key or certificate), the instance still starts and unprotects with the keys it
+ * can read, but never creates a key (its payloads would be unreadable to the rest of the fleet);
+ * protecting without a usable default key throws DependencyUnavailableError (503). The cause is
+ * logged once per refresh check.
  */
 @Injectable()
 export class KeyRingService implements OnModuleInit, OnModuleDestroy {
@@ -60,6 +83,8 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
   private lastUnknownKeyRefresh = Number.NEGATIVE_INFINITY;
   private readonly subkeys = new Map<string, Buffer>();
   private refreshTimer?: NodeJS.Timeout;
+  /** when the hold was last logged, and for which keys (one line per refresh check, not per request) */
+  private lastHoldLog?: { readonly at: number; readonly ids: string };
 
   constructor(
     private readonly store: DataProtectionKeyStore,
@@ -107,9 +132,9 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
   }
 
-  /** Loads (and if needed creates) the ring once; a broken ring fails with a DataProtectionStartupError. */
+  /** Loads (and if needed creates) the ring once; a store that cannot be read fails with a DataProtectionStartupError. */
   initialize(): Promise<RingState> {
-    this.initialization ??= this.load(true).catch((error: unknown) => {
+    this.initialization ??= this.load().catch((error: unknown) => {
       this.initialization = undefined;
       if (error instanceof DataProtectionStartupError) throw error;
       throw new DataProtectionStartupError(
@@ -118,10 +143,15 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     return this.initialization;
   }
 
-  /** The key new payloads are protected with. */
+  /** The key new payloads are protected with; DependencyUnavailableError (503) when the ring has none it can use. */
   async defaultKey(): Promise<DataProtectionKey> {
     const state = await this.current();
-    if (!state.defaultKey) throw new Error('Data protection has no usable key to protect with (see earlier errors)');
+    if (!state.defaultKey) {
+      const why = state.unreadable.size > 0
+        ? `its stored keys cannot be decrypted (${[...state.unreadable.keys()].join(', ')}); ${UNREADABLE_RING_FIX}`
+        : 'the key ring is empty or expired and this process may not create a key';
+      throw new DependencyUnavailableError('key-ring', `Data protection has no usable key to protect with: ${why}`);
+    }
     return state.defaultKey;
   }
 
@@ -136,10 +166,21 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     return { id, creationDate, activationDate, expirationDate, revoked };
   }
 
+  /** Stored, unrevoked keys whose secret could not be decrypted at the last read (health, doctor, KeyManager). */
+  getUnreadableKeys(): readonly UnreadableRingKey[] {
+    return [...(this.state?.unreadable ?? new Map<string, string>()).entries()].map(([id, message]) => ({ id, message }));
+  }
+
+  /** Every application name with keys in this ring's backend, ours included (doctor, KeyManager's diagnosis). */
+  applicationNames(): Promise<string[]> {
+    return this.store.applicationNames();
+  }
+
   /** The key a payload names; an unknown id re-reads the store first (another instance may have just made it). */
   async lookup(id: string): Promise<KeyLookup> {
     let state = await this.current();
-    if (!state.keys.has(id) && !state.revoked.has(id)) {
+    // A key known to be unreadable stays so until the settings change: no store read per payload.
+    if (!state.keys.has(id) && !state.revoked.has(id) && !state.unreadable.has(id)) {
       const now = this.clock.now().getTime();
       if (now - this.lastUnknownKeyRefresh >= UNKNOWN_KEY_REFRESH_INTERVAL_MS) {
         this.lastUnknownKeyRefresh = now;
@@ -190,7 +231,7 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
 
   /** Re-reads the store now (shared by concurrent callers). */
   reload(): Promise<RingState> {
-    this.reloading ??= this.load(false).then(
+    this.reloading ??= this.load().then(
       (state) => {
         this.reloading = undefined;
         return state;
@@ -220,17 +261,18 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     return this.state;
   }
 
-  private async load(strict: boolean): Promise<RingState> {
-    let ring = await this.decryptAll(await this.store.loadAll(), strict);
+  private async load(): Promise<RingState> {
+    let ring = await this.decryptAll(await this.store.loadAll());
     let resolution = resolveKeyRing([...ring.keys.values()], this.clock.now(), this.policy);
     // Read-only: an empty or expiring ring stays as it is (defaultKey() then fails; reading still works).
-    if (resolution.keyToCreate && this.access.allowed) {
+    // On hold (keys we cannot decrypt): a key made now would protect payloads the rest of the fleet cannot read.
+    if (resolution.keyToCreate && this.access.allowed && ring.unreadable.size === 0) {
       // Re-decide under the lock: another instance may have created the key meanwhile.
       await this.store.withCreationLock(async () => {
-        ring = await this.decryptAll(await this.store.loadAll(), strict);
+        ring = await this.decryptAll(await this.store.loadAll());
         const now = this.clock.now();
         resolution = resolveKeyRing([...ring.keys.values()], now, this.policy);
-        if (!resolution.keyToCreate) return;
+        if (!resolution.keyToCreate || ring.unreadable.size > 0) return;
         const created = await this.createKey(resolution.keyToCreate, now);
         ring.keys.set(created.id, created);
         resolution = resolveKeyRing([...ring.keys.values()], now, this.policy);
@@ -238,13 +280,35 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
     }
     const now = this.clock.now().getTime();
     const validUntil = Math.min(now + this.policy.refreshPeriod, resolution.reconsiderAt?.getTime() ?? Number.POSITIVE_INFINITY);
-    this.state = { keys: ring.keys, revoked: ring.revoked, defaultKey: resolution.defaultKey, validUntil };
+    this.state = { keys: ring.keys, revoked: ring.revoked, unreadable: ring.unreadable, defaultKey: resolution.defaultKey, validUntil };
+    this.reportHold(ring.unreadable, resolution.keyToCreate !== undefined);
     return this.state;
   }
 
-  private async decryptAll(stored: readonly StoredDataProtectionKey[], strict: boolean): Promise<{ keys: Map<string, DataProtectionKey>; revoked: Set<string> }> {
+  /** One error line per refresh check while keys cannot be decrypted (or when the set changes), one line when it ends. */
+  private reportHold(unreadable: ReadonlyMap<string, string>, wantedKey: boolean): void {
+    const now = this.clock.now().getTime();
+    if (unreadable.size === 0) {
+      if (this.lastHoldLog) this.logger.log(`The data-protection key ring of "${this.applicationName}" in ${this.store.location} can be read again`);
+      this.lastHoldLog = undefined;
+      return;
+    }
+    const ids = [...unreadable.keys()].sort().join(', ');
+    if (this.lastHoldLog?.ids === ids && now - this.lastHoldLog.at < this.policy.refreshPeriod) return;
+    this.lastHoldLog = { at: now, ids };
+    const [firstMessage] = unreadable.values();
+    this.logger.error(`Data-protection key ring of "${this.applicationName}" in ${this.store.location} is on hold: `
+      + `${unreadable.size} stored key(s) cannot be decrypted (${ids}): ${firstMessage}. `
+      + `This instance creates no data-protection key while this lasts${wantedKey ? ' (one is due)' : ''}; `
+      + `requests that must protect data without a usable key answer 503. Fix: ${UNREADABLE_RING_FIX}`);
+  }
+
+  private async decryptAll(stored: readonly StoredDataProtectionKey[]): Promise<{
+    keys: Map<string, DataProtectionKey>; revoked: Set<string>; unreadable: Map<string, string>;
+  }> {
     const keys = new Map<string, DataProtectionKey>();
     const revoked = new Set<string>();
+    const unreadable = new Map<string, string>();
     for (const entry of stored) {
       if (entry.revoked) {
         revoked.add(entry.id);
@@ -263,13 +327,11 @@ export class KeyRingService implements OnModuleInit, OnModuleDestroy {
           expirationDate: entry.expirationDate, revoked: false, secret,
         });
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        // At start-up a key we cannot read is fatal: running on would silently orphan its payloads.
-        if (strict) throw new DataProtectionStartupError(`Data protection cannot start: ${message}`);
-        this.logger.error(`Skipping data-protection key ${entry.id}: ${message}`);
+        // Not fatal: the instance starts on hold and reports it (reportHold, the doctor).
+        unreadable.set(entry.id, error instanceof Error ? error.message : String(error));
       }
     }
-    return { keys, revoked };
+    return { keys, revoked, unreadable };
   }
 
   private async createKey(dates: KeyToCreate, now: Date): Promise<DataProtectionKey> {

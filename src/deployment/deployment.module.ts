@@ -11,6 +11,7 @@ import { ForwardedHeadersCheck } from './checks/forwarded-headers.check';
 import { IssuerSchemeCheck } from './checks/issuer-scheme.check';
 import { KeyFolderGitCheck } from './checks/key-folder-git.check';
 import { KeyRingEncryptionCheck } from './checks/key-ring-encryption.check';
+import { KeysReadableCheck } from './checks/keys-readable.check';
 import { RedisPersistenceCheck } from './checks/redis-persistence.check';
 import type { DeploymentCheck } from './deployment-check';
 import { DEPLOYMENT_CHECKS, DeploymentCheckRunner } from './deployment-check.runner';
@@ -29,6 +30,7 @@ import { LiveInstancesReader } from './live-instances.reader';
 export const DEPLOYMENT_CHECK_CLASSES: readonly Type<DeploymentCheck>[] = [
   DataProtectionPersistenceCheck,
   KeyRingEncryptionCheck,
+  KeysReadableCheck,
   KeyFolderGitCheck,
   ForwardedHeadersCheck,
   IssuerSchemeCheck,

@@ -4,6 +4,7 @@ import {
   createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyOptions, type JWTVerifyResult,
 } from 'jose';
 import { APP_CONFIG, type AppConfig, type SigningAlgorithm } from '../config/app-config';
+import { DependencyUnavailableError } from '../common/dependency-unavailable';
 import { KeyManager, type ManagedKeySet } from './key-manager.service';
 import { JwsSigner } from './jws-signer';
 import type { LoadedSigningKey } from './signing-key-material';
@@ -52,7 +53,7 @@ export class JoseSigningService extends SigningService {
     const set = await this.keyManager.getKeySet();
     const alg = this.choose(set, options.allowedAlgorithms ?? []);
     const key = this.signerFor(set, alg);
-    if (!key?.privateKey) throw new NoSigningKeyError(alg);
+    if (!key?.privateKey) throw this.noKey(new NoSigningKeyError(alg));
     let signer = this.signers.get(key);
     if (!signer) {
       signer = new JwsSigner(key.kid, key.alg, key.privateKey);
@@ -86,7 +87,19 @@ export class JoseSigningService extends SigningService {
   }
 
   private choose(set: ManagedKeySet, lists: ReadonlyArray<readonly SigningAlgorithm[]>): SigningAlgorithm {
-    return chooseSigningAlgorithm(this.algorithmOrder, (alg) => this.signerFor(set, alg) !== undefined, lists);
+    try {
+      return chooseSigningAlgorithm(this.algorithmOrder, (alg) => this.signerFor(set, alg) !== undefined, lists);
+    } catch (error) {
+      throw error instanceof NoSigningKeyError ? this.noKey(error) : error;
+    }
+  }
+
+  /** Missing because key management is on hold (stored keys it cannot read): a deployment problem, answered 503. */
+  private noKey(error: NoSigningKeyError): Error {
+    if (!this.keyManager.onHold) return error;
+    return new DependencyUnavailableError('signing-keys',
+      `no signing key for ${error.alg}: key management is on hold, stored signing keys cannot be read (docs/deployment.md#signing-keys-on-hold)`,
+      { cause: error });
   }
 
   private usableAlgorithms(set: ManagedKeySet): SigningAlgorithm[] {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createHash, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +8,24 @@ import { ReadOnlyError, WriteAccess } from '../common/write-access';
 import { JoseSigningService } from './jose-signing.service';
 import { KeyManager } from './key-manager.service';
 import { AlgorithmNotAllowedError, NoSigningKeyError } from './signing.service';
+import { SigningKeysOnHoldError } from './unreadable-signing-key';
+import { DependencyUnavailableError } from '../common/dependency-unavailable';
+import { InMemoryDataProtectionKeyStore } from '../data-protection/in-memory-data-protection-key.store';
+import { KeyMaterialEncryptor } from '../data-protection/key-material.encryptor';
+import { KeyRingDataProtectionProvider } from '../data-protection/key-ring.data-protection.provider';
+import { KeyRingService } from '../data-protection/key-ring.service';
 import { loadStaticCredentials, type StaticKeys } from './static-credentials.loader';
 import {
-  DAY, FakeClock, FakeDataProtectionProvider, FlakySigningKeyStore, InMemorySigningKeyStore, keyConfig,
+  DAY, FakeClock, FakeDataProtectionProvider, FlakySigningKeyStore, InMemorySigningKeyStore, keyConfig, NamedDataProtectionKeyStore,
 } from '../../test/support/fakes/key-management.fakes';
 
 const NO_STATIC: StaticKeys = { signing: [], validation: [] };
+
+/** A logger that keeps error lines. */
+function capture(errors: string[]) {
+  return { error: (m: unknown) => errors.push(String(m)), log: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined };
+}
+
 
 async function build(env: Record<string, string> = {}, staticKeys: StaticKeys = NO_STATIC, store = new InMemorySigningKeyStore()) {
   const clock = new FakeClock();
@@ -264,30 +276,162 @@ describe('KeyManager + JoseSigningService (simulated time)', () => {
     await expect(a.signing.verify(jwt)).rejects.toThrow();
   });
 
-  it('a key that cannot be unprotected should be logged, skipped and reported, never crash', async () => {
+  it('a key that cannot be unprotected should be skipped and reported, never crash, and its reader creates no key of its own', async () => {
     const first = await build();
     const [k1] = await first.jwksKids();
     const errors: string[] = [];
-    const logger = { error: (m: string) => errors.push(m), log: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined };
-    Logger.overrideLogger(logger);
+    Logger.overrideLogger(capture(errors));
     try {
       // A second instance whose data protection cannot read the first one's keys.
-      const second = await build({}, NO_STATIC, first.store);
-      second.protection.broken = true;
-      const manager = new KeyManager(first.store, second.clock, second.config, second.protection);
+      const protection = new FakeDataProtectionProvider();
+      protection.broken = true;
+      const manager = new KeyManager(first.store, first.clock, first.config, protection);
       await manager.onModuleInit();
-      expect(manager.getUnreadableKeyIds()).toContain(k1);
-      expect(errors.some((e) => e.includes(`Error unprotecting key with kid ${k1}`))).toBe(true);
-      // It made one key of its own, which it cannot read either: it does not make another.
-      const before = first.store.rows.size;
-      second.clock.advance(DAY);
+      expect(manager.getUnreadableKeyIds()).toEqual([k1]);
+      expect(errors.filter((e) => e.includes('Signing keys on hold') && e.includes(String(k1)))).toHaveLength(1);
+      // Before the hold it made a key of its own (unreadable to it too); now it makes none, however often it checks.
+      first.clock.advance(DAY);
       await manager.ensureKeys();
       await manager.ensureKeys();
-      expect(first.store.rows.size).toBe(before);
+      expect([...first.store.rows.keys()]).toEqual([k1]);
       expect((await manager.listKeys()).every((k) => !k.readable)).toBe(true);
     } finally {
       Logger.overrideLogger(false);
     }
+  });
+
+  describe('on hold: stored keys it cannot read (docs/deployment.md#signing-keys-on-hold)', () => {
+    const masterKey = randomBytes(32);
+    /** Instance A: real data protection (key ring under a master key) over shared stores. */
+    async function instanceA(env: Record<string, string> = {}) {
+      const clock = new FakeClock();
+      const dpStore = new NamedDataProtectionKeyStore(['identity-server']);
+      const a = await instance({ clock, signingStore: new InMemorySigningKeyStore(), dpStore, encryptor: new KeyMaterialEncryptor(masterKey, undefined), env });
+      return { ...a, clock, dpStore };
+    }
+    async function instance(options: {
+      clock: FakeClock; signingStore: InMemorySigningKeyStore; dpStore: InMemoryDataProtectionKeyStore; encryptor: KeyMaterialEncryptor;
+      env?: Record<string, string>;
+    }) {
+      const config = keyConfig({ ...options.env });
+      const ring = new KeyRingService(options.dpStore, options.encryptor, options.clock, config);
+      await ring.onModuleInit();
+      ring.onModuleDestroy();
+      const manager = new KeyManager(options.signingStore, options.clock, config, new KeyRingDataProtectionProvider(ring, options.clock), WriteAccess.readWrite, ring);
+      const signing = new JoseSigningService(manager, NO_STATIC, config);
+      await manager.onModuleInit();
+      return { manager, signing, ring, config, store: options.signingStore };
+    }
+    /** Every stored row as written, and every key's phase dates as A decides them. */
+    async function snapshot(a: { store: InMemorySigningKeyStore; manager: KeyManager }) {
+      return { rows: structuredClone([...a.store.rows.values()]), phases: await a.manager.listKeys() };
+    }
+
+    let errors: string[];
+    beforeEach(() => {
+      errors = [];
+      Logger.overrideLogger(capture(errors));
+    });
+    afterEach(() => Logger.overrideLogger(false));
+
+    it('another application name: B creates no key, deletes none, changes no date, refuses rotateNow, and logs the cause once per check', async () => {
+      const a = await instanceA({ KEY_MANAGEMENT_DELETE_RETIRED_KEYS: 'false' });
+      // A: an expired key kept in the store, and a signing key
+      a.clock.advance(120 * DAY);
+      await a.manager.ensureKeys();
+      const before = await snapshot(a);
+      expect(before.rows).toHaveLength(2);
+      const live = before.phases.filter((k) => k.phase !== 'expired').map((k) => k.kid);
+
+      // B: the same signing-key store, another application name: its own (new) key ring in a backend that lists A's too
+      const b = await instance({
+        clock: a.clock, signingStore: a.store, dpStore: new NamedDataProtectionKeyStore(['identity-server', 'other-name']),
+        encryptor: new KeyMaterialEncryptor(masterKey, undefined),
+        env: { DATA_PROTECTION_APPLICATION_NAME: 'other-name' },
+      });
+      const holdLines = () => errors.filter((e) => e.includes('Signing keys on hold'));
+      expect(holdLines()).toHaveLength(1);
+      expect(b.manager.onHold).toBe(true);
+      expect(b.manager.getUnreadableKeys()).toEqual(live.map((kid) => ({
+        kid, alg: 'RS256', cause: 'application-name', message: expect.stringContaining('"identity-server"') as unknown,
+      })));
+      expect(holdLines()[0]).toContain('DATA_PROTECTION_APPLICATION_NAME');
+      expect(holdLines()[0]).toContain(live[0]);
+
+      // checks at the times A would rotate: still nothing written, no date moved
+      for (const days of [0, 60, 20]) {
+        a.clock.advance(days * DAY);
+        expect(await b.manager.ensureKeys()).toEqual([]);
+        expect(a.store.rows.size).toBe(2);
+      }
+      expect(holdLines()).toHaveLength(4);
+      await expect(b.manager.rotateNow()).rejects.toBeInstanceOf(SigningKeysOnHoldError);
+      await expect(b.signing.sign({ sub: 'x' })).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(structuredClone([...a.store.rows.values()])).toEqual(before.rows);
+      expect(structuredClone(await new KeyManager(a.store, a.clock, a.config, new KeyRingDataProtectionProvider(a.ring, a.clock), WriteAccess.readOnly, a.ring)
+        .listKeys()).map((k) => [k.kid, k.created])).toEqual(before.phases.map((k) => [k.kid, k.created]));
+      // requests between checks do not log: only the checks did (the first check also logged each key's unprotect failure once)
+      for (let i = 0; i < 10; i++) await b.signing.getPublishedKeySet();
+      expect(holdLines()).toHaveLength(4);
+      expect(errors.filter((e) => /not found in the key ring/.test(e))).toHaveLength(before.rows.length);
+    });
+
+    it('another master key: the cause names DATA_PROTECTION_MASTER_KEY, and the data-protection ring creates no key either', async () => {
+      const a = await instanceA();
+      const [kid] = [...a.store.rows.keys()];
+      const ringBefore = await a.dpStore.loadAll();
+      const b = await instance({ clock: a.clock, signingStore: a.store, dpStore: a.dpStore, encryptor: new KeyMaterialEncryptor(randomBytes(32), undefined) });
+      expect(b.manager.getUnreadableKeys()).toEqual([{ kid, alg: 'RS256', cause: 'master-key-or-certificate', message: expect.stringContaining('different master key') as unknown }]);
+      expect(errors.filter((e) => e.includes('Signing keys on hold'))[0]).toMatch(/DATA_PROTECTION_MASTER_KEY/);
+      a.clock.advance(80 * DAY);
+      await b.manager.ensureKeys();
+      expect([...a.store.rows.keys()]).toEqual([kid]);
+      expect(await a.dpStore.loadAll()).toEqual(ringBefore);
+    });
+
+    it('a ring it cannot decrypt and no signing key yet: B starts, creates neither a signing key nor a ring key, and answers 503', async () => {
+      const a = await instanceA();
+      const empty = new InMemorySigningKeyStore();
+      const b = await instance({ clock: a.clock, signingStore: empty, dpStore: a.dpStore, encryptor: new KeyMaterialEncryptor(randomBytes(32), undefined) });
+      expect(b.manager.onHold).toBe(true);
+      expect(b.manager.getUnreadableKeys()).toEqual([]);
+      expect(await b.manager.ensureKeys()).toEqual([]);
+      await expect(b.manager.rotateNow()).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(b.signing.sign({ sub: 'x' })).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect(empty.rows.size).toBe(0);
+      expect(await a.dpStore.loadAll()).toHaveLength(1);
+    });
+
+    it('a tampered key: the cause is tampered-or-other; once it has expired by its clear metadata the hold ends and it is deleted', async () => {
+      const a = await instanceA();
+      const [row] = [...a.store.rows.values()];
+      a.store.rows.set(row.id, { ...row, data: `${row.data.slice(0, -4)}AAAA` });
+      const b = await instance({ clock: a.clock, signingStore: a.store, dpStore: a.dpStore, encryptor: new KeyMaterialEncryptor(masterKey, undefined) });
+      expect(b.manager.getUnreadableKeys()).toEqual([{ kid: row.id, alg: 'RS256', cause: 'tampered-or-other', message: expect.stringContaining('tampered') as unknown }]);
+      expect([...a.store.rows.keys()]).toEqual([row.id]);
+      a.clock.advance(104 * DAY + 1000);
+      const created = await b.manager.ensureKeys();
+      expect(b.manager.onHold).toBe(false);
+      expect(created).toHaveLength(1);
+      expect([...a.store.rows.keys()]).toEqual(created);
+    });
+
+    it('keys readable again (the settings fixed): the next check creates what is due', async () => {
+      const a = await instanceA();
+      const protection = new FakeDataProtectionProvider();
+      const store = new InMemorySigningKeyStore();
+      const maker = new KeyManager(store, a.clock, a.config, protection);
+      await maker.onModuleInit();
+      protection.broken = true;
+      const b = new KeyManager(store, a.clock, a.config, protection);
+      await b.onModuleInit();
+      expect(b.onHold).toBe(true);
+      a.clock.advance(80 * DAY);
+      expect(await b.ensureKeys()).toEqual([]);
+      protection.broken = false;
+      expect(await b.ensureKeys()).toHaveLength(1);
+      expect(b.onHold).toBe(false);
+    });
   });
 
   describe('static credentials with managed keys', () => {

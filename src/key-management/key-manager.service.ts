@@ -4,6 +4,8 @@ import { Clock } from '../common/clock';
 import { WriteAccess } from '../common/write-access';
 import { DataProtectionProvider, type DataProtector, UnprotectError } from '../data-protection/data-protector';
 import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
+import { KeyRingService } from '../data-protection/key-ring.service';
+import { DependencyUnavailableError } from '../common/dependency-unavailable';
 import type { SerializedSigningKey } from '../stores/models';
 import { SigningKeyStore } from '../stores/signing-key.store';
 import { decideKeys, type KeyDecision, type KeyInfo, type KeyLifecycleOptions, type KeyPhase } from './key-lifecycle';
@@ -12,11 +14,25 @@ import { KeySetNotifier, type KeySetNotice } from './key-set-notifier.service';
 import {
   generateSigningKey, importSigningKeyPayload, KID_PATTERN, type LoadedSigningKey, type SigningKeyPayload,
 } from './signing-key-material';
+import {
+  SigningKeysOnHoldError, unreadableKeyFix, type UnreadableKeyCause, type UnreadableSigningKey,
+} from './unreadable-signing-key';
 
 const PAYLOAD_VERSION = 1;
 /** How soon to look again when an algorithm has no signing key or the store failed. */
 const STORE_RETRY_MS = 1000;
 const SUCCESSOR_LEAD_SLACK_MS = 1000;
+/** While on hold the store is re-read at most this often on the request path (a hold can end: another ring key appears). */
+const HOLD_RETRY_MS = 60_000;
+
+/** What this instance knows of a stored key it cannot read. */
+interface UnreadableEntry extends UnreadableSigningKey {
+  readonly created: Date;
+  /** the stored payload that failed: the same payload is not unprotected again */
+  readonly data: string;
+  /** the data-protection key the payload names, when that key was missing from the ring */
+  readonly dataProtectionKeyId?: string;
+}
 
 /** A managed key as the decision sees it, with its imported material. */
 export interface ManagedKey extends KeyInfo {
@@ -65,6 +81,11 @@ export class KeyAlreadyWaitingError extends Error {
  * Duende's KeyManager: reads the store, asks the pure `decideKeys` what to do, and does the
  * I/O (create, delete, protect, cache). Creation runs under the store's exclusive lock and
  * re-reads the store inside it, so instances sharing a store never create keys twice.
+ *
+ * On hold (docs/deployment.md#signing-keys-on-hold): while a stored key that is not yet expired
+ * cannot be unprotected or imported (another application name, master key or certificate), or
+ * the data-protection ring itself cannot be read, the instance creates no key, deletes none and
+ * so changes no stored key's dates; it serves with the keys it can read and logs the cause once per check.
  */
 @Injectable()
 export class KeyManager implements OnModuleInit {
@@ -73,10 +94,8 @@ export class KeyManager implements OnModuleInit {
   private readonly x509Algorithms: ReadonlySet<SigningAlgorithm>;
   /** imported once per kid (keys never change once written) */
   private readonly imported = new Map<string, LoadedSigningKey>();
-  /** kid → why it cannot be read (logged once per reason) */
-  private readonly unreadable = new Map<string, string>();
-  /** kids this instance created (see decide) */
-  private readonly createdHere = new Set<string>();
+  /** kid → why it cannot be read, as of the last read of the store */
+  private readonly unreadable = new Map<string, UnreadableEntry>();
   private protector?: DataProtector;
   private current?: ManagedKeySet;
   private loading?: Promise<ManagedKeySet>;
@@ -88,6 +107,8 @@ export class KeyManager implements OnModuleInit {
     private readonly protection: DataProtectionProvider,
     // Read-only (the CLI's read-only commands): listKeys only; nothing is created or deleted.
     @Optional() private readonly access: WriteAccess = WriteAccess.readWrite,
+    // Explains unreadable keys (which application names hold rings, which ring keys cannot be decrypted).
+    @Optional() private readonly ring?: KeyRingService,
     // Tells the other instances (and its own listener skips) when this one writes the store.
     @Optional() private readonly notifier?: KeySetNotifier,
   ) {
@@ -112,7 +133,13 @@ export class KeyManager implements OnModuleInit {
   /** Keys exist before the first request: the first token can be signed at once. */
   async onModuleInit(): Promise<void> {
     if (!this.access.allowed) return;
-    await this.ensureKeys();
+    try {
+      await this.ensureKeys();
+    } catch (error) {
+      // Data protection on hold (a ring it cannot decrypt, already logged): start and answer 503, as the ring does.
+      if (!(error instanceof DependencyUnavailableError)) throw error;
+      this.logger.error(`No signing key could be loaded or created at start-up: ${error.message}`);
+    }
   }
 
   /**
@@ -139,11 +166,18 @@ export class KeyManager implements OnModuleInit {
       return [];
     }
     const outside = this.decide(await this.readStore());
+    const hold = this.holdReason();
+    if (hold) {
+      this.reportHold(hold, outside.decision);
+      this.current = this.buildSet(outside.decision, true);
+      return [];
+    }
     let created: string[] = [];
     if (outside.toCreate.length > 0) {
       created = await this.store.withExclusiveLock(async () => {
         // Re-read inside the lock: another instance may have created the key meanwhile.
         const inside = this.decide(await this.readStore());
+        if (this.holdReason()) return [];
         const made: string[] = [];
         for (const alg of inside.toCreate) made.push(await this.createKey(alg));
         return made;
@@ -210,8 +244,11 @@ export class KeyManager implements OnModuleInit {
     if (!this.enabled) throw new Error('Automatic key management is disabled (KEY_MANAGEMENT_ENABLED=false)');
     this.access.assertWritable('rotate signing keys');
     const created = await this.store.withExclusiveLock(async () => {
+      // A key announced by an instance that cannot read the others would change the fleet's keys.
+      const { rows } = await this.readStore();
+      const hold = this.holdReason();
+      if (hold) throw hold.keys.length > 0 ? new SigningKeysOnHoldError(hold.keys) : new DependencyUnavailableError('key-ring', hold.ring ?? '');
       if (!options.force) {
-        const rows = await this.store.loadKeys();
         const waiting = findWaitingKeys(rows.map((r) => ({ id: r.id, algorithm: r.algorithm, created: r.created })), this.clock.now(), this.options);
         if (waiting.length > 0) throw new KeyAlreadyWaitingError(waiting);
       }
@@ -261,9 +298,27 @@ export class KeyManager implements OnModuleInit {
     return entries.sort((a, b) => a.created.getTime() - b.created.getTime() || rank(a.alg) - rank(b.alg));
   }
 
-  /** Kids of stored keys that could not be unprotected or imported (health, doctor). */
+  /**
+   * Stored keys, not yet expired by their clear metadata, that could not be unprotected or
+   * imported at the last read of the store (health, doctor; `listKeys` reads afresh). Any of them
+   * puts the instance on hold.
+   */
+  getUnreadableKeys(): readonly UnreadableSigningKey[] {
+    const t = this.clock.now().getTime();
+    const end = this.options.rotationInterval + this.options.retentionDuration;
+    return [...this.unreadable.values()]
+      .filter((k) => t < k.created.getTime() + end)
+      .map(({ kid, alg, cause, message }) => ({ kid, alg, cause, message }));
+  }
+
+  /** Kids of {@link getUnreadableKeys}. */
   getUnreadableKeyIds(): readonly string[] {
-    return [...this.unreadable.keys()];
+    return this.getUnreadableKeys().map((k) => k.kid);
+  }
+
+  /** True while this instance may not create or delete keys (see the class comment). */
+  get onHold(): boolean {
+    return this.holdReason() !== undefined;
   }
 
   /** Configured managed algorithms without a signing key in this key set. */
@@ -275,17 +330,43 @@ export class KeyManager implements OnModuleInit {
     return decideKeys(readable, this.clock.now(), this.options);
   }
 
-  private buildSet(decision: KeyDecision<ManagedKey>): ManagedKeySet {
+  /** Why creation and deletion are suspended now, if they are: unreadable signing keys, or a ring it cannot decrypt. */
+  private holdReason(): { keys: readonly UnreadableSigningKey[]; ring?: string } | undefined {
+    const keys = this.getUnreadableKeys();
+    const ringKeys = this.config.keyManagement.dataProtectKeys ? this.ring?.getUnreadableKeys() ?? [] : [];
+    if (keys.length === 0 && ringKeys.length === 0) return undefined;
+    const ring = ringKeys.length > 0
+      ? `the data-protection key ring cannot decrypt ${ringKeys.map((k) => k.id).join(', ')} (${ringKeys[0].message})`
+      : undefined;
+    return { keys, ring };
+  }
+
+  /** One error line per check while on hold: the keys, the likely cause and the setting to fix. */
+  private reportHold(hold: { keys: readonly UnreadableSigningKey[]; ring?: string }, decision: KeyDecision<ManagedKey>): void {
+    const byCause = new Map<UnreadableKeyCause, UnreadableSigningKey[]>();
+    for (const key of hold.keys) byCause.set(key.cause, [...(byCause.get(key.cause) ?? []), key]);
+    const causes = [...byCause.entries()].map(([cause, keys]) => `${CAUSE_LABELS[cause]}: `
+      + `${keys.map((k) => `${k.kid} (${k.alg})`).join(', ')}: ${keys[0].message}. Fix: ${unreadableKeyFix(cause)}`);
+    if (hold.ring) causes.push(`${hold.ring}. Fix: ${unreadableKeyFix('master-key-or-certificate')}`);
+    const signing = decision.signingKeys.size;
+    this.logger.error(`Signing keys on hold: this instance cannot read ${hold.keys.length} stored signing key(s) that are not yet expired`
+      + `${hold.ring && hold.keys.length === 0 ? ' (its data-protection key ring is on hold)' : ''}. It creates no signing key, deletes none `
+      + `and changes no stored key's dates while this lasts; it serves with the ${decision.published.length} key(s) it can read`
+      + `${signing === 0 ? ' (none can sign: token requests answer 503)' : ''}. ${causes.join(' ')} (docs/deployment.md#signing-keys-on-hold)`);
+  }
+
+  private buildSet(decision: KeyDecision<ManagedKey>, onHold = false): ManagedKeySet {
     const now = this.clock.now();
     let validUntil = now.getTime() + this.config.keyManagement.keyCacheDuration;
     if (decision.nextChangeAt) validUntil = Math.min(validUntil, decision.nextChangeAt.getTime());
+    if (onHold) validUntil = Math.min(validUntil, now.getTime() + Math.min(HOLD_RETRY_MS, this.config.keyManagement.checkInterval));
     const set: ManagedKeySet = {
       decision,
       fingerprint: decision.published.map((k) => k.id).join(','),
       loadedAt: now,
       validUntil: new Date(validUntil),
     };
-    if (this.enabled && this.missingAlgorithms(set).length > 0) {
+    if (this.enabled && !onHold && this.missingAlgorithms(set).length > 0) {
       set.validUntil.setTime(Math.min(validUntil, now.getTime() + STORE_RETRY_MS));
     }
     return set;
@@ -297,9 +378,9 @@ export class KeyManager implements OnModuleInit {
   }
 
   /**
-   * Readable keys decide signing and publishing. Creation also counts unreadable keys this
-   * instance made itself (so broken data protection cannot make it create a key per check), and
-   * expiry is decided on every row's clear metadata, so unreadable keys are still cleaned up.
+   * Readable keys decide signing, publishing and creation (unreadable ones put the instance on
+   * hold first: see ensureKeys); expiry is decided on every row's clear metadata, so expired
+   * unreadable keys are still cleaned up.
    */
   private decide(state: { rows: readonly SerializedSigningKey[]; readable: ManagedKey[] }): {
     decision: KeyDecision<ManagedKey>; toCreate: readonly SigningAlgorithm[]; toDelete: readonly KeyInfo[];
@@ -307,29 +388,29 @@ export class KeyManager implements OnModuleInit {
     const now = this.clock.now();
     const info = (r: SerializedSigningKey): KeyInfo => ({ id: r.id, algorithm: r.algorithm, created: r.created });
     const decision = decideKeys(state.readable, now, this.options);
-    const readableIds = new Set(state.readable.map((k) => k.id));
-    const ownUnreadable = state.rows.filter((r) => !readableIds.has(r.id) && this.createdHere.has(r.id)).map(info);
-    const toCreate = ownUnreadable.length === 0
-      ? decision.toCreate
-      : decideKeys<KeyInfo>([...state.readable, ...ownUnreadable], now, this.options).toCreate;
     const toDelete = decideKeys(state.rows.map(info), now, this.options).toDelete;
-    return { decision, toCreate, toDelete };
+    return { decision, toCreate: decision.toCreate, toDelete };
   }
 
   private async readRows(rows: readonly SerializedSigningKey[]): Promise<ManagedKey[]> {
     const keys: ManagedKey[] = [];
     const present = new Set(rows.map((r) => r.id));
     for (const kid of [...this.imported.keys()]) if (!present.has(kid)) this.imported.delete(kid);
+    for (const kid of [...this.unreadable.keys()]) if (!present.has(kid)) this.unreadable.delete(kid);
+    // Asked at most once per read, and only when a key names a data-protection key the ring lacks.
+    let otherNames: Promise<string[]> | undefined;
+    const otherApplicationNames = () => (otherNames ??= this.otherApplicationNames());
     for (const row of rows) {
-      const material = await this.importRow(row);
+      const material = await this.importRow(row, otherApplicationNames);
       if (material) keys.push({ id: row.id, algorithm: row.algorithm, created: row.created, material });
     }
     return keys;
   }
 
-  private async importRow(row: SerializedSigningKey): Promise<LoadedSigningKey | undefined> {
+  private async importRow(row: SerializedSigningKey, otherApplicationNames: () => Promise<string[]>): Promise<LoadedSigningKey | undefined> {
     const cached = this.imported.get(row.id);
     if (cached) return cached;
+    if (!(await this.worthRetrying(row))) return undefined;
     try {
       const json = row.dataProtected ? await this.getProtector().unprotect(row.data) : row.data;
       const payload = JSON.parse(json) as SigningKeyPayload;
@@ -339,13 +420,60 @@ export class KeyManager implements OnModuleInit {
       this.unreadable.delete(row.id);
       return material;
     } catch (error) {
-      // Never crash on one bad key: skip it, say why, and report it (health, doctor).
-      const reason = error instanceof UnprotectError ? `${error.reason}: ${error.message}` : error instanceof Error ? error.message : String(error);
-      if (this.unreadable.get(row.id) !== reason) {
-        this.logger.error(`Error unprotecting key with kid ${row.id}: ${reason}`);
-      }
-      this.unreadable.set(row.id, reason);
+      // Never crash on one bad key: skip it and record why (the hold line, health, doctor).
+      const diagnosis = await this.diagnose(error, otherApplicationNames);
+      this.unreadable.set(row.id, { kid: row.id, alg: row.algorithm, created: row.created, data: row.data, ...diagnosis });
       return undefined;
+    }
+  }
+
+  /**
+   * A payload that failed is tried again only when it changed or the data-protection key it
+   * names has appeared in the ring since: unprotecting it again would only log the same failure.
+   */
+  private async worthRetrying(row: SerializedSigningKey): Promise<boolean> {
+    const known = this.unreadable.get(row.id);
+    if (!known || known.data !== row.data || !this.ring) return true;
+    if (known.dataProtectionKeyId === undefined) return false;
+    try {
+      return (await this.ring.lookup(known.dataProtectionKeyId)).found;
+    } catch {
+      // The ring's store is unreachable: keep the key as unreadable; the next check asks again.
+      return false;
+    }
+  }
+
+  /** The likely cause of a failed unprotect or import (docs/deployment.md#signing-keys-on-hold). */
+  private async diagnose(error: unknown, otherApplicationNames: () => Promise<string[]>): Promise<{
+    cause: UnreadableKeyCause; message: string; dataProtectionKeyId?: string;
+  }> {
+    const message = error instanceof UnprotectError ? `${error.reason}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    if (!(error instanceof UnprotectError) || error.reason !== 'key-not-found' || error.keyId === undefined) {
+      return { cause: 'tampered-or-other', message };
+    }
+    const dataProtectionKeyId = error.keyId;
+    const ringKey = this.ring?.getUnreadableKeys().find((k) => k.id === dataProtectionKeyId);
+    if (ringKey) {
+      return { cause: 'master-key-or-certificate', dataProtectionKeyId, message: `its data-protection key ${dataProtectionKeyId} is in the key ring `
+        + `of "${this.ring?.applicationName}" but cannot be decrypted: ${ringKey.message}` };
+    }
+    const others = await otherApplicationNames();
+    if (others.length > 0) {
+      return { cause: 'application-name', dataProtectionKeyId, message: `its data-protection key ${dataProtectionKeyId} is not in the key ring `
+        + `of "${this.ring?.applicationName}" (DATA_PROTECTION_APPLICATION_NAME), and the data-protection key store holds key rings `
+        + `made under ${others.map((n) => `"${n}"`).join(', ')}` };
+    }
+    return { cause: 'tampered-or-other', dataProtectionKeyId, message };
+  }
+
+  /** Application names other than ours with keys in the data-protection key store (none when it cannot be asked). */
+  private async otherApplicationNames(): Promise<string[]> {
+    if (!this.ring) return [];
+    try {
+      return (await this.ring.applicationNames()).filter((name) => name !== this.ring?.applicationName);
+    } catch (error) {
+      this.logger.warn(`Could not list the data-protection key store's application names: ${error instanceof Error ? error.message : String(error)}`);
+      return [];
     }
   }
 
@@ -369,7 +497,6 @@ export class KeyManager implements OnModuleInit {
       dataProtected: km.dataProtectKeys,
       data: km.dataProtectKeys ? await this.getProtector().protect(json) : json,
     });
-    this.createdHere.add(payload.kid);
     this.logger.log(`Created signing key ${payload.kid} (${alg}${payload.x5c ? ', X.509' : ''})`);
     return payload.kid;
   }
@@ -379,3 +506,9 @@ export class KeyManager implements OnModuleInit {
     return this.protector;
   }
 }
+
+const CAUSE_LABELS: Record<UnreadableKeyCause, string> = {
+  'application-name': 'Likely cause: another DATA_PROTECTION_APPLICATION_NAME',
+  'master-key-or-certificate': 'Likely cause: another DATA_PROTECTION_MASTER_KEY or DATA_PROTECTION_CERTIFICATE',
+  'tampered-or-other': 'Likely cause: the stored key was altered, or its data-protection key removed or revoked',
+};

@@ -44,7 +44,7 @@ function fleet(env: Record<string, string> = {}, store = new InMemorySigningKeyS
     clock, store, broker, config, protection,
     async instance({ listen = true } = {}) {
       const notifier = new KeySetNotifier(broker, clock, config);
-      const manager = new KeyManager(store, clock, config, protection, undefined, notifier);
+      const manager = new KeyManager(store, clock, config, protection, undefined, undefined, notifier);
       const signing = new JoseSigningService(manager, { signing: [], validation: [] }, config);
       const listener = new KeySetChangeListener(broker, manager, notifier);
       await manager.onModuleInit();

@@ -20,7 +20,7 @@ async function context(env: Record<string, string> = {}, clients: Array<Partial<
   const clock = new FakeClock();
   const config = keyConfig(env);
   const notifier = new KeySetNotifier(new InMemoryDistributedCache(clock), clock, config);
-  const manager = new KeyManager(new InMemorySigningKeyStore(), clock, config, new FakeDataProtectionProvider(), undefined, notifier);
+  const manager = new KeyManager(new InMemorySigningKeyStore(), clock, config, new FakeDataProtectionProvider(), undefined, undefined, notifier);
   await manager.onModuleInit();
   const services = new Map<unknown, unknown>([[KeyManager, manager], [APP_CONFIG, config], [IDENTITY_CONFIGURATION, { clients }]]);
   const app = { get: (token: unknown) => { if (!services.has(token)) throw new Error('unexpected token'); return services.get(token); } };

@@ -10,6 +10,7 @@ import type { CliOutput } from '../../src/common/cli-command';
 import { DATA_PROTECTION_COMMANDS } from '../../src/data-protection/data-protection.cli';
 import { DataProtectionProvider } from '../../src/data-protection/data-protector';
 import { KeyRingService } from '../../src/data-protection/key-ring.service';
+import { DependencyUnavailableError } from '../../src/common/dependency-unavailable';
 import { createTestDatabase } from '../support/postgres';
 import { describeIfPostgres, describeIfRedis, startTestApp, type TestApp } from '../support/test-app';
 import { makeCertificate, writeCertificate } from './test-certificates';
@@ -40,6 +41,32 @@ async function unprotect(app: TestApp, payload: string): Promise<string> {
   return app.app.get(DataProtectionProvider).createProtector('tests', 'app').unprotect(payload);
 }
 
+/**
+ * Starts on a ring it cannot decrypt (docs/deployment.md#data-protection): the server runs on hold,
+ * reports the keys, creates none, and refuses to protect with a 503 error. Returns the messages.
+ */
+async function onHold(env: Record<string, string>, storedKeys: () => number): Promise<string> {
+  const before = storedKeys();
+  const app = await startTestApp(env);
+  try {
+    const ring = app.app.get(KeyRingService);
+    const unreadable = ring.getUnreadableKeys();
+    expect(unreadable.length).toBeGreaterThan(0);
+    await expect(protect(app, 'refused')).rejects.toBeInstanceOf(DependencyUnavailableError);
+    const token = await fetch(`${app.baseUrl}/connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=m2m&client_secret=secret',
+    });
+    expect(token.status).toBe(503);
+    expect(await token.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    expect(storedKeys()).toBe(before);
+    return unreadable.map((k) => `${k.id}: ${k.message}`).join('\n');
+  } finally {
+    await app.close();
+  }
+}
+
 async function startupError(env: Record<string, string>): Promise<string> {
   let app: TestApp | undefined;
   try {
@@ -65,7 +92,7 @@ describe('data protection in the application', () => {
   });
 
   describe('with a master key (file store)', () => {
-    it('stores no key material in clear, keeps the ring over a restart, and refuses a wrong or missing master key by name', async () => {
+    it('stores no key material in clear, keeps the ring over a restart, and holds (no new key, 503) on a wrong or missing master key, naming it', async () => {
       const keyPath = join(dir, 'ring');
       const env = { DATA_PROTECTION_KEY_STORE: 'file', DATA_PROTECTION_KEY_PATH: keyPath, DATA_PROTECTION_MASTER_KEY: masterKey() };
       const first = await startTestApp(env);
@@ -87,10 +114,11 @@ describe('data protection in the application', () => {
         await second.close();
       }
 
-      const wrong = await startupError({ ...env, DATA_PROTECTION_MASTER_KEY: masterKey() });
+      const count = () => keyFiles(keyPath).length;
+      const wrong = await onHold({ ...env, DATA_PROTECTION_MASTER_KEY: masterKey() }, count);
       expect(wrong).toContain('DATA_PROTECTION_MASTER_KEY');
       expect(wrong).toContain(key.id);
-      const missing = await startupError({ DATA_PROTECTION_KEY_STORE: 'file', DATA_PROTECTION_KEY_PATH: keyPath });
+      const missing = await onHold({ DATA_PROTECTION_KEY_STORE: 'file', DATA_PROTECTION_KEY_PATH: keyPath }, count);
       expect(missing).toContain('DATA_PROTECTION_MASTER_KEY');
       expect(missing).toContain(key.id);
     });
@@ -135,8 +163,9 @@ describe('data protection in the application', () => {
       expect(newFile?.json.encryption).toBe('certificate');
       expect(decodeProtectedHeader(newFile?.json.keyMaterial ?? '')).toMatchObject({ alg: 'ECDH-ES+A256KW', enc: 'A256GCM' });
 
-      // 3. the old certificate alone cannot read the new key: start-up names what to configure
-      const message = await startupError({ ...base, DATA_PROTECTION_CERTIFICATE: oldFiles.certPath, DATA_PROTECTION_CERTIFICATE_KEY: oldFiles.keyPath });
+      // 3. the old certificate alone cannot read the new key: the server holds and names what to configure
+      const message = await onHold({ ...base, DATA_PROTECTION_CERTIFICATE: oldFiles.certPath, DATA_PROTECTION_CERTIFICATE_KEY: oldFiles.keyPath },
+        () => keyFiles(keyPath).length);
       expect(message).toContain(newKeyId);
       expect(message).toContain('DATA_PROTECTION_UNPROTECT_CERTIFICATES');
     });

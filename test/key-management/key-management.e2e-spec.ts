@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { KeyManager } from '../../src/key-management/key-manager.service';
+import { DependencyUnavailableError } from '../../src/common/dependency-unavailable';
 import { SigningService } from '../../src/key-management/signing.service';
 import { FlakySigningKeyStore } from '../support/fakes/key-management.fakes';
 import { SigningKeyStore } from '../../src/stores/signing-key.store';
@@ -88,7 +89,7 @@ describe('key management in the running application', () => {
     }
   });
 
-  it('a stored key that cannot be unprotected (other application name) should be reported, not crash start-up', async () => {
+  it('a stored key that cannot be unprotected (other application name) should put the instance on hold: reported, no key of its own, 503, no crash', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'km-unreadable-'));
     const env = { DATABASE_URL: `sqlite:${join(dir, 'identity.sqlite')}` };
     try {
@@ -99,16 +100,21 @@ describe('key management in the running application', () => {
       app = await startTestApp({ ...env, DATA_PROTECTION_APPLICATION_NAME: 'another-application' });
       const signing = app.app.get(SigningService);
       expect(signing.getUnreadableKeyIds()).toEqual([original]);
-      // it keeps working with a key of its own, and never publishes what it cannot read
-      const token = await signing.sign({ sub: 'alice' });
-      expect(token.kid).not.toBe(original);
-      expect((await jwksOf(app)).keys.map((k) => k.kid)).toEqual([token.kid]);
+      // it makes no key of its own (docs/deployment.md#signing-keys-on-hold) and never publishes what it cannot read
+      await expect(signing.sign({ sub: 'alice' })).rejects.toBeInstanceOf(DependencyUnavailableError);
+      expect((await jwksOf(app)).keys).toEqual([]);
       const listed = await app.app.get(KeyManager).listKeys();
-      expect(listed.find((k) => k.kid === original)?.readable).toBe(false);
-      // and /health reports it without going down
+      expect(listed.map((k) => [k.kid, k.readable])).toEqual([[original, false]]);
+      // a token request is told to come back (503), /health is down with the kid in the details
+      const token = await fetch(`${app.baseUrl}/connect/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=m2m&client_secret=secret',
+      });
+      expect(token.status).toBe(503);
+      expect(await token.json()).toMatchObject({ error: 'temporarily_unavailable' });
       const health = await fetch(`${app.baseUrl}/health`);
-      expect(health.status).toBe(200);
-      expect(((await health.json()) as { details: { jwks: unknown } }).details.jwks).toMatchObject({ status: 'up', unreadableKeys: [original] });
+      expect(health.status).toBe(503);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

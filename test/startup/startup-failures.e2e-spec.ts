@@ -210,18 +210,6 @@ describe('server start-up and shutdown (src/main.ts)', () => {
       expect(line.msg).toContain('dp.crt');
     });
 
-    it('key ring made with another master key: names DATA_PROTECTION_MASTER_KEY', async () => {
-      const first = startServer({ DATABASE_URL: database, DATA_PROTECTION_MASTER_KEY: randomBytes(32).toString('base64') });
-      await first.waitFor(/listening on/);
-      first.kill('SIGTERM');
-      expect((await first.exited).code).toBe(0);
-
-      const line = theOneErrorLine(await runToExit({ DATABASE_URL: database, DATA_PROTECTION_MASTER_KEY: randomBytes(32).toString('base64') }));
-      expect(line.setting).toBe('DATA_PROTECTION_MASTER_KEY');
-      expect(line.msg).toContain('encrypted with a different master key');
-      expect(line.fix).toContain('docs/deployment.md#data-protection');
-    }, 60_000);
-
     it('with LOG_LEVEL=debug, still one error line, and the stack may appear (inside JSON)', async () => {
       const run = await runToExit({ DATABASE_URL: database, DATABASE_MIGRATIONS_RUN: 'false', LOG_LEVEL: 'debug' });
       expect(run.code).toBe(1);
@@ -267,6 +255,36 @@ describe('server start-up and shutdown (src/main.ts)', () => {
     // Not production: the demo set-up is the point, no demo warnings.
     expect(lines.filter((line) => line.context === 'StartupWarnings')).toEqual([]);
     expect(run.stderr).toBe('');
+  }, 60_000);
+
+  it('key ring made with another master key: starts on hold, logs the cause naming DATA_PROTECTION_MASTER_KEY once, answers 503 JSON, never a stack', async () => {
+    const first = startServer({ DATABASE_URL: database, DATA_PROTECTION_MASTER_KEY: randomBytes(32).toString('base64') });
+    await first.waitFor(/listening on/);
+    first.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+
+    const second = startServer({ DATABASE_URL: database, DATA_PROTECTION_MASTER_KEY: randomBytes(32).toString('base64') });
+    const port = listeningPort(await second.waitFor(/listening on/));
+    const token = await fetch(`http://127.0.0.1:${port}/connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=m2m&client_secret=secret',
+    });
+    expect(token.status).toBe(503);
+    expect(token.headers.get('retry-after')).toBe('5');
+    expect(await token.json()).toMatchObject({ error: 'temporarily_unavailable' });
+    second.kill('SIGTERM');
+    const run = await second.exited;
+
+    expect(run.code).toBe(0);
+    for (const line of [...run.stdout, ...run.stderr.split('\n')]) expect(line).not.toMatch(STACK_FRAME);
+    const errors = jsonLines(run).filter((line) => line.level >= 50).map((line) => line.msg);
+    const ringHold = errors.filter((msg) => /key ring .* is on hold/.test(msg));
+    expect(ringHold).toHaveLength(1);
+    expect(ringHold[0]).toMatch(/encrypted with a different master key.*Fix: .*DATA_PROTECTION_MASTER_KEY.*docs\/deployment\.md#data-protection/);
+    const signingHold = errors.filter((msg) => msg.startsWith('Signing keys on hold'));
+    expect(signingHold).toHaveLength(1);
+    expect(signingHold[0]).toMatch(/creates no signing key.*DATA_PROTECTION_MASTER_KEY/);
   }, 60_000);
 
   it('LOG_FORMAT=pretty prints readable lines, not JSON; SIGINT stops it', async () => {

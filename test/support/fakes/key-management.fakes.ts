@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { ProcessMutex } from '../../../src/common/process-mutex';
 import { loadAppConfig, type AppConfig } from '../../../src/config/app-config';
 import { DataProtectionProvider, DataProtector, UnprotectError } from '../../../src/data-protection/data-protector';
+import { InMemoryDataProtectionKeyStore } from '../../../src/data-protection/in-memory-data-protection-key.store';
 import type { SerializedSigningKey } from '../../../src/stores/models';
 import { SigningKeyStore } from '../../../src/stores/signing-key.store';
 
@@ -102,3 +103,17 @@ export function keyConfig(env: Record<string, string> = {}): AppConfig {
 }
 
 export const DAY = 86_400_000;
+
+/**
+ * One in-memory data-protection backend holding several application names' rings, as a shared
+ * database does: each instance sees only its own name's keys, and every name is listed.
+ */
+export class NamedDataProtectionKeyStore extends InMemoryDataProtectionKeyStore {
+  constructor(private readonly names: string[]) {
+    super();
+  }
+
+  override async applicationNames(): Promise<string[]> {
+    return [...this.names];
+  }
+}
