@@ -1,11 +1,15 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
 import { DistributedCache } from './distributed-cache';
+import { redisUnavailable } from '../common/dependency-failure';
 
 /**
  * The cache shared by every instance, in Redis. Keys are prefixed with the data-protection
  * application name so several deployments can share one Redis without seeing each other's keys.
- * Every operation rejects when Redis is unreachable; callers decide to fail closed.
+ * Every operation rejects when Redis is unreachable, with a DependencyUnavailableError('redis')
+ * for connection-class failures (refused, closed, not writeable while reconnecting, retries
+ * exhausted, command timeout): the request answers 503 `temporarily_unavailable` and callers that
+ * guard something (replay checks, throttling, one-time values) fail closed (docs/deployment.md).
  */
 export class RedisDistributedCache extends DistributedCache implements OnModuleDestroy {
   private readonly logger = new Logger(RedisDistributedCache.name);
@@ -65,25 +69,34 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.redis.get(this.prefix + key)) ?? undefined;
+    return (await this.command(() => this.redis.get(this.prefix + key))) ?? undefined;
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+    await this.command(() => this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs))));
   }
 
   async delete(key: string): Promise<void> {
-    await this.redis.del(this.prefix + key);
+    await this.command(() => this.redis.del(this.prefix + key));
   }
 
   async addIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     // SET NX is atomic across every instance sharing this Redis.
-    const result = await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX');
+    const result = await this.command(() => this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'));
     return result === 'OK';
   }
 
   async take(key: string): Promise<string | undefined> {
-    return (await this.redis.getdel(this.prefix + key)) ?? undefined;
+    return (await this.command(() => this.redis.getdel(this.prefix + key))) ?? undefined;
+  }
+
+  /** Runs one command; an outage becomes DependencyUnavailableError('redis'), anything else stays as it is. */
+  private async command<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw redisUnavailable(error) ?? error;
+    }
   }
 
   /** Round trip for the health indicator. */

@@ -1,5 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { Clock } from '../common/clock';
+import { DependencyUnavailableError } from '../common/dependency-unavailable';
 import { DistributedCache } from '../caching/distributed-cache';
 import { InMemoryDistributedCache } from '../caching/in-memory-distributed-cache';
 import { InvalidClientError } from '../protocol/protocol-errors';
@@ -11,7 +12,10 @@ class FakeClock extends Clock {
   now(): Date { return this.current; }
 }
 class BrokenCache extends InMemoryDistributedCache {
-  override async addIfAbsent(): Promise<boolean> { throw new Error('connection refused'); }
+  override async addIfAbsent(): Promise<boolean> { throw new Error('unexpected reply'); }
+}
+class UnreachableCache extends InMemoryDistributedCache {
+  override async addIfAbsent(): Promise<boolean> { throw new DependencyUnavailableError('redis', 'Connection is closed.'); }
 }
 
 const AUD = 'https://id.example/connect/token';
@@ -56,6 +60,14 @@ describe('ClientAssertionValidator', () => {
     const broken = new BrokenCache(clock);
     await expect(validator(broken).validate(client, await assertion(), { audiences: [AUD] })).rejects.toBeInstanceOf(InvalidClientError);
     broken.onModuleDestroy();
+  });
+
+  it('validate, when the replay cache is unreachable, should refuse with the outage (503), never accept', async () => {
+    const unreachable = new UnreachableCache(clock);
+    const refused = validator(unreachable).validate(client, await assertion(), { audiences: [AUD] });
+    await expect(refused).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(refused).rejects.toMatchObject({ dependency: 'redis', message: expect.stringContaining('jwt-client') });
+    unreachable.onModuleDestroy();
   });
 
   it('claimedClientId, when sub differs from iss, should refuse', async () => {

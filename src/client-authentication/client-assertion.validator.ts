@@ -4,6 +4,7 @@ import {
   type JWK, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions,
 } from 'jose';
 import { Clock } from '../common/clock';
+import { DependencyUnavailableError } from '../common/dependency-unavailable';
 import { SIGNING_ALGORITHMS } from '../config/app-config';
 import { DistributedCache } from '../caching/distributed-cache';
 import { InvalidClientError } from '../protocol/protocol-errors';
@@ -91,14 +92,22 @@ export class ClientAssertionValidator {
     await this.rememberJti(client.clientId, payload.jti, (exp + CLOCK_TOLERANCE_SECONDS - nowSeconds) * 1000);
   }
 
-  /** RFC 7523 §3 item 7: a jti is accepted once until the assertion expires, on every instance. */
+  /**
+   * RFC 7523 §3 item 7: a jti is accepted once until the assertion expires, on every instance.
+   * Fails closed: an assertion is never accepted when the replay check could not run. A cache
+   * outage refuses it with 503 `temporarily_unavailable` (the client is not at fault and may
+   * retry, docs/endpoints.md); any other cache failure refuses it with `invalid_client`.
+   */
   private async rememberJti(clientId: string, jti: string, ttlMs: number): Promise<void> {
     let firstUse: boolean;
     try {
       firstUse = await this.cache.addIfAbsent(`jti:${clientId}:${jti}`, '1', Math.max(ttlMs, 1000));
     } catch (error) {
-      // Fail closed: without the replay cache a stolen assertion could be replayed.
-      this.logger.error(`replay cache unavailable, refusing client assertion of ${clientId}: ${error instanceof Error ? error.message : String(error)}`);
+      if (error instanceof DependencyUnavailableError) {
+        // The exception filter logs this one line and answers 503.
+        throw new DependencyUnavailableError(error.dependency, `the replay cache could not check the client assertion of ${clientId}, refused: ${error.message}`, { cause: error });
+      }
+      this.logger.error(`replay cache failed, refusing client assertion of ${clientId}: ${error instanceof Error ? error.message : String(error)}`);
       throw new InvalidClientError('client assertion could not be checked for replay');
     }
     if (!firstUse) throw new InvalidClientError('client_assertion has already been used');

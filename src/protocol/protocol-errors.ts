@@ -95,5 +95,7 @@ export class TemporarilyUnavailableError extends ProtocolError {
  * (e.g. unknown client, unregistered redirect_uri).
  */
 export class ErrorPageError extends ProtocolError {
-  constructor(error: string, description?: string, status = 400) { super(error, description, status); }
+  constructor(error: string, description?: string, status = 400, headers: Readonly<Record<string, string>> = {}) {
+    super(error, description, status, headers);
+  }
 }

@@ -2,6 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorPageRenderer } from './error-page-renderer';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../common/dependency-unavailable';
+import { databaseUnavailable } from '../common/dependency-failure';
+import { ENDPOINT_PATHS, PAGE_PATHS } from './paths';
 import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, TemporarilyUnavailableError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
 import { renderErrorPage } from './error-page';
 
@@ -51,10 +53,16 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
 
   private toProtocolError(exception: unknown, request: FastifyRequest): ProtocolError {
     if (exception instanceof ProtocolError) return exception;
-    if (exception instanceof DependencyUnavailableError) {
+    // A raw driver error of a database outage (connection refused or lost, server shutting down,
+    // SQLite busy after its timeout) is an outage too, wherever it surfaced.
+    const outage = exception instanceof DependencyUnavailableError ? exception : databaseUnavailable(exception);
+    if (outage) {
       // One line naming what is down; the client is told to come back, never a 500.
-      this.logger.error({ requestId: request.id, dependency: exception.dependency }, `${exception.dependency} unavailable: ${exception.message}`);
-      return new TemporarilyUnavailableError(`the ${exception.dependency} is temporarily unavailable; retry later`, DEPENDENCY_RETRY_AFTER_SECONDS);
+      this.logger.error({ requestId: request.id, dependency: outage.dependency }, `${outage.dependency} unavailable: ${outage.message}`);
+      const description = `the ${outage.dependency} is temporarily unavailable; retry later`;
+      // A browser on a page sees the error page (503), a client the JSON error.
+      if (isInteractive(request)) return new UnavailablePageError(description, DEPENDENCY_RETRY_AFTER_SECONDS);
+      return new TemporarilyUnavailableError(description, DEPENDENCY_RETRY_AFTER_SECONDS);
     }
     const status = statusOf(exception);
     if (status === 404) return new NotFoundError(`no such endpoint: ${request.method} ${request.url.split('?')[0]}`);
@@ -67,6 +75,22 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     this.logger.error({ err: exception, requestId: request.id }, 'unhandled error');
     return new ServerError();
   }
+}
+
+/** The error page at 503 with Retry-After: a dependency outage on a page a browser shows. */
+class UnavailablePageError extends ErrorPageError {
+  constructor(description: string, retryAfterSeconds: number) {
+    super('temporarily_unavailable', description, 503, { 'retry-after': String(retryAfterSeconds) });
+  }
+}
+
+/** Paths a browser visits (the pages, authorize, end session): their errors are shown as a page. */
+const INTERACTIVE_PATHS = new Set<string>([
+  ...Object.values(PAGE_PATHS), ENDPOINT_PATHS.authorization, ENDPOINT_PATHS.endSession,
+]);
+
+function isInteractive(request: FastifyRequest): boolean {
+  return INTERACTIVE_PATHS.has(request.url.split('?')[0].replace(/\/+$/, '') || '/');
 }
 
 function statusOf(exception: unknown): number | undefined {

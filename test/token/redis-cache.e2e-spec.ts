@@ -90,11 +90,12 @@ describeIfRedis('private_key_jwt replay cache on Redis', () => {
     }
   });
 
-  it('Redis unreachable: assertions fail closed with invalid_client, secrets still work', async () => {
+  it('Redis unreachable: assertions fail closed with 503 temporarily_unavailable, secrets still work', async () => {
     const down = await startTestApp({ CONFIG_FILE: fixtures.configFile, REDIS_URL: 'redis://127.0.0.1:1' });
     try {
       const refused = await postForm(`${down.baseUrl}/connect/token`, form(await assertionFor(`${down.baseUrl}/connect/token`)));
-      expect([refused.status, refused.body.error]).toEqual([401, 'invalid_client']);
+      expect([refused.status, refused.body.error]).toEqual([503, 'temporarily_unavailable']);
+      expect(refused.headers.get('retry-after')).toBe('5');
       const basic = await postForm(`${down.baseUrl}/connect/token`, { grant_type: 'client_credentials', scope: 'api1' }, { authorization: basicAuth('m2m', 'secret') });
       expect(basic.status).toBe(200);
       const health = await fetch(`${down.baseUrl}/health`);

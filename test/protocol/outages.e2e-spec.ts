@@ -1,0 +1,360 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { FormBrowser, type Page } from '../support/form-browser';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
+import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
+import { waitFor } from '../support/free-port';
+import { startTestApp, writeJson, type TestApp } from '../support/test-app';
+
+/**
+ * Outages answered cleanly (docs/endpoints.md, docs/deployment.md): with the database or Redis
+ * stopped, every endpoint that needs it answers 503 `temporarily_unavailable` with Retry-After
+ * (the error page at 503 on browser pages), never a 500; private_key_jwt is refused; endpoints
+ * that do not need the dependency keep working; once it is back the same requests succeed
+ * without restarting the server. The suite stops and starts its OWN PostgreSQL and redis-server.
+ */
+
+const REDIRECT_URI = 'https://app.example/cb';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const RETRY_AFTER = '5';
+/** How long recovery may take after the dependency is back (bounded polling). */
+const RECOVERY_TIMEOUT_MS = 20_000;
+
+interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly text: string;
+  readonly body: Record<string, unknown>;
+}
+
+async function request(url: string, init: RequestInit = {}): Promise<Reply> {
+  const response = await fetch(url, { redirect: 'manual', ...init });
+  const text = await response.text();
+  let body: Record<string, unknown> = {};
+  if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text) as Record<string, unknown>;
+  return { status: response.status, headers: response.headers, text, body };
+}
+
+function form(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Reply> {
+  return request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+function basic(id: string, secret: string): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}` };
+}
+
+/** The outage answer of a JSON endpoint: 503, temporarily_unavailable, Retry-After, no stack. */
+function expectOutageJson(reply: Reply, dependency: string, what: string): void {
+  expect({ what, status: reply.status, error: reply.body.error }).toEqual({ what, status: 503, error: 'temporarily_unavailable' });
+  expect(reply.headers.get('content-type')).toContain('application/json');
+  expect(reply.headers.get('retry-after')).toBe(RETRY_AFTER);
+  expect(reply.body.error_description).toContain(dependency);
+  expect(reply.text).not.toMatch(/\bat \w|stack|Error:/);
+}
+
+/** The outage answer of a browser page: the error page at 503 with Retry-After. */
+function expectOutagePage(page: { status: number; headers: Headers; body?: string; text?: string }, what: string): void {
+  expect({ what, status: page.status }).toEqual({ what, status: 503 });
+  expect(page.headers.get('content-type')).toContain('text/html');
+  expect(page.headers.get('retry-after')).toBe(RETRY_AFTER);
+  expect(page.body ?? page.text).toContain('temporarily_unavailable');
+}
+
+function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+describe('outages: database and Redis stopped and started again', () => {
+  let postgres: PrivatePostgres;
+  let redis: PrivateRedis;
+  let server: TestApp;
+  let dir: string;
+  let jwtKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+  let jwtKid: string;
+  let tokenUrl: string;
+  const replies: Array<{ what: string; status: number }> = [];
+
+  /** Every reply of the suite is recorded: none may be a 500. */
+  const seen = (what: string, reply: { status: number }): void => { replies.push({ what, status: reply.status }); };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'idsrv-outages-'));
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    jwtKey = pair.privateKey;
+    const publicJwk = await exportJWK(pair.publicKey);
+    jwtKid = await calculateJwkThumbprint(publicJwk);
+    const web = (clientId: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      clientId, clientName: clientId, clientSecrets: [{ type: 'SharedSecret', value: 'secret' }],
+      allowedGrantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT_URI],
+      allowedScopes: ['openid', 'profile', 'api1'], allowOfflineAccess: true, ...extra,
+    });
+    const m2m = (clientId: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      clientId, clientSecrets: [{ type: 'SharedSecret', value: 'secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], ...extra,
+    });
+    const configFile = writeJson(dir, 'identity.json', {
+      clients: [
+        web('web'),
+        web('web.reference', { accessTokenType: 'reference' }),
+        web('web.consent', { requireConsent: true }),
+        web('web.par', { requirePushedAuthorization: true }),
+        {
+          clientId: 'tv', requireClientSecret: false, allowedGrantTypes: [DEVICE_GRANT, 'refresh_token'],
+          allowedScopes: ['openid', 'profile', 'api1'], allowOfflineAccess: true,
+        },
+        m2m('m2m'),
+        m2m('m2m.reference', { accessTokenType: 'reference' }),
+        m2m('m2m.jwt', { clientSecrets: [{ type: 'JsonWebKey', value: { ...publicJwk, kid: jwtKid, alg: 'ES256', use: 'sig' } }] }),
+      ],
+      identityResources: [{ name: 'openid', userClaims: ['sub'] }, { name: 'profile', displayName: 'Profile', userClaims: ['name'] }],
+      apiScopes: [{ name: 'api1', displayName: 'API 1' }],
+      apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [{ type: 'SharedSecret', value: 'api1-secret' }] }],
+      users: [{ subjectId: '1', username: 'alice', password: 'alice', claims: { name: 'Alice' } }],
+    });
+    [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis()]);
+    server = await startTestApp({
+      CONFIG_FILE: configFile,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      // every 503 logs one line by design; the suite does not need to read them
+      LOG_LEVEL: 'error',
+    });
+    tokenUrl = `${server.baseUrl}/connect/token`;
+  }, 60_000);
+
+  // A failed test must not leave the next one without its dependencies.
+  afterEach(async () => {
+    if (postgres && !postgres.running) await postgres.start();
+    if (redis && !redis.running) await redis.start();
+  }, 30_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await Promise.all([postgres?.destroy(), redis?.destroy()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    // The suite's own check across every request it made: an outage is never a 500.
+    expect(replies.filter((reply) => reply.status >= 500 && reply.status !== 503)).toEqual([]);
+  }, 60_000);
+
+  /** Signs in (when needed) and runs the code flow up to the redirect to the client; returns the code. */
+  async function authorize(browser: FormBrowser, clientId: string, scope: string): Promise<{ page: Page; verifier: string }> {
+    const { verifier, challenge } = pkce();
+    const query = new URLSearchParams({
+      client_id: clientId, redirect_uri: REDIRECT_URI, response_type: 'code', scope,
+      state: randomUUID(), nonce: randomUUID(), code_challenge: challenge, code_challenge_method: 'S256',
+    });
+    let page = await browser.get(`/connect/authorize?${query.toString()}`);
+    if (/name="password"/.test(page.body)) page = await browser.submit(page, { username: 'alice', password: 'alice' });
+    return { page, verifier };
+  }
+
+  async function codeFor(browser: FormBrowser, clientId: string, scope = 'openid profile api1 offline_access'): Promise<{ code: string; verifier: string }> {
+    const { page, verifier } = await authorize(browser, clientId, scope);
+    if (!page.redirectedTo) throw new Error(`no code for ${clientId}: ${page.status} ${page.body.slice(0, 300)}`);
+    const code = new URL(page.redirectedTo).searchParams.get('code');
+    if (!code) throw new Error(`no code in ${page.redirectedTo}`);
+    return { code, verifier };
+  }
+
+  function redeem(clientId: string, code: { code: string; verifier: string }): Promise<Reply> {
+    return form(tokenUrl, { grant_type: 'authorization_code', code: code.code, code_verifier: code.verifier, redirect_uri: REDIRECT_URI }, basic(clientId, 'secret'));
+  }
+
+  async function tokensFor(browser: FormBrowser, clientId: string): Promise<Record<string, unknown>> {
+    const reply = await redeem(clientId, await codeFor(browser, clientId));
+    if (reply.status !== 200) throw new Error(`code redemption for ${clientId} failed: ${reply.status} ${reply.text}`);
+    return reply.body;
+  }
+
+  function assertion(): Promise<string> {
+    return new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: jwtKid })
+      .setIssuer('m2m.jwt').setSubject('m2m.jwt').setAudience(tokenUrl)
+      .setIssuedAt().setExpirationTime('2m').sign(jwtKey);
+  }
+
+  function privateKeyJwt(signed: string): Promise<Reply> {
+    return form(tokenUrl, {
+      grant_type: 'client_credentials', scope: 'api1',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: signed,
+    });
+  }
+
+  function clientCredentials(clientId: string): Promise<Reply> {
+    return form(tokenUrl, { grant_type: 'client_credentials', scope: 'api1' }, basic(clientId, 'secret'));
+  }
+
+  function par(): Promise<Reply> {
+    const { challenge } = pkce();
+    return form(`${server.baseUrl}/connect/par`, {
+      client_id: 'web.par', client_secret: 'secret', response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid',
+      code_challenge: challenge, code_challenge_method: 'S256', state: 'pushed',
+    });
+  }
+
+  function introspect(token: string): Promise<Reply> {
+    return form(`${server.baseUrl}/connect/introspect`, { token }, basic('urn:api1', 'api1-secret'));
+  }
+
+  function userinfo(token: string): Promise<Reply> {
+    return request(`${server.baseUrl}/connect/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+  }
+
+  async function health(): Promise<{ status: number; body: { error?: Record<string, { status: string }> }; ms: number }> {
+    const started = Date.now();
+    const response = await fetch(`${server.baseUrl}/health`);
+    return { status: response.status, body: (await response.json()) as { error?: Record<string, { status: string }> }, ms: Date.now() - started };
+  }
+
+  it('database stopped: every endpoint that needs it answers 503, the rest keep working; back without a restart', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    // Prepared while the database is up: a code, a refresh token, reference tokens, a device code.
+    const code = await codeFor(browser, 'web');
+    const refreshToken = (await tokensFor(browser, 'web')).refresh_token as string;
+    const referenceAccess = (await tokensFor(browser, 'web.reference')).access_token as string;
+    const machineReference = (await clientCredentials('m2m.reference')).body.access_token as string;
+    const device = await form(`${server.baseUrl}/connect/deviceauthorization`, { client_id: 'tv', scope: 'openid api1' });
+    expect(device.status).toBe(200);
+    const deviceCode = device.body.device_code as string;
+    const userCode = device.body.user_code as string;
+    const idTokenHint = (await tokensFor(browser, 'web')).id_token as string;
+    const consentBrowser = new FormBrowser(server.baseUrl);
+    const consentPage = (await authorize(consentBrowser, 'web.consent', 'openid profile')).page;
+    expect(consentPage.url).toContain('/consent');
+    const devicePage = await browser.get(`/device?userCode=${encodeURIComponent(userCode)}`);
+    expect(devicePage.status).toBe(200);
+
+    await postgres.stop();
+
+    const needsDatabase: Array<[string, () => Promise<Reply>]> = [
+      ['token: authorization_code', () => redeem('web', code)],
+      ['token: refresh_token', () => form(tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, basic('web', 'secret'))],
+      ['token: device_code', () => form(tokenUrl, { grant_type: DEVICE_GRANT, client_id: 'tv', device_code: deviceCode })],
+      ['token: client_credentials with a reference token', () => clientCredentials('m2m.reference')],
+      ['introspection of a reference token', () => introspect(machineReference)],
+      ['revocation of a reference token', () => form(`${server.baseUrl}/connect/revocation`, { token: machineReference }, basic('m2m.reference', 'secret'))],
+      ['userinfo with a reference token', () => userinfo(referenceAccess)],
+      ['device authorization', () => form(`${server.baseUrl}/connect/deviceauthorization`, { client_id: 'tv', scope: 'openid api1' })],
+    ];
+    for (const [what, send] of needsDatabase) {
+      const reply = await send();
+      seen(what, reply);
+      expectOutageJson(reply, 'database', what);
+    }
+
+    // Browser pages that need the database: the error page at 503.
+    const authorizePage = (await authorize(browser, 'web', 'openid')).page; // issuing a code stores it
+    seen('authorize', authorizePage);
+    expectOutagePage(authorizePage, 'authorize (signed in, the code is stored)');
+    const consentAnswer = await consentBrowser.submit(consentPage, { rememberConsent: 'true' }, { name: 'decision', value: 'allow' });
+    seen('consent', consentAnswer);
+    expectOutagePage(consentAnswer, 'consent: allow');
+    const deviceAnswer = await browser.submit(devicePage);
+    seen('device', deviceAnswer);
+    expectOutagePage(deviceAnswer, 'device: the user code is looked up');
+
+    // What does not need the database keeps working: discovery, JWKS, JWTs for file clients.
+    expect((await request(`${server.baseUrl}/.well-known/openid-configuration`)).status).toBe(200);
+    const jwks = await request(`${server.baseUrl}/.well-known/openid-configuration/jwks`);
+    expect([jwks.status, (jwks.body.keys as unknown[]).length > 0]).toEqual([200, true]);
+    const jwt = await clientCredentials('m2m');
+    seen('client_credentials (JWT, shared secret)', jwt);
+    expect(jwt.status).toBe(200);
+    // The replay cache is Redis, which is up: private_key_jwt needs no database.
+    const signed = await privateKeyJwt(await assertion());
+    seen('private_key_jwt', signed);
+    expect(signed.status).toBe(200);
+    expect((await par()).status).toBe(201);
+    const loginPage = await new FormBrowser(server.baseUrl).get('/account/login');
+    expect(loginPage.status).toBe(200);
+
+    // /health answers within its timeouts, with the database down.
+    const during = await health();
+    expect([during.status, during.body.error?.database?.status]).toEqual([503, 'down']);
+    expect(during.ms).toBeLessThan(4_000);
+
+    await postgres.start();
+
+    // The very same requests succeed once the database is back, without restarting the server.
+    await waitFor('the code to be redeemed after the database came back', async () => (await redeem('web', code)).status === 200, RECOVERY_TIMEOUT_MS, 200);
+    const refreshed = await form(tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, basic('web', 'secret'));
+    expect(refreshed.status).toBe(200);
+    expect(await form(tokenUrl, { grant_type: DEVICE_GRANT, client_id: 'tv', device_code: deviceCode })).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+    expect((await clientCredentials('m2m.reference')).status).toBe(200);
+    expect(await introspect(machineReference)).toMatchObject({ status: 200, body: { active: true } });
+    expect(await userinfo(referenceAccess)).toMatchObject({ status: 200, body: { sub: '1' } });
+    expect((await form(`${server.baseUrl}/connect/revocation`, { token: machineReference }, basic('m2m.reference', 'secret'))).status).toBe(200);
+    expect(await introspect(machineReference)).toMatchObject({ status: 200, body: { active: false } });
+    expect((await form(`${server.baseUrl}/connect/deviceauthorization`, { client_id: 'tv', scope: 'openid api1' })).status).toBe(200);
+    expect((await authorize(browser, 'web', 'openid')).page.redirectedTo).toContain('code=');
+    const deviceRetried = await browser.submit(devicePage);
+    expect(deviceRetried.status).toBe(200);
+    const endSession = await request(`${server.baseUrl}/connect/endsession?id_token_hint=${encodeURIComponent(idTokenHint)}`, { headers: { cookie: browser.cookieHeader() } });
+    expect(endSession.status).toBeLessThan(500);
+    expect((await health()).status).toBe(200);
+  }, 90_000);
+
+  it('Redis stopped: PAR and the device-flow limits answer 503, private_key_jwt is refused; back without a restart', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    await tokensFor(browser, 'web'); // signed in
+    const pushed = await par();
+    expect(pushed.status).toBe(201);
+    const requestUri = pushed.body.request_uri as string;
+    const device = await form(`${server.baseUrl}/connect/deviceauthorization`, { client_id: 'tv', scope: 'openid api1' });
+    const deviceCode = device.body.device_code as string;
+    const devicePage = await browser.get('/device');
+    // Signed while Redis is down and refused then: the very same assertion works once it is back.
+    const heldAssertion = await assertion();
+
+    await redis.stop();
+
+    // private_key_jwt fails closed: refused (503) while the replay check cannot run.
+    const refused = await privateKeyJwt(heldAssertion);
+    seen('private_key_jwt without Redis', refused);
+    expectOutageJson(refused, 'redis', 'private_key_jwt');
+    expect(refused.body.access_token).toBeUndefined();
+
+    const needsRedis: Array<[string, () => Promise<Reply>]> = [
+      ['PAR', par],
+      ['token: device_code (polling throttle)', () => form(tokenUrl, { grant_type: DEVICE_GRANT, client_id: 'tv', device_code: deviceCode })],
+    ];
+    for (const [what, send] of needsRedis) {
+      const reply = await send();
+      seen(what, reply);
+      expectOutageJson(reply, 'redis', what);
+    }
+    const pushedAuthorize = await browser.get(`/connect/authorize?client_id=web.par&request_uri=${encodeURIComponent(requestUri)}`);
+    seen('authorize with request_uri', pushedAuthorize);
+    expectOutagePage(pushedAuthorize, 'authorize with request_uri');
+    const wrongCode = await browser.submit(devicePage, { userCode: 'BCDF-GHJK' });
+    seen('device: wrong user code', wrongCode);
+    expectOutagePage(wrongCode, 'device: the failed-attempts limit');
+
+    // Shared-secret clients and the database do not need Redis.
+    expect((await clientCredentials('m2m')).status).toBe(200);
+    expect((await clientCredentials('m2m.reference')).status).toBe(200);
+
+    const during = await health();
+    expect([during.status, during.body.error?.redis?.status]).toEqual([503, 'down']);
+    expect(during.ms).toBeLessThan(3_000);
+
+    await redis.start();
+
+    await waitFor('the held assertion to be accepted after Redis came back', async () => (await privateKeyJwt(heldAssertion)).status === 200, RECOVERY_TIMEOUT_MS, 200);
+    // …and accepted once only: the replay check runs again.
+    expect(await privateKeyJwt(heldAssertion)).toMatchObject({ status: 401, body: { error: 'invalid_client' } });
+    const again = await par();
+    expect(again.status).toBe(201);
+    const resumed = await browser.get(`/connect/authorize?client_id=web.par&request_uri=${encodeURIComponent(again.body.request_uri as string)}`);
+    expect(resumed.redirectedTo).toContain('code=');
+    expect(await form(tokenUrl, { grant_type: DEVICE_GRANT, client_id: 'tv', device_code: deviceCode })).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+    expect((await browser.submit(await browser.get('/device'), { userCode: 'BCDF-GHJK' })).status).toBe(400);
+    expect((await health()).status).toBe(200);
+  }, 60_000);
+});
