@@ -59,6 +59,8 @@ export interface RunningProxy {
   readonly port: number;
   /** e.g. https://localhost:40123 */
   readonly url: string;
+  /** nginx's error log so far (upstream errors name the cause of a 502) */
+  errorLog(): string;
   stop(): Promise<void>;
 }
 
@@ -136,6 +138,7 @@ ${serverBlock(port)}
   return {
     port,
     url: `${scheme}://localhost:${port}`,
+    errorLog: () => (existsSync(join(prefix, 'error.log')) ? readFileSync(join(prefix, 'error.log'), 'utf8') : ''),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -325,14 +325,15 @@ export function countsTable(calls: readonly Call[], checks: ReadonlyArray<readon
       failures.set(key, (failures.get(key) ?? 0) + 1);
     }
     const byStatus = [...failures.entries()].map(([key, count]) => `${count}× ${key}`).join(', ') || '-';
-    return `${phase.padEnd(14)} ${String(of.length).padStart(6)} ${String(of.filter((c) => c.ok).length).padStart(6)} ${String(of.length - of.filter((c) => c.ok).length).padStart(6)}  ${byStatus}`;
+    const seconds = ((Math.max(...of.map((c) => c.end)) - Math.min(...of.map((c) => c.start))) / 1000).toFixed(1);
+    return `${phase.padEnd(14)} ${seconds.padStart(6)} ${String(of.length).padStart(6)} ${String(of.filter((c) => c.ok).length).padStart(6)} ${String(of.length - of.filter((c) => c.ok).length).padStart(6)}  ${byStatus}`;
   });
   const checkRows = checks.map(([name, check]) =>
     `${name.padEnd(14)} reference tokens ${check.referenceActive}/${check.referenceTokens} active, refresh families ${check.refreshed}/${check.families} refreshed (${check.uncertain} skipped: refresh got no answer)`);
   return [
-    `${'phase'.padEnd(14)} ${'reqs'.padStart(6)} ${'ok'.padStart(6)} ${'failed'.padStart(6)}  failures by status`,
+    `${'phase'.padEnd(14)} ${'s'.padStart(6)} ${'reqs'.padStart(6)} ${'ok'.padStart(6)} ${'failed'.padStart(6)}  failures by status`,
     ...rows,
-    `${'total'.padEnd(14)} ${String(calls.length).padStart(6)} ${String(calls.filter((c) => c.ok).length).padStart(6)} ${String(calls.filter((c) => !c.ok).length).padStart(6)}`,
+    `${'total'.padEnd(14)} ${''.padStart(6)} ${String(calls.length).padStart(6)} ${String(calls.filter((c) => c.ok).length).padStart(6)} ${String(calls.filter((c) => !c.ok).length).padStart(6)}`,
     '',
     'tokens checked afterwards:',
     ...checkRows,
