@@ -59,7 +59,10 @@ function basic(id: string, secret: string): string {
 }
 
 export class MixedLoad {
+  /** the label of the load's calls */
   phase = 'setup';
+  /** the label of a token check's calls (op `check`), which runs beside the load */
+  checkPhase = 'check';
   readonly calls: Call[] = [];
   readonly referenceTokens: string[] = [];
   readonly families: RefreshFamily[] = [];
@@ -198,7 +201,7 @@ export class MixedLoad {
   private async send(
     op: Operation | 'check', url: string, init: RequestInit, expected: number[] | undefined,
   ): Promise<{ call: Call; body?: Record<string, unknown>; response?: Response }> {
-    const phase = this.phase;
+    const phase = op === 'check' ? this.checkPhase : this.phase;
     const start = Date.now();
     const method = init.method ?? 'GET';
     const endpoint = `${method} ${new URL(url).pathname}`;
@@ -280,14 +283,23 @@ export interface TokenCheck {
   readonly failures: Call[];
 }
 
+/** How far a check got: the tokens before these indexes were checked. */
+export interface CheckedUpTo {
+  readonly referenceTokens: number;
+  readonly families: number;
+}
+
 /**
  * Every reference token issued with 200 must still introspect as active, and every refresh-token
- * family's current token must still refresh; `concurrency` requests at a time.
+ * family's current token must still refresh; `concurrency` requests at a time. `from` skips the
+ * tokens an earlier check covered.
  */
-export async function checkIssuedTokens(load: MixedLoad, phase: string, concurrency = 4): Promise<TokenCheck> {
-  const previous = load.phase;
-  const references = [...load.referenceTokens];
-  const families = load.families.filter((f) => !f.uncertain);
+export async function checkIssuedTokens(
+  load: MixedLoad, phase: string, from: CheckedUpTo = { referenceTokens: 0, families: 0 }, concurrency = 4,
+): Promise<TokenCheck & { readonly upTo: CheckedUpTo }> {
+  const upTo = { referenceTokens: load.referenceTokens.length, families: load.families.length };
+  const references = load.referenceTokens.slice(from.referenceTokens);
+  const families = load.families.slice(from.families).filter((f) => !f.uncertain);
   const calls: Call[] = [];
   const queue: Array<() => Promise<Call>> = [
     ...references.map((token) => () => load.introspect('check', token)),
@@ -296,21 +308,18 @@ export async function checkIssuedTokens(load: MixedLoad, phase: string, concurre
       return load.refresh('check', family);
     }),
   ];
-  load.phase = phase;
-  try {
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) calls.push(await next());
-    }));
-  } finally {
-    load.phase = previous;
-  }
+  load.checkPhase = phase;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) calls.push(await next());
+  }));
   return {
     referenceTokens: references.length,
     referenceActive: calls.filter((c) => c.endpoint === 'POST /connect/introspect' && c.ok).length,
     families: families.length,
     refreshed: calls.filter((c) => c.endpoint === 'POST /connect/token' && c.ok).length,
-    uncertain: load.families.filter((f) => f.uncertain).length,
+    uncertain: load.families.slice(from.families).filter((f) => f.uncertain).length,
     failures: calls.filter((c) => !c.ok),
+    upTo,
   };
 }
 
