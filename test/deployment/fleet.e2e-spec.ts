@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +20,16 @@ import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
  */
 const nginx = findNginx();
 const postgresBinaries = process.env.PRIVATE_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
-const runnable = nginx !== undefined && existsSync(join(postgresBinaries, 'initdb'));
+const haveRedisServer = ((): boolean => {
+  try {
+    return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() !== '';
+  } catch {
+    return false; // `command -v` exits 1 when it is not on PATH
+  }
+})();
+const runnable = nginx !== undefined && existsSync(join(postgresBinaries, 'initdb')) && haveRedisServer;
 const describeIfRunnable = runnable ? describe : describe.skip;
-if (!runnable) process.stdout.write('[tests] the deployment e2e needs nginx and the PostgreSQL 15 server binaries: skipped\n');
+if (!runnable) process.stdout.write('[tests] the deployment e2e needs nginx, redis-server and the PostgreSQL 15 server binaries: skipped\n');
 
 const WORKERS = 3;
 const REDIRECT_URI = 'http://127.0.0.1:5002/signin-oidc';
@@ -153,7 +161,6 @@ ${ports.map((p, i) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s${i 
   afterAll(async () => {
     await load?.stop();
     if (load) {
-      // eslint-disable-next-line no-console
       console.log(`deployment e2e: ${WORKERS} workers, 3 instances behind nginx\n${countsTable(load.calls, checks)}`);
     }
     await Promise.all(servers.map((s) => s.stop('SIGTERM')));
@@ -199,6 +206,8 @@ ${ports.map((p, i) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s${i 
     // started before the process was gone, ended within a second after, and nginx had sent it there.
     const inFlight = (c: Call): boolean => c.start <= diedAt && c.end <= diedAt + 1_000 && c.upstream.includes(`:${victim.port}`);
     const failures = failuresOf('kill -9');
+    // The victim was serving its share of the load until it died.
+    expect(load.of('kill -9').some((c) => c.ok && c.upstream.endsWith(`:${victim.port}`) && c.end <= diedAt)).toBe(true);
     expect(failures.filter((c) => !inFlight(c)).map(describeCall(diedAt))).toEqual([]);
     expect(check.failures.map(describeCall(diedAt))).toEqual([]);
     expect(check.referenceActive).toBe(check.referenceTokens);
