@@ -1,4 +1,4 @@
-import { databaseUnavailable, isDatabaseUnavailable, isRedisUnavailable, redisUnavailable } from './dependency-failure';
+import { databaseUnavailable, dependencyUnavailable, isDatabaseUnavailable, isRedisUnavailable, redisUnavailable } from './dependency-failure';
 import { DependencyUnavailableError } from './dependency-unavailable';
 
 function withCode(message: string, code: string): Error {
@@ -57,9 +57,23 @@ describe('dependency-failure', () => {
     expect(isRedisUnavailable(error)).toBe(false);
   });
 
+  it.each([
+    ['an ioredis offline-queue refusal', new Error("Stream isn't writeable and enableOfflineQueue options is false"), 'redis'],
+    ['an ioredis MaxRetriesPerRequestError', Object.assign(new Error('Reached the max retries per request limit'), { name: 'MaxRetriesPerRequestError' }), 'redis'],
+    ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'), 'database'],
+    ['a PostgreSQL shutdown', withCode('terminating connection due to administrator command', '57P01'), 'database'],
+  ])('dependencyUnavailable (the exception filter), when %s, should name %s', (_, error, dependency) => {
+    expect(dependencyUnavailable(error)).toMatchObject({ dependency });
+  });
+
+  it('dependencyUnavailable, when the error is a bug, should leave it alone', () => {
+    expect(dependencyUnavailable(new RangeError('Invalid time value'))).toBeUndefined();
+  });
+
   it('an existing DependencyUnavailableError passes through unchanged', () => {
     const error = new DependencyUnavailableError('database', 'down');
     expect(databaseUnavailable(error)).toBe(error);
     expect(redisUnavailable(error)).toBe(error);
+    expect(dependencyUnavailable(error)).toBe(error);
   });
 });

@@ -42,7 +42,6 @@ const REDIS_MESSAGES = [
   /^Stream isn't writeable/i, // enableOfflineQueue: false while reconnecting
   /^Reached the max retries per request limit/i, // MaxRetriesPerRequestError
   /^Command timed out/i, // commandTimeout
-  /^connect ETIMEDOUT/i,
   /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/, // server replies while it restarts or fails over
 ];
 
@@ -90,16 +89,17 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   });
 }
 
+/** ioredis's own errors of a connection that is down: they name Redis without a doubt. */
+function isRedisClientFailure(record: Record<string, unknown>): boolean {
+  if (stringOf(record.name) === 'MaxRetriesPerRequestError') return true;
+  const message = stringOf(record.message);
+  return REDIS_MESSAGES.some((pattern) => pattern.test(message));
+}
+
 /** True when the error says the Redis server cannot be used right now. */
 export function isRedisUnavailable(error: unknown): boolean {
   if (error instanceof DependencyUnavailableError) return error.dependency === 'redis';
-  return chain(error).some((record) => {
-    if (isNetworkFailure(record)) return true;
-    const name = stringOf(record.name);
-    if (name === 'MaxRetriesPerRequestError') return true;
-    const message = stringOf(record.message);
-    return REDIS_MESSAGES.some((pattern) => pattern.test(message));
-  });
+  return chain(error).some((record) => isNetworkFailure(record) || isRedisClientFailure(record));
 }
 
 /** The error as a DependencyUnavailableError('database') when it is an outage, else undefined. */
@@ -107,6 +107,18 @@ export function databaseUnavailable(error: unknown): DependencyUnavailableError 
   if (error instanceof DependencyUnavailableError) return error;
   if (!isDatabaseUnavailable(error)) return undefined;
   return new DependencyUnavailableError('database', `the database cannot be reached: ${summary(error)}`, { cause: error });
+}
+
+/**
+ * For an error that reached the exception filter from anywhere (docs/endpoints.md): ioredis's own
+ * connection errors are Redis (a Redis store that does not wrap its errors); every other outage
+ * signature (socket errors, SQLSTATEs, driver messages) is the database, the one dependency
+ * reached without a wrapper of its own. Undefined for anything else: a bug stays a 500.
+ */
+export function dependencyUnavailable(error: unknown): DependencyUnavailableError | undefined {
+  if (error instanceof DependencyUnavailableError) return error;
+  if (chain(error).some(isRedisClientFailure)) return redisUnavailable(error);
+  return databaseUnavailable(error);
 }
 
 /** The error as a DependencyUnavailableError('redis') when it is an outage, else undefined. */

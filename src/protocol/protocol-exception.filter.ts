@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorPageRenderer } from './error-page-renderer';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../common/dependency-unavailable';
-import { databaseUnavailable } from '../common/dependency-failure';
+import { dependencyUnavailable } from '../common/dependency-failure';
 import { ENDPOINT_PATHS, PAGE_PATHS } from './paths';
 import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, TemporarilyUnavailableError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
 import { renderErrorPage } from './error-page';
@@ -53,9 +53,10 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
 
   private toProtocolError(exception: unknown, request: FastifyRequest): ProtocolError {
     if (exception instanceof ProtocolError) return exception;
-    // A raw driver error of a database outage (connection refused or lost, server shutting down,
-    // SQLite busy after its timeout) is an outage too, wherever it surfaced.
-    const outage = exception instanceof DependencyUnavailableError ? exception : databaseUnavailable(exception);
+    // A raw driver error of an outage (database connection refused or lost, server shutting down,
+    // SQLite busy after its timeout; a Redis client's connection errors) is an outage too,
+    // wherever it surfaced; a genuine bug stays a 500 below.
+    const outage = dependencyUnavailable(exception);
     if (outage) {
       // One line naming what is down; the client is told to come back, never a 500.
       this.logger.error({ requestId: request.id, dependency: outage.dependency }, `${outage.dependency} unavailable: ${outage.message}`);

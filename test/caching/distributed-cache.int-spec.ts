@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { DistributedCache } from '../../src/caching/distributed-cache';
 import { InMemoryDistributedCache } from '../../src/caching/in-memory-distributed-cache';
 import { RedisDistributedCache } from '../../src/caching/redis-distributed-cache';
+import { DependencyUnavailableError } from '../../src/common/dependency-unavailable';
 import { FakeClock } from '../support/fakes/fake-clock';
+import { waitFor } from '../support/free-port';
+import { startPrivateRedis } from '../support/private-redis';
 
 interface CacheUnderTest {
   readonly cache: DistributedCache;
@@ -69,9 +72,34 @@ describe.each(implementations)('%s', (_name, create) => {
 });
 
 describe('RedisDistributedCache, when Redis is unreachable', () => {
-  it('addIfAbsent should reject (callers fail closed) instead of hanging or succeeding', async () => {
+  it('every operation should reject with DependencyUnavailableError(redis) (callers fail closed) instead of hanging or succeeding', async () => {
     const cache = await RedisDistributedCache.connect('redis://127.0.0.1:1', 'unreachable').open();
-    await expect(cache.addIfAbsent('k', '1', 1000)).rejects.toThrow();
-    await cache.onModuleDestroy();
+    try {
+      const started = Date.now();
+      for (const operation of [
+        () => cache.addIfAbsent('k', '1', 1000), () => cache.get('k'), () => cache.set('k', '1', 1000), () => cache.take('k'), () => cache.delete('k'),
+      ]) {
+        await expect(operation()).rejects.toMatchObject({ name: 'DependencyUnavailableError', dependency: 'redis' });
+      }
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await cache.onModuleDestroy();
+    }
+  });
+
+  it('stopped and started again (a private redis-server), should reject while down and work again without reconnecting by hand', async () => {
+    const redis = await startPrivateRedis();
+    const cache = await RedisDistributedCache.connect(redis.url, 'restart').open();
+    try {
+      expect(await cache.addIfAbsent('k', '1', 60_000)).toBe(true);
+      await redis.stop();
+      await expect(cache.addIfAbsent('k2', '1', 60_000)).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await redis.start();
+      await waitFor('the cache to reconnect', async () => (await cache.addIfAbsent('k2', '1', 60_000)) === true, 10_000, 100);
+      expect(await cache.addIfAbsent('k2', '1', 60_000)).toBe(false);
+    } finally {
+      await cache.onModuleDestroy();
+      await redis.destroy();
+    }
   });
 });

@@ -6,6 +6,8 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jos
 import { FormBrowser, type Page } from '../support/form-browser';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
 import { waitFor } from '../support/free-port';
 import { startTestApp, writeJson, type TestApp } from '../support/test-app';
 
@@ -30,11 +32,15 @@ interface Reply {
   readonly body: Record<string, unknown>;
 }
 
+/** Every reply of the suite (JSON requests and browser pages): none may be a 500. */
+const replies: Array<{ what: string; status: number }> = [];
+
 async function request(url: string, init: RequestInit = {}): Promise<Reply> {
   const response = await fetch(url, { redirect: 'manual', ...init });
   const text = await response.text();
   let body: Record<string, unknown> = {};
   if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text) as Record<string, unknown>;
+  replies.push({ what: `${init.method ?? 'GET'} ${new URL(url).pathname}`, status: response.status });
   return { status: response.status, headers: response.headers, text, body };
 }
 
@@ -80,9 +86,8 @@ describe('outages: database and Redis stopped and started again', () => {
   let jwtKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   let jwtKid: string;
   let tokenUrl: string;
-  const replies: Array<{ what: string; status: number }> = [];
 
-  /** Every reply of the suite is recorded: none may be a 500. */
+  /** Browser pages are recorded here (JSON requests in request()). */
   const seen = (what: string, reply: { status: number }): void => { replies.push({ what, status: reply.status }); };
 
   beforeAll(async () => {
@@ -140,6 +145,7 @@ describe('outages: database and Redis stopped and started again', () => {
     await Promise.all([postgres?.destroy(), redis?.destroy()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
     // The suite's own check across every request it made: an outage is never a 500.
+    expect(replies.length).toBeGreaterThan(50);
     expect(replies.filter((reply) => reply.status >= 500 && reply.status !== 503)).toEqual([]);
   }, 60_000);
 
@@ -216,7 +222,9 @@ describe('outages: database and Redis stopped and started again', () => {
     const browser = new FormBrowser(server.baseUrl);
     // Prepared while the database is up: a code, a refresh token, reference tokens, a device code.
     const code = await codeFor(browser, 'web');
-    const refreshToken = (await tokensFor(browser, 'web')).refresh_token as string;
+    const webTokens = await tokensFor(browser, 'web');
+    const refreshToken = webTokens.refresh_token as string;
+    const jwtAccess = webTokens.access_token as string;
     const referenceAccess = (await tokensFor(browser, 'web.reference')).access_token as string;
     const machineReference = (await clientCredentials('m2m.reference')).body.access_token as string;
     const device = await form(`${server.baseUrl}/connect/deviceauthorization`, { client_id: 'tv', scope: 'openid api1' });
@@ -229,6 +237,16 @@ describe('outages: database and Redis stopped and started again', () => {
     expect(consentPage.url).toContain('/consent');
     const devicePage = await browser.get(`/device?userCode=${encodeURIComponent(userCode)}`);
     expect(devicePage.status).toBe(200);
+    const loginBrowser = new FormBrowser(server.baseUrl);
+    const { challenge } = pkce();
+    const loginPage = await loginBrowser.get(`/connect/authorize?${new URLSearchParams({
+      client_id: 'web', redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256',
+    }).toString()}`);
+    expect(loginPage.url).toContain('/account/login');
+    const logoutBrowser = new FormBrowser(server.baseUrl);
+    await tokensFor(logoutBrowser, 'web');
+    const logoutPage = await logoutBrowser.get('/account/logout');
+    expect(logoutPage.status).toBe(200);
 
     await postgres.stop();
 
@@ -239,6 +257,8 @@ describe('outages: database and Redis stopped and started again', () => {
       ['token: client_credentials with a reference token', () => clientCredentials('m2m.reference')],
       ['introspection of a reference token', () => introspect(machineReference)],
       ['revocation of a reference token', () => form(`${server.baseUrl}/connect/revocation`, { token: machineReference }, basic('m2m.reference', 'secret'))],
+      ['introspection of a refresh token', () => introspect(refreshToken)],
+      ['revocation of a refresh token', () => form(`${server.baseUrl}/connect/revocation`, { token: refreshToken }, basic('web', 'secret'))],
       ['userinfo with a reference token', () => userinfo(referenceAccess)],
       ['device authorization', () => form(`${server.baseUrl}/connect/deviceauthorization`, { client_id: 'tv', scope: 'openid api1' })],
     ];
@@ -258,6 +278,18 @@ describe('outages: database and Redis stopped and started again', () => {
     const deviceAnswer = await browser.submit(devicePage);
     seen('device', deviceAnswer);
     expectOutagePage(deviceAnswer, 'device: the user code is looked up');
+    const consentShown = await consentBrowser.get(consentPage.url);
+    seen('consent page', consentShown);
+    expectOutagePage(consentShown, 'consent: the page reads the request');
+    const signIn = await loginBrowser.submit(loginPage, { username: 'alice', password: 'alice' });
+    seen('login', signIn);
+    expectOutagePage(signIn, 'login: signing in');
+    const endSession = await browser.get(`/connect/endsession?id_token_hint=${encodeURIComponent(idTokenHint)}`);
+    seen('end session', endSession);
+    expectOutagePage(endSession, 'end session with id_token_hint');
+    const signOut = await logoutBrowser.submit(logoutPage, {}, { name: 'decision', value: 'logout' });
+    seen('logout', signOut);
+    expectOutagePage(signOut, 'logout: signing out');
 
     // What does not need the database keeps working: discovery, JWKS, JWTs for file clients.
     expect((await request(`${server.baseUrl}/.well-known/openid-configuration`)).status).toBe(200);
@@ -271,8 +303,8 @@ describe('outages: database and Redis stopped and started again', () => {
     seen('private_key_jwt', signed);
     expect(signed.status).toBe(200);
     expect((await par()).status).toBe(201);
-    const loginPage = await new FormBrowser(server.baseUrl).get('/account/login');
-    expect(loginPage.status).toBe(200);
+    expect((await new FormBrowser(server.baseUrl).get('/account/login')).status).toBe(200);
+    expect((await userinfo(jwtAccess)).status).toBe(200); // a JWT access token is checked by its signature
 
     // /health answers within its timeouts, with the database down.
     const during = await health();
@@ -295,8 +327,11 @@ describe('outages: database and Redis stopped and started again', () => {
     expect((await authorize(browser, 'web', 'openid')).page.redirectedTo).toContain('code=');
     const deviceRetried = await browser.submit(devicePage);
     expect(deviceRetried.status).toBe(200);
-    const endSession = await request(`${server.baseUrl}/connect/endsession?id_token_hint=${encodeURIComponent(idTokenHint)}`, { headers: { cookie: browser.cookieHeader() } });
-    expect(endSession.status).toBeLessThan(500);
+    expect((await consentBrowser.get(consentPage.url)).status).toBe(200);
+    expect((await loginBrowser.submit(loginPage, { username: 'alice', password: 'alice' })).redirectedTo).toContain('code=');
+    expect(await introspect(refreshToken)).toMatchObject({ status: 200 });
+    expect((await browser.get(`/connect/endsession?id_token_hint=${encodeURIComponent(idTokenHint)}`)).status).toBe(200);
+    expect((await logoutBrowser.submit(logoutPage, {}, { name: 'decision', value: 'logout' })).status).toBe(200);
     expect((await health()).status).toBe(200);
   }, 90_000);
 
@@ -357,4 +392,62 @@ describe('outages: database and Redis stopped and started again', () => {
     expect((await browser.submit(await browser.get('/device'), { userCode: 'BCDF-GHJK' })).status).toBe(400);
     expect((await health()).status).toBe(200);
   }, 60_000);
+
+  it('database connections cut by the server (as in a failover): the next requests succeed or answer 503, never 500', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    const tokens = await tokensFor(browser, 'web');
+    const reference = (await clientCredentials('m2m.reference')).body.access_token as string;
+    // Terminate every connection of the server's pool (SQLSTATE 57P01 on each), like a failover.
+    const admin = new Client({ connectionString: postgres.url });
+    await admin.connect();
+    try {
+      const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'identity-server'");
+      expect(killed.rowCount).toBeGreaterThan(0);
+    } finally {
+      await admin.end();
+    }
+    const after = await Promise.all([
+      introspect(reference),
+      form(tokenUrl, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string }, basic('web', 'secret')),
+      clientCredentials('m2m.reference'),
+      form(`${server.baseUrl}/connect/deviceauthorization`, { client_id: 'tv', scope: 'openid api1' }),
+    ]);
+    for (const reply of after) {
+      expect([200, 503]).toContain(reply.status);
+      if (reply.status === 503) expect(reply.headers.get('retry-after')).toBe(RETRY_AFTER);
+    }
+    await waitFor('introspection after the connections were cut', async () => (await introspect(reference)).body.active === true, RECOVERY_TIMEOUT_MS, 200);
+  }, 60_000);
+});
+
+describe('outages: SQLite locked by another writer past its busy timeout', () => {
+  it('answers 503 temporarily_unavailable while the lock is held, and works once it is released', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'idsrv-outages-sqlite-'));
+    const configFile = writeJson(dir, 'identity.json', {
+      clients: [{
+        clientId: 'm2m.reference', clientSecrets: [{ type: 'SharedSecret', value: 'secret' }], allowedGrantTypes: ['client_credentials'],
+        allowedScopes: ['api1'], accessTokenType: 'reference',
+      }],
+      apiScopes: [{ name: 'api1' }],
+      apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [] }],
+      users: [],
+    });
+    const file = join(dir, 'identity.sqlite');
+    const server = await startTestApp({ CONFIG_FILE: configFile, DATABASE_URL: `sqlite:${file}` });
+    const other = new Database(file);
+    try {
+      const issue = (): Promise<Reply> => form(`${server.baseUrl}/connect/token`, { grant_type: 'client_credentials', scope: 'api1' }, basic('m2m.reference', 'secret'));
+      expect((await issue()).status).toBe(200);
+      // Another process's long write transaction: storing the reference token waits out the busy timeout.
+      other.exec('BEGIN EXCLUSIVE');
+      const locked = await issue();
+      expectOutageJson(locked, 'database', 'a reference token while SQLite is locked');
+      other.exec('COMMIT');
+      expect((await issue()).status).toBe(200);
+    } finally {
+      other.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

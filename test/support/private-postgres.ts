@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,15 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let running = false;
+  // A test process that dies without destroy() must not leave the server behind.
+  const stopOnExit = (): void => {
+    if (running) {
+      const [file, argv] = asPostgresUser(join(BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', '-t', '10', 'stop']);
+      spawnSync(file, argv, { stdio: 'ignore', timeout: 15_000 });
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', stopOnExit);
 
   const server: PrivatePostgres = {
     port,
@@ -84,6 +93,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       try {
         await server.stop();
       } finally {
+        process.removeListener('exit', stopOnExit);
         rmSync(dir, { recursive: true, force: true });
       }
     },
@@ -91,7 +101,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   try {
     await server.start();
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    await server.destroy().catch(() => undefined);
     throw error;
   }
   return server;

@@ -33,7 +33,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       child = started;
-      started.once('exit', () => { if (child === started) child = undefined; });
+      // A test process that dies without destroy() must not leave the server behind.
+      const killOnExit = (): void => { started.kill('SIGKILL'); };
+      process.once('exit', killOnExit);
+      started.once('exit', () => {
+        process.removeListener('exit', killOnExit);
+        if (child === started) child = undefined;
+      });
       await waitFor(`redis-server on port ${port}`, async () => {
         if (child !== started) throw new Error('redis-server exited');
         const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
