@@ -193,7 +193,7 @@ ${ports.map((p, i) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s${i 
     const victim = servers[1];
     expect((await victim.stop('SIGKILL')).signal).toBe('SIGKILL');
     const diedAt = Date.now();
-    await sleep(4_000);
+    await sleep(3_000);
 
     const check = await checkIssuedTokens(load, 'kill -9 check');
     checks.push(['after kill -9', check]);
@@ -234,6 +234,24 @@ ${ports.map((p, i) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s${i 
     // every instance served again after its restart
     for (const server of servers) expect(load.of('rolling').some((c) => c.ok && c.upstream.endsWith(`:${server.port}`))).toBe(true);
   }, 120_000);
+
+  it('SIGTERM without draining at nginx: exit 0, nothing lost but connections the kernel had queued when listening stopped', async () => {
+    load.phase = 'sigterm only';
+    await sleep(1_000);
+    const server = servers[0];
+    const signalledAt = Date.now();
+    expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    server.start();
+    await server.waitReady();
+    await sleep(1_000);
+
+    // nginx cannot resend a POST on a connection reset under it: allowed only for 502s from this
+    // instance, within a second of the signal (when it stopped listening). docs/deployment.md
+    // says so, and why a rolling restart drains at the proxy first.
+    const atUnlisten = (c: Call): boolean =>
+      c.status === 502 && c.upstream.endsWith(`:${server.port}`) && c.start <= signalledAt + 1_000 && c.end <= signalledAt + 1_000;
+    expect(failuresOf('sigterm only').filter((c) => !atUnlisten(c)).map(describeCall(signalledAt))).toEqual([]);
+  }, 60_000);
 
   it('PostgreSQL restart: 503 temporarily_unavailable JSON during the outage, recovery without a restart, no grant lost', async () => {
     load.phase = 'postgres';
