@@ -16,7 +16,8 @@ import { startPrivateRedis, type PrivateRedis } from '../support/private-redis';
  * A deployment as docs/deployment.md describes it: three server processes behind a real nginx
  * (an upstream of the three, `proxy_next_upstream error timeout`) sharing one PostgreSQL and one
  * Redis — both private to this test, since it stops them — under bounded mixed load, through an
- * instance dying, a rolling restart, a PostgreSQL restart and a Redis outage. It prints the counts.
+ * instance dying, a rolling restart, a SIGTERM without draining, a PostgreSQL restart and a Redis
+ * outage. It prints the counts (requests and failures per phase, tokens checked afterwards).
  */
 const nginx = findNginx();
 const postgresBinaries = process.env.PRIVATE_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -253,7 +254,7 @@ ${ports.map((p, i) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s${i 
     expect(failuresOf('sigterm only').filter((c) => !atUnlisten(c)).map(describeCall(signalledAt))).toEqual([]);
   }, 60_000);
 
-  it('PostgreSQL restart: 503 temporarily_unavailable JSON during the outage, recovery without a restart, no grant lost', async () => {
+  it('PostgreSQL restart: 503 temporarily_unavailable (JSON; the error page on pages) during the outage, recovery without a restart, no grant lost', async () => {
     load.phase = 'postgres';
     const before = pids();
     await sleep(2_000);
