@@ -47,6 +47,13 @@ export interface RunningProxy {
   readonly port: number;
   /** e.g. https://localhost:40123 */
   readonly url: string;
+  /** nginx's error log so far (upstream errors name the cause of a 502) */
+  errorLog(): string;
+  /**
+   * Rewrites the `server { … }` part and reloads nginx gracefully (SIGHUP: new workers take the new
+   * configuration, old ones finish their requests). Returns at once: callers watch for the change.
+   */
+  reconfigure(serverBlock: (port: number) => string): void;
   stop(): Promise<void>;
 }
 
@@ -86,7 +93,7 @@ ${Object.entries(headers).map(([name, value]) => `      proxy_set_header ${name}
 export async function startNginxServer(nginx: string, serverBlock: (port: number) => string, scheme: 'http' | 'https'): Promise<RunningProxy> {
   const prefix = mkdtempSync(join(tmpdir(), 'idsrv-nginx-'));
   const port = await freePort();
-  const config = `
+  const configOf = (block: (port: number) => string): string => `
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 worker_processes 1;
 daemon off;
@@ -100,11 +107,11 @@ http {
   fastcgi_temp_path ${prefix}/fastcgi;
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
-${serverBlock(port)}
+${block(port)}
 }
 `;
   const configPath = join(prefix, 'nginx.conf');
-  writeFileSync(configPath, config);
+  writeFileSync(configPath, configOf(serverBlock));
   const child: ChildProcess = spawn(nginx, ['-p', prefix, '-c', configPath, '-e', join(prefix, 'error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -124,6 +131,11 @@ ${serverBlock(port)}
   return {
     port,
     url: `${scheme}://localhost:${port}`,
+    reconfigure(block) {
+      writeFileSync(configPath, configOf(block));
+      child.kill('SIGHUP');
+    },
+    errorLog: () => (existsSync(join(prefix, 'error.log')) ? readFileSync(join(prefix, 'error.log'), 'utf8') : ''),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -287,6 +287,37 @@ describe('server start-up and shutdown (src/main.ts)', () => {
     expect(signingHold[0]).toMatch(/creates no signing key.*DATA_PROTECTION_MASTER_KEY/);
   }, 60_000);
 
+  it('SIGTERM refuses new connections but serves the request of a connection accepted just before (a proxy may have sent it already)', async () => {
+    const server = startServer({ DATABASE_URL: database });
+    const port = listeningPort(await server.waitFor(/listening on/));
+
+    // Connected before the signal, request not sent yet: Node's HTTP close would drop it as idle.
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((done) => socket.once('connect', () => done()));
+    let response = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => { response += chunk; });
+    server.kill('SIGTERM');
+    await server.waitFor(/shutting down/);
+
+    const refused = await new Promise<string>((done) => {
+      const late = connect(port, '127.0.0.1');
+      late.once('connect', () => { late.destroy(); done('connected'); });
+      late.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+
+    socket.write(`GET /health/live HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    await new Promise<void>((done) => {
+      socket.on('data', () => { if (/\r\n\r\n[\s\S]*\}/.test(response)) done(); });
+      socket.on('close', () => done());
+    });
+    socket.end();
+    const run = await server.exited;
+
+    expect(response).toMatch(/^HTTP\/1\.1 200 /);
+    expect(run.code).toBe(0);
+  }, 60_000);
+
   it('LOG_FORMAT=pretty prints readable lines, not JSON; SIGINT stops it', async () => {
     const server = startServer({ DATABASE_URL: database, LOG_FORMAT: 'pretty', ISSUER_URI: 'https://id.example.test' });
     const listening = await server.waitFor(/listening on/);

@@ -70,7 +70,8 @@ export class FormBrowser {
   readonly cookies = new Map<string, StoredCookie>();
   private readonly origin: string;
 
-  constructor(baseUrl: string) {
+  /** `send` replaces the global fetch, e.g. to record every request the browser makes. */
+  constructor(baseUrl: string, private readonly send: typeof fetch = fetch) {
     this.origin = new URL(baseUrl).origin;
   }
 
@@ -111,7 +112,7 @@ export class FormBrowser {
       const headers = new Headers(request.headers);
       const cookie = this.cookieHeader();
       if (cookie) headers.set('cookie', cookie);
-      const response = await fetch(current, { ...request, headers, redirect: 'manual' });
+      const response = await this.send(current, { ...request, headers, redirect: 'manual' });
       this.storeCookies(response.headers);
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
