@@ -8,7 +8,7 @@ import { SigningKeyEntity } from './key-management/signing-key.entity';
 import { defaultSigningKeyStoreProvider } from './key-management/signing-key-store.defaults';
 import { ErrorPageRenderer } from './protocol/error-page-renderer';
 import { SupportedGrantTypes } from './protocol/grant-types';
-import { ConfigurationReloadMetrics, identityConfigurationProvider } from './stores/config-file';
+import { ConfigurationReloadMetrics, identityConfigurationHolderProvider, identityConfigurationProvider } from './stores/config-file';
 import { DEFAULT_STORE_PROVIDERS } from './stores/store.defaults';
 import { OPERATIONAL_STORE_ENTITIES } from './stores/typeorm';
 import { DefaultUi } from './ui/default.ui';
@@ -64,6 +64,7 @@ export class IdentityServerSeamsModule {
     const bound = new Set(bindings.providers.map(tokenOf));
     const defaults = SEAM_DEFAULTS.filter((provider) => !bound.has(tokenOf(provider)));
     const providers: Provider[] = [
+      identityConfigurationHolderProvider,
       identityConfigurationProvider,
       ConfigurationReloadMetrics,
       { provide: SupportedGrantTypes, useValue: bindings.grantTypes },

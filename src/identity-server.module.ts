@@ -23,6 +23,7 @@ import { TokenCleanupModule } from './token-cleanup/token-cleanup.module';
 import { AuthorizeModule } from './authorize/authorize.module';
 import { UiModule } from './ui/ui.module';
 import { UserInfoModule } from './userinfo/userinfo.module';
+import { ConfigurationFileReloadModule } from './stores/config-file';
 import { IdentityServerSeamsModule, type SeamBindings } from './identity-server-seams.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { ResourcesModule } from './resources/resources.module';
@@ -78,6 +79,7 @@ export class IdentityServerModule {
         ScheduleModule.forRoot(),
         DatabaseModule,
         IdentityServerSeamsModule.forRoot(seamBindingsOf(options)),
+        ConfigurationFileReloadModule,
         ProtocolModule,
         DataProtectionModule,
         KeyManagementModule,

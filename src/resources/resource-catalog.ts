@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { Clock } from '../common/clock';
+import { IdentityConfigurationHolder } from '../stores/config-file';
 import { ResourceStore } from '../stores/resource.store';
 import type { ApiResource, ApiScope, IdentityResource, Resources } from '../stores/models';
 
@@ -32,13 +33,20 @@ export const RESOURCE_CACHE_MS = 60_000;
 
 /**
  * Cached view of the ResourceStore. Resources change rarely (config file, admin changes), so one
- * load serves every request for a minute; a failed load is not cached.
+ * load serves every request for a minute; a failed load is not cached. A reload of the
+ * configuration file drops the cached index at once (docs/configuration-file.md, "Reloading").
  */
 @Injectable()
 export class ResourceCatalog {
   private cached?: { readonly loadedAt: number; readonly index: Promise<ResourceIndex> };
 
-  constructor(private readonly store: ResourceStore, private readonly clock: Clock) {}
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly clock: Clock,
+    @Optional() configuration?: IdentityConfigurationHolder,
+  ) {
+    configuration?.onReplaced(() => { this.cached = undefined; });
+  }
 
   getIndex(): Promise<ResourceIndex> {
     const now = this.clock.now().getTime();

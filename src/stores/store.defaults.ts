@@ -12,7 +12,7 @@ import { TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSe
  * The default binding of each store (the abstract class every module injects): the
  * configuration file for clients, resources and users, TypeORM for operational data.
  * IdentityServerModule.forRoot uses each one only where the integrator bound nothing.
- * The config-file stores need IDENTITY_CONFIGURATION; the TypeORM ones the repositories of
+ * The config-file stores need IdentityConfigurationHolder; the TypeORM ones the repositories of
  * OPERATIONAL_STORE_ENTITIES.
  */
 export const DEFAULT_STORE_PROVIDERS: readonly Provider[] = [

@@ -1,3 +1,4 @@
+import { IdentityConfigurationHolder } from './identity-configuration.holder';
 import { parseIdentityConfig } from './identity-config.loader';
 import { ConfigFileClientStore } from './config-file-client.store';
 
@@ -7,7 +8,7 @@ function client(clientId: string, extra: Record<string, unknown> = {}) {
 
 async function storeWith(clients: unknown[]): Promise<ConfigFileClientStore> {
   const configuration = await parseIdentityConfig(JSON.stringify({ clients, apiScopes: [{ name: 'api1' }] }), 'test.json');
-  return new ConfigFileClientStore(configuration);
+  return new ConfigFileClientStore(new IdentityConfigurationHolder(configuration));
 }
 
 describe('ConfigFileClientStore', () => {

@@ -1,20 +1,26 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { IdentityConfiguration } from './identity-config.loader';
 import { ClientStore } from '../client.store';
 import type { Client } from '../models';
-import { IDENTITY_CONFIGURATION } from './identity-configuration.provider';
+import { IdentityConfigurationHolder } from './identity-configuration.holder';
 
-/** Clients from the configuration file, indexed once by clientId. */
+/**
+ * Clients from the configuration file, indexed by clientId once per version of the file: after
+ * a reload the first lookup indexes the new version, and no lookup sees the old one again.
+ */
 @Injectable()
 export class ConfigFileClientStore extends ClientStore {
-  private readonly byId: ReadonlyMap<string, Client>;
+  private indexed?: { readonly of: IdentityConfiguration; readonly byId: ReadonlyMap<string, Client> };
 
-  constructor(@Inject(IDENTITY_CONFIGURATION) configuration: IdentityConfiguration) {
+  constructor(private readonly holder: IdentityConfigurationHolder) {
     super();
-    this.byId = new Map(configuration.clients.map((client) => [client.clientId, client]));
   }
 
   override async findClientById(clientId: string): Promise<Client | undefined> {
-    return this.byId.get(clientId);
+    const current = this.holder.current;
+    if (this.indexed?.of !== current) {
+      this.indexed = { of: current, byId: new Map(current.clients.map((client) => [client.clientId, client])) };
+    }
+    return this.indexed.byId.get(clientId);
   }
 }

@@ -1,3 +1,4 @@
+import { IdentityConfigurationHolder } from './identity-configuration.holder';
 import { parseIdentityConfig } from './identity-config.loader';
 import { ConfigFileResourceStore } from './config-file-resource.store';
 
@@ -14,7 +15,7 @@ async function aStore(): Promise<ConfigFileResourceStore> {
       { name: 'urn:api2', scopes: ['api2', 'shared'], apiSecrets: [{ value: 'api2-secret' }] },
     ],
   };
-  return new ConfigFileResourceStore(await parseIdentityConfig(JSON.stringify(file), 'test.json'));
+  return new ConfigFileResourceStore(new IdentityConfigurationHolder(await parseIdentityConfig(JSON.stringify(file), 'test.json')));
 }
 
 const names = (items: readonly { name: string }[]) => items.map((i) => i.name);

@@ -1,24 +1,33 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { IdentityConfiguration } from './identity-config.loader';
 import type { Resources } from '../models';
 import { ResourceStore } from '../resource.store';
-import { IDENTITY_CONFIGURATION } from './identity-configuration.provider';
+import { IdentityConfigurationHolder } from './identity-configuration.holder';
 
-/** Identity resources, API scopes and API resources from the configuration file, read once. */
+/**
+ * Identity resources, API scopes and API resources from the configuration file's current
+ * version: one object per version, so callers comparing by identity see a change only on reload.
+ */
 @Injectable()
 export class ConfigFileResourceStore extends ResourceStore {
-  private readonly all: Resources;
+  private built?: { readonly of: IdentityConfiguration; readonly all: Resources };
 
-  constructor(@Inject(IDENTITY_CONFIGURATION) configuration: IdentityConfiguration) {
+  constructor(private readonly holder: IdentityConfigurationHolder) {
     super();
-    this.all = Object.freeze({
-      identityResources: configuration.identityResources,
-      apiScopes: configuration.apiScopes,
-      apiResources: configuration.apiResources,
-    });
   }
 
   override async getAllResources(): Promise<Resources> {
-    return this.all;
+    const current = this.holder.current;
+    if (this.built?.of !== current) {
+      this.built = {
+        of: current,
+        all: Object.freeze({
+          identityResources: current.identityResources,
+          apiScopes: current.apiScopes,
+          apiResources: current.apiResources,
+        }),
+      };
+    }
+    return this.built.all;
   }
 }

@@ -1,3 +1,4 @@
+import { IdentityConfigurationHolder } from './identity-configuration.holder';
 import { parseIdentityConfig } from './identity-config.loader';
 import { ConfigFileUserStore } from './config-file-user.store';
 
@@ -8,7 +9,7 @@ async function aStore(): Promise<ConfigFileUserStore> {
       { subjectId: '2', username: 'bob', password: 'bob-pw' },
     ],
   };
-  return new ConfigFileUserStore(await parseIdentityConfig(JSON.stringify(file), 'test.json'));
+  return new ConfigFileUserStore(new IdentityConfigurationHolder(await parseIdentityConfig(JSON.stringify(file), 'test.json')));
 }
 
 describe('ConfigFileUserStore', () => {

@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ConfiguredUser, IdentityConfiguration } from './identity-config.loader';
 import type { User } from '../models';
 import { UserStore } from '../user.store';
-import { IDENTITY_CONFIGURATION } from './identity-configuration.provider';
+import { IdentityConfigurationHolder } from './identity-configuration.holder';
 import { unmatchablePasswordHash, verifyPassword, type PasswordHash } from './password-hash';
 
 interface Entry {
@@ -16,26 +16,40 @@ interface Entry {
  */
 @Injectable()
 export class ConfigFileUserStore extends UserStore {
-  private readonly byUsername: ReadonlyMap<string, Entry>;
-  private readonly bySubjectId: ReadonlyMap<string, User>;
+  private indexed?: {
+    readonly of: IdentityConfiguration;
+    readonly byUsername: ReadonlyMap<string, Entry>;
+    readonly bySubjectId: ReadonlyMap<string, User>;
+  };
   /** Checked for unknown usernames so that a miss costs the same scrypt work as a wrong password. */
   private readonly decoy = unmatchablePasswordHash();
 
-  constructor(@Inject(IDENTITY_CONFIGURATION) configuration: IdentityConfiguration) {
+  constructor(private readonly holder: IdentityConfigurationHolder) {
     super();
-    const entries = configuration.users.map((u): Entry => ({ user: publicView(u), passwordHash: u.passwordHash }));
-    this.byUsername = new Map(entries.map((e) => [e.user.username, e]));
-    this.bySubjectId = new Map(entries.map((e) => [e.user.subjectId, e.user]));
   }
 
   override async validateCredentials(username: string, password: string): Promise<User | undefined> {
-    const entry = this.byUsername.get(username);
+    const entry = this.index().byUsername.get(username);
     const matches = await verifyPassword(password, entry?.passwordHash ?? this.decoy);
     return entry && matches ? entry.user : undefined;
   }
 
   override async findBySubjectId(subjectId: string): Promise<User | undefined> {
-    return this.bySubjectId.get(subjectId);
+    return this.index().bySubjectId.get(subjectId);
+  }
+
+  /** The users of the file's current version, indexed once per version. */
+  private index(): NonNullable<ConfigFileUserStore['indexed']> {
+    const current = this.holder.current;
+    if (this.indexed?.of !== current) {
+      const entries = current.users.map((u): Entry => ({ user: publicView(u), passwordHash: u.passwordHash }));
+      this.indexed = {
+        of: current,
+        byUsername: new Map(entries.map((e) => [e.user.username, e])),
+        bySubjectId: new Map(entries.map((e) => [e.user.subjectId, e.user])),
+      };
+    }
+    return this.indexed;
   }
 }
 

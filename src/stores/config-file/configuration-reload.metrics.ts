@@ -4,13 +4,13 @@ import { MetricsRegistry } from '../../metrics/metrics.registry';
 
 /**
  * `configuration_reloads_total` (docs/metrics.md): successful loads of the clients and resources
- * configuration. Today that is the one load at start-up, so the counter reads 1 on a running
- * instance; it is exported from the start so dashboards and alerts need no change when the
- * configuration can be reloaded while running.
+ * configuration, the start-up load included; and `configuration_reload_failures_total`: new
+ * versions of the file refused because they were invalid (the old version kept serving).
  */
 @Injectable()
 export class ConfigurationReloadMetrics {
   private readonly loads?: Counter;
+  private readonly refused?: Counter;
 
   // Optional: the admin CLI loads the configuration too, without a metrics registry.
   constructor(@Optional() metrics?: MetricsRegistry) {
@@ -20,9 +20,18 @@ export class ConfigurationReloadMetrics {
       help: 'Successful loads of the clients and resources configuration (CONFIG_FILE), start-up included',
       registers: [metrics.registry],
     });
+    this.refused = new Counter({
+      name: 'configuration_reload_failures_total',
+      help: 'New versions of the configuration file refused as invalid; the previous version kept serving',
+      registers: [metrics.registry],
+    });
   }
 
   recordLoaded(): void {
     this.loads?.inc();
+  }
+
+  recordRefused(): void {
+    this.refused?.inc();
   }
 }

@@ -11,7 +11,8 @@ import { ClientStore } from '../client.store';
 import { ResourceStore } from '../resource.store';
 import { UserStore } from '../user.store';
 import {
-  ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore, IDENTITY_CONFIGURATION, identityConfigurationProvider,
+  ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore, IDENTITY_CONFIGURATION, identityConfigurationHolderProvider,
+  identityConfigurationProvider,
 } from './index';
 
 @Module({})
@@ -22,6 +23,7 @@ class TestStoresModule {
       providers: [
         { provide: APP_CONFIG, useValue: loadAppConfig({ CONFIG_FILE: configFile }) },
         { provide: SupportedGrantTypes, useValue: new SupportedGrantTypes(grantTypes) },
+        identityConfigurationHolderProvider,
         identityConfigurationProvider,
         { provide: ClientStore, useClass: ConfigFileClientStore },
         { provide: ResourceStore, useClass: ConfigFileResourceStore },
