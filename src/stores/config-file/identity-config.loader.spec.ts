@@ -434,6 +434,14 @@ describe('loadIdentityConfig', () => {
       expect((error as ConfigError).problems).toEqual([expect.stringMatching(/^invalid JSON at line 3, column 24: /)]);
     });
 
+    it('load, when the JSON is malformed next to a secret, should not quote the text in the problem', async () => {
+      for (const text of ['{"x":["hunter2",}', '{"value":"hunter2","x":[}']) {
+        const problems = await problemsOf(undefined, text);
+        expect(problems).toEqual([expect.stringMatching(/^invalid JSON at line 1, column \d+: Unexpected token '\}'$/)]);
+        expect(problems.join()).not.toContain('er2');
+      }
+    });
+
     it.each([
       ['{\n  "clients": [\n    }\n', 3, 5],
       ['{\n  "clients": [],\n  "users": NaN\n}', 3, 12],

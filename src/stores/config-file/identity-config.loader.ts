@@ -97,13 +97,22 @@ function toSharedSecret(value: string, expiration: string | undefined): SharedSe
 }
 
 function describeJsonSyntaxError(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = withoutQuotedSource(error instanceof Error ? error.message : String(error));
   const offset = jsonErrorOffset(text, message);
   if (offset === undefined) return `invalid JSON: ${message}`;
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   return `invalid JSON at line ${line}, column ${column}: ${message}`;
+}
+
+/**
+ * V8 quotes part of the text in some messages (`Unexpected token '}', "…secret…" is not valid
+ * JSON`): that part may hold a secret, and the message is logged, so it is dropped; the line and
+ * column say where to look.
+ */
+function withoutQuotedSource(message: string): string {
+  return message.replace(/, (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '');
 }
 
 /**
