@@ -53,10 +53,8 @@ export class ConfigurationFileWatcher implements OnApplicationBootstrap, OnAppli
     this.lastSeenHash = await readFile(path).then(hashOf, () => undefined);
     this.lastStat = await statKey(path);
     try {
-      this.watcher = watch(dirname(path), { persistent: false }, (_event, name) => {
-        if (name === null || name === basename(path)) this.schedule();
-      });
-      this.watcher.on('error', (error) => {
+      this.watcher = this.watchFolder(path);
+      this.watcher?.on('error', (error) => {
         this.logger.warn({ err: error }, `watching the folder of ${path} failed; changes are found by polling every ${RELOAD_POLL_MS} ms`);
         this.watcher?.close();
         this.watcher = undefined;
@@ -86,13 +84,24 @@ export class ConfigurationFileWatcher implements OnApplicationBootstrap, OnAppli
       try {
         do {
           this.again = false;
-          await this.reloadOnce();
+          try {
+            await this.reloadOnce();
+          } catch (error) {
+            this.logger.error({ err: error, file: this.config.configFile }, 'reloading the configuration file failed; the configuration loaded before keeps serving');
+          }
         } while (this.again && !this.stopped);
       } finally {
         this.running = undefined;
       }
     })();
     return this.running;
+  }
+
+  /** The folder watch; a filesystem that delivers no events is simulated by returning undefined. */
+  protected watchFolder(path: string): FSWatcher | undefined {
+    return watch(dirname(path), { persistent: false }, (_event, name) => {
+      if (name === null || name === basename(path)) this.schedule();
+    });
   }
 
   private schedule(): void {
