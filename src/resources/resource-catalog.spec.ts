@@ -1,4 +1,6 @@
 import { Clock } from '../common/clock';
+import { IdentityConfigurationHolder } from '../stores/config-file';
+import { parseIdentityConfig } from '../stores/config-file/identity-config.loader';
 import { ResourceStore } from '../stores/resource.store';
 import type { Resources } from '../stores/models';
 import { RESOURCE_CACHE_MS, ResourceCatalog } from './resource-catalog';
@@ -27,6 +29,18 @@ describe('ResourceCatalog', () => {
     expect((await catalog.getIndex()).apiResourcesByScope.get('api1')?.map((a) => a.name)).toEqual(['urn:api1']);
     expect(store.loads).toBe(1);
     clock.current = new Date(clock.current.getTime() + RESOURCE_CACHE_MS);
+    await catalog.getIndex();
+    expect(store.loads).toBe(2);
+  });
+
+  it('getIndex, when the configuration file is reloaded within the cache duration, should load the store again at once', async () => {
+    const store = new CountingResourceStore();
+    const holder = new IdentityConfigurationHolder(await parseIdentityConfig('{}', 'test.json'));
+    const catalog = new ResourceCatalog(store, new FakeClock(), holder);
+    await catalog.getIndex();
+    await catalog.getIndex();
+    expect(store.loads).toBe(1);
+    holder.replace(await parseIdentityConfig('{}', 'test.json'));
     await catalog.getIndex();
     expect(store.loads).toBe(2);
   });
