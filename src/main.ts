@@ -50,9 +50,10 @@ function closeOnSignals(app: NestFastifyApplication, logger: Logger, awaitingReq
   const close = (signal: NodeJS.Signals): void => {
     if (closing) return;
     closing = true;
-    logger.info({ signal }, `shutting down (${signal}): no new connections, finishing requests in flight`);
     // net.Server's close only unlistens; http.Server's would also drop the connections just accepted.
+    // Unlisten before saying so: whoever reads the line may connect at once and must be refused.
     NetServer.prototype.close.call(app.getHttpServer());
+    logger.info({ signal }, `shutting down (${signal}): no new connections, finishing requests in flight`);
     firstRequestsRead(awaitingRequest)
       .then(() => app.getHttpAdapter().close())
       .then(() => app.close())
