@@ -6,6 +6,8 @@ import { RedisPersistedGrantStore, RedisServerSideSessionStore } from '../../src
 import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
 import { createInteractiveFixtures, REDIRECT_URI } from '../interactive/interactive-fixtures';
 import { FormBrowser } from '../support/form-browser';
+import { waitFor } from '../support/free-port';
+import { startPrivateRedis } from '../support/private-redis';
 import { describeIfRedis, startTestAppWithFixtures, type TestApp } from '../support/test-app';
 
 const base64url = (buffer: Buffer) => buffer.toString('base64url');
@@ -34,8 +36,8 @@ describeIfRedis('server with OPERATIONAL_STORE=redis', () => {
     redis.disconnect();
   });
 
-  async function tokenRequest(clientId: string, body: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
-    const response = await fetch(`${server.baseUrl}/connect/token`, {
+  async function tokenRequest(clientId: string, body: Record<string, string>, baseUrl = server.baseUrl): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+    const response = await fetch(`${baseUrl}/connect/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
@@ -43,7 +45,7 @@ describeIfRedis('server with OPERATIONAL_STORE=redis', () => {
       },
       body: new URLSearchParams(body).toString(),
     });
-    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
   }
 
   async function introspect(token: string): Promise<unknown> {
@@ -70,8 +72,8 @@ describeIfRedis('server with OPERATIONAL_STORE=redis', () => {
     return { code, verifier, browser };
   }
 
-  const redeem = (clientId: string, code: string, verifier: string) =>
-    tokenRequest(clientId, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier });
+  const redeem = (clientId: string, code: string, verifier: string, baseUrl = server.baseUrl) =>
+    tokenRequest(clientId, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }, baseUrl);
 
   it('binds the Redis stores by default', () => {
     expect(server.app.get(PersistedGrantStore)).toBeInstanceOf(RedisPersistedGrantStore);
@@ -128,5 +130,33 @@ describeIfRedis('server with OPERATIONAL_STORE=redis', () => {
     const after = await keys('session:*');
     expect(after).toHaveLength(before.length - 1);
     expect(browser.cookies.get('idsrv')?.value).toBeUndefined();
+  });
+
+  it('Redis stopped: a token request answers 503 temporarily_unavailable naming Redis; back without a restart', async () => {
+    const privateRedis = await startPrivateRedis();
+    let outaged: TestApp | undefined;
+    try {
+      outaged = await startTestAppWithFixtures(createInteractiveFixtures(), { OPERATIONAL_STORE: 'redis', REDIS_URL: privateRedis.url });
+      const baseUrl = outaged.baseUrl;
+      const { code, verifier } = await codeFor('web', new FormBrowser(baseUrl));
+      const tokens = await redeem('web', code, verifier, baseUrl);
+      expect(tokens.status).toBe(200);
+
+      await privateRedis.stop();
+      const refused = await tokenRequest('web', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token as string }, baseUrl);
+      expect(refused).toMatchObject({ status: 503, json: { error: 'temporarily_unavailable' } });
+      expect(refused.headers.get('retry-after')).toEqual(expect.any(String));
+      expect(String(refused.json.error_description).toLowerCase()).toContain('redis');
+
+      // Back (empty: this Redis has no persistence): a new sign-in works without restarting the server.
+      await privateRedis.start();
+      await waitFor('the Redis operational store to answer again', async () => {
+        const again = await codeFor('web', new FormBrowser(baseUrl)).catch(() => undefined);
+        return again !== undefined && (await redeem('web', again.code, again.verifier, baseUrl)).status === 200;
+      }, 15_000, 200);
+    } finally {
+      await outaged?.close();
+      await privateRedis.destroy();
+    }
   });
 });
