@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DeviceCodeRecord, PersistedGrant, ServerSideSession } from '../../src/stores/models';
+import { DEVICE_CODE_EXPIRED_GRACE_MS } from '../../src/stores/redis';
 import { FakeClock } from '../support/fakes/fake-clock';
 import { OPERATIONAL_STORE_BACKENDS, type OpenedOperationalStores } from '../support/store-databases';
 
@@ -75,7 +76,7 @@ describeRedis(`Redis operational store${redisBackend?.skipReason ? ` (skipped: $
     expect((await opened.persistedGrants.getAll({ subjectId: 'alice' })).map((g) => g.key)).toEqual([live.key]);
   });
 
-  it('device codes and sessions, should expire with their expiration too', async () => {
+  it('device codes and sessions, should expire with their expiration too (device codes a grace later, to answer expired_token)', async () => {
     const record: DeviceCodeRecord = {
       deviceCodeHash: `hash-${randomUUID()}`, userCode: 'WXYZ-0001', clientId: 'tv', creationTime: NOW, expiration: minutes(5), data: 'd',
     };
@@ -84,8 +85,8 @@ describeRedis(`Redis operational store${redisBackend?.skipReason ? ` (skipped: $
     };
     await opened.deviceFlow.store(record);
     await opened.sessions.create(session);
-    expectTtlAbout(await pttl(`device:${record.deviceCodeHash}`), 5 * 60_000);
-    expectTtlAbout(await pttl('device-by-user-code:WXYZ-0001'), 5 * 60_000);
+    expectTtlAbout(await pttl(`device:${record.deviceCodeHash}`), 5 * 60_000 + DEVICE_CODE_EXPIRED_GRACE_MS);
+    expectTtlAbout(await pttl('device-by-user-code:WXYZ-0001'), 5 * 60_000 + DEVICE_CODE_EXPIRED_GRACE_MS);
     expectTtlAbout(await pttl(`session:${session.key}`), 20 * 60_000);
 
     // renewal moves the session's expiry
@@ -104,6 +105,15 @@ describeRedis(`Redis operational store${redisBackend?.skipReason ? ` (skipped: $
     expect((await opened.persistedGrants.get(code.key))?.consumedTime).toEqual(minutes(results.indexOf(true)));
     // consuming keeps the time to live: reuse detection finds the code until it expires
     expectTtlAbout(await pttl(`grant:${code.key}`), 60 * 60_000);
+  });
+
+  it('device store, when two requests race for one user code, should let exactly one have it', async () => {
+    const record = (i: number): DeviceCodeRecord => ({
+      deviceCodeHash: `hash-${i}-${randomUUID()}`, userCode: 'RACE-0001', clientId: 'tv', creationTime: NOW, expiration: minutes(5), data: `d${i}`,
+    });
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => opened.deviceFlow.store(record(i))));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(await opened.count('deviceCodes')).toBe(1);
   });
 
   it('consume, when the grant expired or never existed, should return false and create nothing', async () => {

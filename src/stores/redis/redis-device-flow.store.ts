@@ -4,6 +4,12 @@ import { DeviceFlowStore } from '../device-flow.store';
 import type { DeviceCodeRecord } from '../models';
 import { RedisOperationalConnection } from './redis-operational-connection';
 
+/**
+ * How long an authorization stays after it expired: a device still polling then must get
+ * `expired_token`, not `invalid_grant` (RFC 8628 §3.5), so the record must still be there.
+ */
+export const DEVICE_CODE_EXPIRED_GRACE_MS = 10 * 60_000;
+
 function toHash(record: DeviceCodeRecord): Record<string, string> {
   return {
     deviceCodeHash: record.deviceCodeHash,
@@ -33,7 +39,7 @@ function toModel(hash: Record<string, string>): DeviceCodeRecord {
 /**
  * RFC 8628 device authorizations in Redis (OPERATIONAL_STORE=redis, docs/deployment.md): one hash
  * per device-code hash, and a one-member set per user code pointing at it (that set is what
- * keeps user codes unique), both expiring with the authorization.
+ * keeps user codes unique), both expiring DEVICE_CODE_EXPIRED_GRACE_MS after the authorization.
  */
 @Injectable()
 export class RedisDeviceFlowStore extends DeviceFlowStore {
@@ -45,20 +51,21 @@ export class RedisDeviceFlowStore extends DeviceFlowStore {
     return `${this.redis.prefix}device:${deviceCodeHash}`;
   }
 
+  private ttlOf(record: DeviceCodeRecord): number {
+    return record.expiration.getTime() + DEVICE_CODE_EXPIRED_GRACE_MS - this.clock.now().getTime();
+  }
+
   private userCodeKey(userCode: string): string {
     return `${this.redis.prefix}device-by-user-code:${userCode}`;
   }
 
   async store(record: DeviceCodeRecord): Promise<void> {
-    const ttl = record.expiration.getTime() - this.clock.now().getTime();
-    // Like the database's unique user code: a user code in use (not expired) is never reused.
-    const taken = await this.redis.run((redis) => redis.scard(this.userCodeKey(record.userCode)));
-    if (taken > 0 && (await this.findByUserCode(record.userCode))) {
-      throw new Error('Device authorization with this user code already exists');
-    }
-    const written = await this.redis.put('create', this.itemKey(record.deviceCodeHash), [this.userCodeKey(record.userCode)],
+    const ttl = this.ttlOf(record);
+    // Like the database's unique user code: the user-code set (which expires with its one member)
+    // must be empty, checked and written in one script, so two requests never share a user code.
+    const written = await this.redis.put('create-alone', this.itemKey(record.deviceCodeHash), [this.userCodeKey(record.userCode)],
       record.deviceCodeHash, ttl, toHash(record));
-    if (!written) throw new Error('Device authorization with this device code already exists');
+    if (!written) throw new Error('Device authorization with this device code or user code already exists');
   }
 
   async findByUserCode(userCode: string): Promise<DeviceCodeRecord | undefined> {
@@ -80,7 +87,7 @@ export class RedisDeviceFlowStore extends DeviceFlowStore {
       ...existing, data: record.data, subjectId: record.subjectId, sessionId: record.sessionId,
     };
     const written = updated !== undefined && await this.redis.put('update', this.itemKey(record.deviceCodeHash),
-      [this.userCodeKey(updated.userCode)], updated.deviceCodeHash, updated.expiration.getTime() - this.clock.now().getTime(),
+      [this.userCodeKey(updated.userCode)], updated.deviceCodeHash, this.ttlOf(updated),
       toHash(updated));
     // Like the database store: losing a user's approval silently would leave the device polling until it expires.
     if (!written) throw new Error('Device authorization to update was not found (expired or removed)');

@@ -5,7 +5,8 @@ import { redisUnavailable } from '../../common/dependency-failure';
 /**
  * Stores an item as one Redis hash and adds its key to lookup sets; all in one script, so a
  * reader never sees half an item. KEYS[1] is the item, KEYS[2..] the lookup sets.
- * ARGV: mode (`upsert` | `create`: only when absent | `update`: only when present), time to live
+ * ARGV: mode (`upsert` | `create`: only when absent | `create-alone`: only when absent and every set
+ * is empty | `update`: only when present), time to live
  * in ms ('' for none), the member added to the sets, then field/value pairs.
  * A lookup set lives as long as its longest-lived member (none: no expiry), so it disappears with
  * its items; members that expired or were removed meanwhile stay behind and readers skip them.
@@ -15,6 +16,12 @@ const PUT_SCRIPT = `
 local exists = redis.call('EXISTS', KEYS[1]) == 1
 if ARGV[1] == 'create' and exists then return 0 end
 if ARGV[1] == 'update' and not exists then return 0 end
+if ARGV[1] == 'create-alone' then
+  if exists then return 0 end
+  for i = 2, #KEYS do
+    if redis.call('SCARD', KEYS[i]) > 0 then return 0 end
+  end
+end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
@@ -104,7 +111,7 @@ export class RedisOperationalConnection implements OnModuleDestroy {
   }
 
   /** See PUT_SCRIPT. `ttlMs` undefined: the item never expires. */
-  put(mode: 'upsert' | 'create' | 'update', key: string, sets: readonly string[], member: string,
+  put(mode: 'upsert' | 'create' | 'create-alone' | 'update', key: string, sets: readonly string[], member: string,
     ttlMs: number | undefined, fields: Record<string, string>): Promise<boolean> {
     const pairs = Object.entries(fields).flat();
     const ttl = ttlMs === undefined ? '' : String(Math.max(1, Math.ceil(ttlMs)));
