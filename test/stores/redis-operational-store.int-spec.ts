@@ -16,6 +16,8 @@ function aGrant(overrides: Partial<PersistedGrant> = {}): PersistedGrant {
   };
 }
 
+const keysOf = (grants: readonly PersistedGrant[]) => grants.map((g) => g.key).sort();
+
 /** What only the Redis operational store does: keys that expire with their items, and atomic consumption. */
 describeRedis(`Redis operational store${redisBackend?.skipReason ? ` (skipped: ${redisBackend.skipReason})` : ''}`, () => {
   let opened: OpenedOperationalStores;
@@ -74,6 +76,21 @@ describeRedis(`Redis operational store${redisBackend?.skipReason ? ` (skipped: $
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await opened.persistedGrants.get(shortLived.key)).toBeUndefined();
     expect((await opened.persistedGrants.getAll({ subjectId: 'alice' })).map((g) => g.key)).toEqual([live.key]);
+  });
+
+  it('store, when members of a lookup set expired, should drop some of them on each write (a set that lives on does not pile up)', async () => {
+    const longLived = aGrant({ subjectId: 'carol', expiration: minutes(60) }); // keeps the set alive
+    await opened.persistedGrants.store(longLived);
+    for (let i = 0; i < 20; i++) await opened.persistedGrants.store(aGrant({ subjectId: 'carol', expiration: new Date(NOW.getTime() + 300) }));
+    const members = () => opened.redis!.redis.scard(`${opened.redis!.prefix}grants-by-subjectId:carol`);
+    expect(await members()).toBe(21);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const live = aGrant({ subjectId: 'carol' });
+    await opened.persistedGrants.store(live);
+    // of the 8 members sampled at least 7 were stale and are gone; the new one is in
+    expect(await members()).toBeLessThanOrEqual(21 - 7 + 1);
+    expect(keysOf(await opened.persistedGrants.getAll({ subjectId: 'carol' }))).toEqual(keysOf([longLived, live]));
+    expect(await members()).toBe(2);
   });
 
   it('device codes and sessions, should expire with their expiration too (device codes a grace later, to answer expired_token)', async () => {

@@ -7,9 +7,13 @@ import { redisUnavailable } from '../../common/dependency-failure';
  * reader never sees half an item. KEYS[1] is the item, KEYS[2..] the lookup sets.
  * ARGV: mode (`upsert` | `create`: only when absent | `create-alone`: only when absent and every set
  * is empty | `update`: only when present), time to live
- * in ms ('' for none), the member added to the sets, then field/value pairs.
+ * in ms ('' for none), the member added to the sets, the key prefix of the sets' items, then
+ * field/value pairs.
  * A lookup set lives as long as its longest-lived member (none: no expiry), so it disappears with
  * its items; members that expired or were removed meanwhile stay behind and readers skip them.
+ * Each write also checks a few random members of each set (ARGV[4] + member is their item's key)
+ * and drops those whose item is gone: a set that lives on (a subject signing in every day) never
+ * piles up members that expired. (Item keys are computed here: a standalone Redis, not a cluster.)
  * Returns 1 when written, 0 when the mode refused.
  */
 const PUT_SCRIPT = `
@@ -23,10 +27,13 @@ if ARGV[1] == 'create-alone' then
   end
 end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 for i = 2, #KEYS do
   local fresh = redis.call('EXISTS', KEYS[i]) == 0
+  for _, member in ipairs(redis.call('SRANDMEMBER', KEYS[i], 8)) do
+    if redis.call('EXISTS', ARGV[4] .. member) == 0 then redis.call('SREM', KEYS[i], member) end
+  end
   redis.call('SADD', KEYS[i], ARGV[3])
   if ARGV[2] == '' then
     redis.call('PERSIST', KEYS[i])
@@ -113,9 +120,11 @@ export class RedisOperationalConnection implements OnModuleDestroy {
   /** See PUT_SCRIPT. `ttlMs` undefined: the item never expires. */
   put(mode: 'upsert' | 'create' | 'create-alone' | 'update', key: string, sets: readonly string[], member: string,
     ttlMs: number | undefined, fields: Record<string, string>): Promise<boolean> {
+    // every item key is its kind's prefix followed by the member
+    const itemPrefix = key.slice(0, key.length - member.length);
     const pairs = Object.entries(fields).flat();
     const ttl = ttlMs === undefined ? '' : String(Math.max(1, Math.ceil(ttlMs)));
-    return this.run(async () => (await this.commands.opsPut(1 + sets.length, key, ...sets, mode, ttl, member, ...pairs)) === 1);
+    return this.run(async () => (await this.commands.opsPut(1 + sets.length, key, ...sets, mode, ttl, member, itemPrefix, ...pairs)) === 1);
   }
 
   /** Sets `field` of the hash at `key` when the hash exists and the field is absent; true for the one caller that set it. */
@@ -136,6 +145,20 @@ export class RedisOperationalConnection implements OnModuleDestroy {
       const hash = value as Record<string, string>;
       return Object.keys(hash).length === 0 ? undefined : hash;
     });
+  }
+
+  /** Every key matching `pattern` (after the prefix), by SCAN: for the rare lookups no set serves. */
+  async scan(pattern: string): Promise<string[]> {
+    const found = new Set<string>();
+    await this.run(async (redis) => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.prefix}${pattern}`, 'COUNT', 1000);
+        for (const key of keys) found.add(key);
+        cursor = next;
+      } while (cursor !== '0');
+    });
+    return [...found];
   }
 
   /** Deletes the item at `key` and its membership (`member`) in `sets`. */

@@ -6,6 +6,13 @@ import { RedisOperationalConnection } from './redis-operational-connection';
 
 const FILTER_FIELDS = ['familyId', 'sessionId', 'subjectId', 'clientId', 'type'] as const;
 type FilterField = (typeof FILTER_FIELDS)[number];
+/**
+ * The fields with a lookup set, most selective first. Client and type have none: such a set would
+ * collect every token of a busy client; a filter on them alone (no caller of the server uses one)
+ * scans the grant keys instead.
+ */
+const INDEXED_FIELDS = ['familyId', 'sessionId', 'subjectId'] as const;
+type IndexedField = (typeof INDEXED_FIELDS)[number];
 
 function toHash(grant: PersistedGrant): Record<string, string> {
   return {
@@ -51,8 +58,8 @@ function criteriaOf(filter: PersistedGrantFilter): Array<[FilterField, string]> 
 /**
  * Persisted grants in Redis (OPERATIONAL_STORE=redis, docs/deployment.md): one hash per grant at
  * `<app>:ops:grant:<key>` holding exactly what the TypeORM store's row holds (the hashed key, the
- * lookup metadata and the protected payload), expiring with the grant; sets per subject, session,
- * client, type and refresh-token family find them for revocation and logout.
+ * lookup metadata and the protected payload), expiring with the grant; sets per subject, session
+ * and refresh-token family find them for revocation and logout.
  */
 @Injectable()
 export class RedisPersistedGrantStore extends PersistedGrantStore {
@@ -64,12 +71,12 @@ export class RedisPersistedGrantStore extends PersistedGrantStore {
     return `${this.redis.prefix}grant:${key}`;
   }
 
-  private setKey(field: FilterField, value: string): string {
+  private setKey(field: IndexedField, value: string): string {
     return `${this.redis.prefix}grants-by-${field}:${value}`;
   }
 
-  private setsOf(grant: Pick<PersistedGrant, FilterField>): string[] {
-    return FILTER_FIELDS.flatMap((field) => (grant[field] !== undefined ? [this.setKey(field, grant[field])] : []));
+  private setsOf(grant: Pick<PersistedGrant, IndexedField>): string[] {
+    return INDEXED_FIELDS.flatMap((field) => (grant[field] !== undefined ? [this.setKey(field, grant[field])] : []));
   }
 
   async store(grant: PersistedGrant): Promise<void> {
@@ -84,14 +91,17 @@ export class RedisPersistedGrantStore extends PersistedGrantStore {
 
   async getAll(filter: PersistedGrantFilter): Promise<readonly PersistedGrant[]> {
     const criteria = criteriaOf(filter);
-    // The first criterion (most selective first) picks the set; the others are checked on each grant.
-    const [field, value] = criteria[0];
-    const members = await this.redis.run((redis) => redis.smembers(this.setKey(field, value)));
-    const hashes = await this.redis.hashes(members.map((member) => this.itemKey(member)));
+    // The most selective indexed criterion picks the set; every criterion is checked on each grant.
+    const field = INDEXED_FIELDS.find((f) => filter[f] !== undefined);
+    const set = field && this.setKey(field, filter[field] as string);
+    const keys = set
+      ? (await this.redis.run((redis) => redis.smembers(set))).map((member) => this.itemKey(member))
+      : await this.redis.scan('grant:*');
+    const hashes = await this.redis.hashes(keys);
     const grants = hashes.flatMap((hash) => (hash ? [toModel(hash)] : []))
       .filter((grant) => criteria.every(([f, v]) => grant[f] === v));
-    const stale = members.filter((_, i) => !hashes[i]);
-    if (stale.length > 0) await this.redis.run((redis) => redis.srem(this.setKey(field, value), ...stale));
+    const stale = set ? keys.filter((_, i) => !hashes[i]).map((key) => key.slice(this.itemKey('').length)) : [];
+    if (set && stale.length > 0) await this.redis.run((redis) => redis.srem(set, ...stale));
     return grants.sort((a, b) => a.creationTime.getTime() - b.creationTime.getTime() || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
