@@ -38,6 +38,7 @@ describe('loadAppConfig', () => {
         configFile: 'config/identity.json',
         database: { url: 'sqlite:data/identity.sqlite', migrationsRun: true },
         redisUrl: undefined,
+        operationalStore: 'database',
         forwardedHeaders: {
           enabled: false,
           headers: [],
@@ -249,6 +250,13 @@ describe('loadAppConfig', () => {
       ['LOG_LEVEL', 'verbose'],
     ])('choice %s=%p', (variable, value) => {
       expect(onlyProblem({ [variable]: value }, variable)).toContain(`expected one of`);
+    });
+
+    it('OPERATIONAL_STORE=redis, without REDIS_URL, should stop naming both', () => {
+      expect(onlyProblem({ OPERATIONAL_STORE: 'redis' }, 'OPERATIONAL_STORE')).toContain('needs REDIS_URL');
+      expect(loadAppConfig({ OPERATIONAL_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1' }).operationalStore).toBe('redis');
+      expect(loadAppConfig({}).operationalStore).toBe('database');
+      expect(onlyProblem({ OPERATIONAL_STORE: 'memcached' }, 'OPERATIONAL_STORE')).toContain('redis');
     });
 
     it('DATA_PROTECTION_KEY_STORE=redis, without REDIS_URL, should stop', () => {

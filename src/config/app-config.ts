@@ -32,6 +32,8 @@ export interface AppConfig {
   readonly configFile: string;
   readonly database: { readonly url: string; readonly migrationsRun: boolean };
   readonly redisUrl?: string;
+  /** where persisted grants, device codes and server-side sessions live (docs/deployment.md) */
+  readonly operationalStore: 'database' | 'redis';
   readonly forwardedHeaders: {
     readonly enabled: boolean;
     readonly headers: readonly ForwardedHeader[];
@@ -274,6 +276,7 @@ export function loadAppConfig(env: Env): AppConfig {
     configFile: r.string('CONFIG_FILE', 'config/identity.json'),
     database: { url: databaseUrl, migrationsRun: r.bool('DATABASE_MIGRATIONS_RUN', true) },
     redisUrl,
+    operationalStore: r.oneOf('OPERATIONAL_STORE', 'database', ['database', 'redis'] as const),
     forwardedHeaders: {
       enabled: r.bool('FORWARDED_HEADERS_ENABLED', false),
       headers: forwardedHeaders,
@@ -306,6 +309,9 @@ export function loadAppConfig(env: Env): AppConfig {
 
   if (config.dataProtection.keyStore === 'redis' && !config.redisUrl) {
     r.problems.push('DATA_PROTECTION_KEY_STORE: "redis" needs REDIS_URL');
+  }
+  if (config.operationalStore === 'redis' && !config.redisUrl) {
+    r.problems.push('OPERATIONAL_STORE: "redis" needs REDIS_URL');
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

@@ -1,4 +1,8 @@
-import type { Provider } from '@nestjs/common';
+import type { FactoryProvider, Provider } from '@nestjs/common';
+import { getRepositoryToken } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { Clock } from '../common/clock';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ClientStore } from './client.store';
 import { DeviceFlowStore } from './device-flow.store';
 import { PersistedGrantStore } from './persisted-grant.store';
@@ -6,11 +10,43 @@ import { ResourceStore } from './resource.store';
 import { ServerSideSessionStore } from './server-side-session.store';
 import { UserStore } from './user.store';
 import { ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore } from './config-file';
-import { TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore } from './typeorm';
+import { RedisDeviceFlowStore, RedisOperationalConnection, RedisPersistedGrantStore, RedisServerSideSessionStore } from './redis';
+import {
+  DeviceCodeEntity, PersistedGrantEntity, ServerSideSessionEntity,
+  TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore,
+} from './typeorm';
+import type { DeviceCodeRow } from './typeorm/device-code.entity';
+import type { PersistedGrantRow } from './typeorm/persisted-grant.entity';
+import type { ServerSideSessionRow } from './typeorm/server-side-session.entity';
+
+/** The Redis connection of the operational stores: opened only when OPERATIONAL_STORE=redis (else null). */
+const redisOperationalConnectionProvider: FactoryProvider<Promise<RedisOperationalConnection | null>> = {
+  provide: RedisOperationalConnection,
+  inject: [APP_CONFIG],
+  useFactory: async (config: AppConfig) => (config.operationalStore === 'redis' && config.redisUrl
+    ? RedisOperationalConnection.connect(config.redisUrl, config.dataProtection.applicationName)
+    : null),
+};
+
+/** An operational store: the Redis one when OPERATIONAL_STORE=redis, else the TypeORM one. */
+function operationalStore<S, Row extends object>(
+  token: abstract new (...args: never[]) => S,
+  entity: Parameters<typeof getRepositoryToken>[0],
+  redisStore: (connection: RedisOperationalConnection, clock: Clock) => S,
+  typeOrmStore: (repository: Repository<Row>) => S,
+): FactoryProvider<S> {
+  return {
+    provide: token,
+    inject: [APP_CONFIG, Clock, RedisOperationalConnection, getRepositoryToken(entity)],
+    useFactory: (config: AppConfig, clock: Clock, connection: RedisOperationalConnection | null, repository: Repository<Row>) =>
+      (config.operationalStore === 'redis' && connection ? redisStore(connection, clock) : typeOrmStore(repository)),
+  };
+}
 
 /**
  * The default binding of each store (the abstract class every module injects): the
- * configuration file for clients, resources and users, TypeORM for operational data.
+ * configuration file for clients, resources and users; for operational data TypeORM, or Redis
+ * when OPERATIONAL_STORE=redis (docs/deployment.md#redis-operational-store).
  * IdentityServerModule.forRoot uses each one only where the integrator bound nothing.
  * The config-file stores need IdentityConfigurationHolder; the TypeORM ones the repositories of
  * OPERATIONAL_STORE_ENTITIES.
@@ -19,7 +55,11 @@ export const DEFAULT_STORE_PROVIDERS: readonly Provider[] = [
   { provide: ClientStore, useClass: ConfigFileClientStore },
   { provide: ResourceStore, useClass: ConfigFileResourceStore },
   { provide: UserStore, useClass: ConfigFileUserStore },
-  { provide: PersistedGrantStore, useClass: TypeOrmPersistedGrantStore },
-  { provide: DeviceFlowStore, useClass: TypeOrmDeviceFlowStore },
-  { provide: ServerSideSessionStore, useClass: TypeOrmServerSideSessionStore },
+  redisOperationalConnectionProvider,
+  operationalStore<PersistedGrantStore, PersistedGrantRow>(PersistedGrantStore, PersistedGrantEntity,
+    (connection, clock) => new RedisPersistedGrantStore(connection, clock), (repository) => new TypeOrmPersistedGrantStore(repository)),
+  operationalStore<DeviceFlowStore, DeviceCodeRow>(DeviceFlowStore, DeviceCodeEntity,
+    (connection, clock) => new RedisDeviceFlowStore(connection, clock), (repository) => new TypeOrmDeviceFlowStore(repository)),
+  operationalStore<ServerSideSessionStore, ServerSideSessionRow>(ServerSideSessionStore, ServerSideSessionEntity,
+    (connection, clock) => new RedisServerSideSessionStore(connection, clock), (repository) => new TypeOrmServerSideSessionStore(repository)),
 ];

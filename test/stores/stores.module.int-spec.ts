@@ -1,5 +1,6 @@
 import { Injectable, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { randomUUID } from 'node:crypto';
 import { loadAppConfig } from '../../src/config/app-config';
 import { IdentityServerModule } from '../../src/identity-server.module';
 import { ClientStore } from '../../src/stores/client.store';
@@ -10,6 +11,7 @@ import { ResourceStore } from '../../src/stores/resource.store';
 import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
 import { UserStore } from '../../src/stores/user.store';
 import { ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore } from '../../src/stores/config-file';
+import { RedisDeviceFlowStore, RedisPersistedGrantStore, RedisServerSideSessionStore } from '../../src/stores/redis';
 import { TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore } from '../../src/stores/typeorm';
 
 /** A user store a deployment might bring: every user is "carol" with password "secret". */
@@ -27,9 +29,9 @@ class DirectoryUserStore extends UserStore {
 }
 
 /** The server as the CLI builds it (an application context, no HTTP), with `providers` bound. */
-async function startStores(providers: Provider[] = []) {
+async function startStores(providers: Provider[] = [], env: Record<string, string> = {}) {
   const config = loadAppConfig({
-    DATABASE_URL: 'sqlite::memory:', CONFIG_FILE: 'config/identity.json', LOG_LEVEL: 'error',
+    DATABASE_URL: 'sqlite::memory:', CONFIG_FILE: 'config/identity.json', LOG_LEVEL: 'error', ...env,
   });
   return NestFactory.createApplicationContext(IdentityServerModule.forRoot(config, { providers }), { logger: false, abortOnError: false });
 }
@@ -65,5 +67,37 @@ describe('IdentityServerModule.forRoot, store seams', () => {
     } finally {
       await context.close();
     }
+  });
+
+  (process.env.TEST_REDIS_URL ? describe : describe.skip)(`with OPERATIONAL_STORE=redis${process.env.TEST_REDIS_URL ? '' : ' (skipped: TEST_REDIS_URL unset)'}`, () => {
+    const redisEnv = () => ({
+      OPERATIONAL_STORE: 'redis', REDIS_URL: process.env.TEST_REDIS_URL ?? '', DATA_PROTECTION_APPLICATION_NAME: `stores-${randomUUID()}`,
+    });
+
+    it('forRoot, when given no providers, should bind the Redis operational stores', async () => {
+      const context = await startStores([], redisEnv());
+      try {
+        expect(context.get(PersistedGrantStore)).toBeInstanceOf(RedisPersistedGrantStore);
+        expect(context.get(DeviceFlowStore)).toBeInstanceOf(RedisDeviceFlowStore);
+        expect(context.get(ServerSideSessionStore)).toBeInstanceOf(RedisServerSideSessionStore);
+        const grants = context.get(PersistedGrantStore);
+        await grants.store({ key: 'k', type: 'user_consent', clientId: 'web', creationTime: new Date(), expiration: new Date(Date.now() + 60_000), data: 'd' });
+        expect(await grants.get('k')).toMatchObject({ key: 'k', clientId: 'web' });
+        await grants.remove('k');
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('forRoot, when a persisted-grant store is bound, should use it (the Redis default only where nothing is bound)', async () => {
+      const own = new TypeOrmPersistedGrantStore(undefined as never);
+      const context = await startStores([{ provide: PersistedGrantStore, useValue: own }], redisEnv());
+      try {
+        expect(context.get(PersistedGrantStore)).toBe(own);
+        expect(context.get(DeviceFlowStore)).toBeInstanceOf(RedisDeviceFlowStore);
+      } finally {
+        await context.close();
+      }
+    });
   });
 });

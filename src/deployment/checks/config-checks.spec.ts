@@ -60,6 +60,15 @@ describe('redisPersistenceFindings', () => {
     expect(redisPersistenceFindings(loadAppConfig(redis), none).map((f) => [f.id, f.severity])).toEqual([['redis-replay-cache-not-persisted', 'warning']]);
   });
 
+  it('without AOF or RDB, holding the operational store, should be an error naming OPERATIONAL_STORE', () => {
+    const findings = redisPersistenceFindings(loadAppConfig({ REDIS_URL: 'redis://r:6379', OPERATIONAL_STORE: 'redis' }), none);
+    expect(findings.map((f) => [f.id, f.severity])).toEqual([['redis-operational-store-not-persisted', 'error']]);
+    expect(findings[0].fix).toContain('OPERATIONAL_STORE');
+    expect(redisPersistenceFindings(loadAppConfig({ REDIS_URL: 'redis://r:6379', OPERATIONAL_STORE: 'redis', DATA_PROTECTION_KEY_STORE: 'redis' }), none)
+      .map((f) => f.id)).toEqual(['redis-key-ring-not-persisted', 'redis-operational-store-not-persisted']);
+    expect(redisPersistenceFindings(loadAppConfig({ REDIS_URL: 'redis://r:6379', OPERATIONAL_STORE: 'redis' }), { appendonly: 'yes', save: '' })).toEqual([]);
+  });
+
   it('with AOF or a save schedule, should find nothing', () => {
     const config = loadAppConfig({ REDIS_URL: 'redis://r:6379' });
     expect(redisPersistenceFindings(config, { appendonly: 'yes', save: '' })).toEqual([]);

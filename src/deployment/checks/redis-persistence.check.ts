@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { DeploymentCheck, type DoctorFinding } from '../deployment-check';
 
 export const REDIS_KEY_RING_NOT_PERSISTED = 'redis-key-ring-not-persisted';
+export const REDIS_OPERATIONAL_STORE_NOT_PERSISTED = 'redis-operational-store-not-persisted';
 export const REDIS_REPLAY_CACHE_NOT_PERSISTED = 'redis-replay-cache-not-persisted';
 
 /** `CONFIG GET appendonly` and `CONFIG GET save`, as Redis answers them. */
@@ -18,15 +19,26 @@ export interface RedisPersistence {
 export function redisPersistenceFindings(config: AppConfig, persistence: RedisPersistence): DoctorFinding[] {
   if (persistence.appendonly.trim().toLowerCase() !== 'no' || persistence.save.trim() !== '') return [];
   const remedy = 'turn on persistence in Redis (appendonly yes, or a save schedule) or use a managed Redis that persists';
+  const findings: DoctorFinding[] = [];
   if (config.dataProtection.keyStore === 'redis') {
-    return [{
+    findings.push({
       id: REDIS_KEY_RING_NOT_PERSISTED,
       severity: 'error',
       message: 'The data-protection key ring is in a Redis without persistence (appendonly no, no save schedule): a Redis restart '
         + 'loses it, and with it every session, grant and data-protected signing key.',
       fix: `With DATA_PROTECTION_KEY_STORE=redis, ${remedy}; or set DATA_PROTECTION_KEY_STORE=database (docs/deployment.md#data-protection).`,
-    }];
+    });
   }
+  if (config.operationalStore === 'redis') {
+    findings.push({
+      id: REDIS_OPERATIONAL_STORE_NOT_PERSISTED,
+      severity: 'error',
+      message: 'Persisted grants, device codes and server-side sessions are in a Redis without persistence (appendonly no, no save '
+        + 'schedule): a Redis restart logs every user out and invalidates every refresh token, reference token and consent.',
+      fix: `With OPERATIONAL_STORE=redis, ${remedy}; or set OPERATIONAL_STORE=database (docs/deployment.md#redis-operational-store).`,
+    });
+  }
+  if (findings.length > 0) return findings;
   return [{
     id: REDIS_REPLAY_CACHE_NOT_PERSISTED,
     severity: 'warning',

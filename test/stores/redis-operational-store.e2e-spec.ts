@@ -1,0 +1,162 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { PersistedGrantStore } from '../../src/stores/persisted-grant.store';
+import { RedisPersistedGrantStore, RedisServerSideSessionStore } from '../../src/stores/redis';
+import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
+import { createInteractiveFixtures, REDIRECT_URI } from '../interactive/interactive-fixtures';
+import { FormBrowser } from '../support/form-browser';
+import { waitFor } from '../support/free-port';
+import { startPrivateRedis } from '../support/private-redis';
+import { describeIfRedis, startTestAppWithFixtures, type TestApp } from '../support/test-app';
+
+const base64url = (buffer: Buffer) => buffer.toString('base64url');
+
+/**
+ * OPERATIONAL_STORE=redis end to end (docs/deployment.md#redis-operational-store): codes, refresh and
+ * reference tokens and server-side sessions live in Redis, keys and the key ring stay in SQLite.
+ */
+describeIfRedis('server with OPERATIONAL_STORE=redis', () => {
+  let server: TestApp;
+  let redis: Redis;
+  const applicationName = `e2e-ops-${randomUUID()}`;
+  const prefix = `${applicationName}:ops:`;
+  const keys = (pattern: string) => redis.keys(`${prefix}${pattern}`);
+
+  beforeAll(async () => {
+    redis = new Redis(process.env.TEST_REDIS_URL ?? '');
+    server = await startTestAppWithFixtures(createInteractiveFixtures(), {
+      OPERATIONAL_STORE: 'redis', REDIS_URL: process.env.TEST_REDIS_URL ?? '', DATA_PROTECTION_APPLICATION_NAME: applicationName,
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    const left = await redis.keys(`${applicationName}:*`);
+    if (left.length > 0) await redis.del(...left);
+    redis.disconnect();
+  });
+
+  async function tokenRequest(clientId: string, body: Record<string, string>, baseUrl = server.baseUrl): Promise<{ status: number; headers: Headers; json: Record<string, unknown> }> {
+    const response = await fetch(`${baseUrl}/connect/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:secret`).toString('base64')}`,
+      },
+      body: new URLSearchParams(body).toString(),
+    });
+    return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> };
+  }
+
+  async function introspect(token: string): Promise<unknown> {
+    const response = await fetch(`${server.baseUrl}/connect/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('urn%3Aapi1:api1-secret').toString('base64')}` },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    return ((await response.json()) as { active: unknown }).active;
+  }
+
+  /** Logs alice in with a browser of its own and returns the code and its verifier. */
+  async function codeFor(clientId: string, browser = new FormBrowser(server.baseUrl)): Promise<{ code: string; verifier: string; browser: FormBrowser }> {
+    const verifier = base64url(randomBytes(32));
+    const url = `/connect/authorize?${new URLSearchParams({
+      client_id: clientId, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid profile api1 offline_access',
+      state: 's', nonce: 'n', code_challenge: base64url(createHash('sha256').update(verifier).digest()), code_challenge_method: 'S256',
+    })}`;
+    const login = await browser.get(url);
+    expect(login.url).toContain('/account/login');
+    const redirected = await browser.submit(login, { username: 'alice', password: 'alice' });
+    const code = redirected.redirectedTo && new URL(redirected.redirectedTo).searchParams.get('code');
+    if (!code) throw new Error(`no code: ${redirected.status} at ${redirected.url}`);
+    return { code, verifier, browser };
+  }
+
+  const redeem = (clientId: string, code: string, verifier: string, baseUrl = server.baseUrl) =>
+    tokenRequest(clientId, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }, baseUrl);
+
+  it('binds the Redis stores by default', () => {
+    expect(server.app.get(PersistedGrantStore)).toBeInstanceOf(RedisPersistedGrantStore);
+    expect(server.app.get(ServerSideSessionStore)).toBeInstanceOf(RedisServerSideSessionStore);
+  });
+
+  it('code flow: tokens and the session are Redis keys expiring with them; a replayed code revokes what it produced (lookup by subject, client, session)', async () => {
+    const { code, verifier } = await codeFor('web.reference');
+    expect(await keys('session:*')).not.toHaveLength(0);
+    const tokens = await redeem('web.reference', code, verifier);
+    expect(tokens.status).toBe(200);
+    const grants = await keys('grant:*');
+    expect(grants.length).toBeGreaterThanOrEqual(3); // the consumed code, the refresh token, the reference token
+    for (const key of grants) expect(await redis.pttl(key)).toBeGreaterThan(0);
+    expect(await introspect(tokens.json.access_token as string)).toBe(true);
+    // nothing of it in the database, which still holds the keys
+    const rows = await server.app.get(DataSource).query('SELECT (SELECT COUNT(*) FROM persisted_grants) + (SELECT COUNT(*) FROM server_side_sessions) AS n') as Array<{ n: number }>;
+    expect(Number(rows[0].n)).toBe(0);
+
+    const replay = await redeem('web.reference', code, verifier);
+    expect(replay).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    expect(await introspect(tokens.json.access_token as string)).toBe(false);
+    const refreshed = await tokenRequest('web.reference', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token as string });
+    expect(refreshed).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+  });
+
+  it('refresh rotates the token; revoking the new one ends it and the reference tokens of its grant', async () => {
+    const { code, verifier } = await codeFor('web.reference');
+    const tokens = await redeem('web.reference', code, verifier);
+    const refreshed = await tokenRequest('web.reference', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token as string });
+    expect(refreshed.status).toBe(200);
+    const current = refreshed.json.refresh_token as string;
+    expect(current).not.toBe(tokens.json.refresh_token);
+    expect(await introspect(refreshed.json.access_token as string)).toBe(true);
+
+    const revoked = await fetch(`${server.baseUrl}/connect/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('web.reference:secret').toString('base64')}` },
+      body: new URLSearchParams({ token: current, token_type_hint: 'refresh_token' }).toString(),
+    });
+    expect(revoked.status).toBe(200);
+    expect(await tokenRequest('web.reference', { grant_type: 'refresh_token', refresh_token: current }))
+      .toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    expect(await introspect(refreshed.json.access_token as string)).toBe(false);
+  });
+
+  it('logout removes the server-side session from Redis', async () => {
+    const { code, verifier, browser } = await codeFor('web');
+    const tokens = await redeem('web', code, verifier);
+    expect(tokens.status).toBe(200);
+    const before = await keys('session:*');
+    const page = await browser.get(`/connect/endsession?${new URLSearchParams({ id_token_hint: tokens.json.id_token as string })}`);
+    expect(page.status).toBeLessThan(400);
+    const after = await keys('session:*');
+    expect(after).toHaveLength(before.length - 1);
+    expect(browser.cookies.get('idsrv')?.value).toBeUndefined();
+  });
+
+  it('Redis stopped: a token request answers 503 temporarily_unavailable naming Redis; back without a restart', async () => {
+    const privateRedis = await startPrivateRedis();
+    let outaged: TestApp | undefined;
+    try {
+      outaged = await startTestAppWithFixtures(createInteractiveFixtures(), { OPERATIONAL_STORE: 'redis', REDIS_URL: privateRedis.url });
+      const baseUrl = outaged.baseUrl;
+      const { code, verifier } = await codeFor('web', new FormBrowser(baseUrl));
+      const tokens = await redeem('web', code, verifier, baseUrl);
+      expect(tokens.status).toBe(200);
+
+      await privateRedis.stop();
+      const refused = await tokenRequest('web', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token as string }, baseUrl);
+      expect(refused).toMatchObject({ status: 503, json: { error: 'temporarily_unavailable' } });
+      expect(refused.headers.get('retry-after')).toEqual(expect.any(String));
+      expect(String(refused.json.error_description).toLowerCase()).toContain('redis');
+
+      // Back (empty: this Redis has no persistence): a new sign-in works without restarting the server.
+      await privateRedis.start();
+      await waitFor('the Redis operational store to answer again', async () => {
+        const again = await codeFor('web', new FormBrowser(baseUrl)).catch(() => undefined);
+        return again !== undefined && (await redeem('web', again.code, again.verifier, baseUrl)).status === 200;
+      }, 15_000, 200);
+    } finally {
+      await outaged?.close();
+      await privateRedis.destroy();
+    }
+  });
+});
