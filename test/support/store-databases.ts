@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptionsFor } from '../../src/database/data-source-options';
 import { runPendingMigrations } from '../../src/database/database.migrator';
 import { OPERATIONAL_STORE_ENTITIES } from '../../src/stores/typeorm';
+import { CONFIGURATION_STORE_ENTITIES } from '../../src/stores/typeorm-config';
 import { createTestDatabase } from './postgres';
 
 export interface OpenedDatabase {
@@ -22,7 +23,7 @@ export const STORE_DATABASES: readonly StoreDatabase[] = [
     name: 'SQLite (memory)',
     async open() {
       const dataSource = await new DataSource({
-        ...dataSourceOptionsFor('sqlite::memory:'), entities: OPERATIONAL_STORE_ENTITIES,
+        ...dataSourceOptionsFor('sqlite::memory:'), entities: [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES],
       }).initialize();
       await runPendingMigrations(dataSource);
       return { dataSource, close: () => dataSource.destroy() };
@@ -34,7 +35,7 @@ export const STORE_DATABASES: readonly StoreDatabase[] = [
     async open() {
       const database = await createTestDatabase();
       const dataSource = await new DataSource({
-        ...dataSourceOptionsFor(database.url), entities: OPERATIONAL_STORE_ENTITIES,
+        ...dataSourceOptionsFor(database.url), entities: [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES],
       }).initialize();
       return {
         dataSource,
