@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { ResourceStore } from '../stores/resource.store';
+import { DatabaseConfiguration } from '../stores/typeorm-config';
 import type { ApiResource, ApiScope, IdentityResource, Resources } from '../stores/models';
 
 /** Lookup maps over every defined resource, built once per load (hot path: every token request). */
@@ -38,7 +39,15 @@ export const RESOURCE_CACHE_MS = 60_000;
 export class ResourceCatalog {
   private cached?: { readonly loadedAt: number; readonly index: Promise<ResourceIndex> };
 
-  constructor(private readonly store: ResourceStore, private readonly clock: Clock) {}
+  /**
+   * `configuration`: with CONFIGURATION_STORE=database the index is dropped whenever the store is
+   * re-read, so a change announced with `configuration-changed` is not held back by this cache.
+   */
+  constructor(private readonly store: ResourceStore, private readonly clock: Clock, @Optional() configuration?: DatabaseConfiguration) {
+    configuration?.onReload(() => {
+      this.cached = undefined;
+    });
+  }
 
   getIndex(): Promise<ResourceIndex> {
     const now = this.clock.now().getTime();

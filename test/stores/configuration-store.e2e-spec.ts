@@ -10,14 +10,14 @@ import { startTestApp, type TestApp } from '../support/test-app';
 const describeIfPostgresAndRedis = process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL ? describe : describe.skip;
 
 /** client_credentials for `m2m` (config/identity.json, secret "secret") with the given secret. */
-async function tokenRequest(app: TestApp, secret: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function tokenRequest(app: TestApp, secret: string, scope = 'api1'): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${app.baseUrl}/connect/token`, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       authorization: `Basic ${Buffer.from(`m2m:${secret}`).toString('base64')}`,
     },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api1' }).toString(),
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
   });
   return { status: response.status, body: await response.json() as Record<string, unknown> };
 }
@@ -82,6 +82,24 @@ describeIfPostgresAndRedis('CONFIGURATION_STORE=database on two instances sharin
     expect(old.body.error).toBe('invalid_client');
   });
 
+  it('a new API scope added in the database and announced on A, should be granted on B within 5 s', async () => {
+    expect((await tokenRequest(b, 'rotated-secret', 'api1 reports')).body.error).toBe('invalid_scope');
+    const dataSource = a.app.get<DataSource>(getDataSourceToken());
+    await dataSource.query(`INSERT INTO configuration_api_scopes (name, position, display_name, user_claims) VALUES ('reports', 9, NULL, '[]')`);
+    await dataSource.query(`UPDATE configuration_api_resources SET scopes = '["api1","reports"]' WHERE name = 'urn:api1'`);
+    await dataSource.query(`UPDATE configuration_clients SET allowed_scopes = '["api1","reports"]' WHERE client_id = 'm2m'`);
+    await a.app.get(DatabaseConfiguration).configurationChanged();
+
+    const deadline = Date.now() + 5_000;
+    let response = await tokenRequest(b, 'rotated-secret', 'api1 reports');
+    while (response.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      response = await tokenRequest(b, 'rotated-secret', 'api1 reports');
+    }
+    expect(response.status).toBe(200);
+    expect(response.body.scope).toBe('api1 reports');
+  });
+
   it('/health should show the configuration store as read from the database', async () => {
     const response = await fetch(`${b.baseUrl}/health`);
     const body = await response.json() as { details: Record<string, Record<string, unknown>> };
@@ -90,6 +108,14 @@ describeIfPostgresAndRedis('CONFIGURATION_STORE=database on two instances sharin
     expect(body.details.configuration.servingLastGoodCopy).toBeUndefined();
   });
 });
+
+/** configuration_reloads_total from GET /metrics. */
+async function reloads(app: TestApp): Promise<number> {
+  const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+  const match = /^configuration_reloads_total (\d+)$/m.exec(text);
+  if (!match) throw new Error('configuration_reloads_total missing from /metrics');
+  return Number(match[1]);
+}
 
 describe('CONFIGURATION_STORE=database without an announcement', () => {
   const clock = new FakeClock(new Date());
@@ -110,8 +136,11 @@ describe('CONFIGURATION_STORE=database without an announcement', () => {
     expect((await tokenRequest(app, 'changed-by-hand')).status).toBe(401);
     expect((await tokenRequest(app, 'secret')).status).toBe(200);
 
+    const reloadsBefore = await reloads(app);
     clock.advance(1_000);
     expect((await tokenRequest(app, 'changed-by-hand')).status).toBe(200);
     expect((await tokenRequest(app, 'secret')).status).toBe(401);
+    // One read of the tables, however many requests it served.
+    expect(await reloads(app)).toBe(reloadsBefore + 1);
   });
 });

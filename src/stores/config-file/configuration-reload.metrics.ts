@@ -4,9 +4,8 @@ import { MetricsRegistry } from '../../metrics/metrics.registry';
 
 /**
  * `configuration_reloads_total` (docs/metrics.md): successful loads of the clients and resources
- * configuration. Today that is the one load at start-up, so the counter reads 1 on a running
- * instance; it is exported from the start so dashboards and alerts need no change when the
- * configuration can be reloaded while running.
+ * configuration: CONFIG_FILE once at start-up and, with CONFIGURATION_STORE=database, every read
+ * of the configuration tables (DatabaseConfiguration).
  */
 @Injectable()
 export class ConfigurationReloadMetrics {
@@ -17,7 +16,7 @@ export class ConfigurationReloadMetrics {
     if (!metrics) return;
     this.loads = new Counter({
       name: 'configuration_reloads_total',
-      help: 'Successful loads of the clients and resources configuration (CONFIG_FILE), start-up included',
+      help: 'Successful loads of the clients and resources configuration (CONFIG_FILE, or the configuration tables with CONFIGURATION_STORE=database), start-up included',
       registers: [metrics.registry],
     });
   }

@@ -59,6 +59,7 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
   private inFlight?: Promise<Loaded>;
   private outage?: { since: Date; reason: string };
   private unsubscribe?: Unsubscribe;
+  private readonly reloadListeners = new Set<() => void>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -112,6 +113,15 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
     await this.refresh();
   }
 
+  /**
+   * Calls `listener` after each successful read of the tables (a cache built over this one, such
+   * as ResourceCatalog's index, drops itself then). Returns the function that stops it.
+   */
+  onReload(listener: () => void): () => void {
+    this.reloadListeners.add(listener);
+    return () => this.reloadListeners.delete(listener);
+  }
+
   /** Drops this instance's copy: the next read re-reads the tables. */
   invalidate(): void {
     this.expiresAt = 0;
@@ -146,6 +156,7 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
       this.loaded = { snapshot, clientsById: new Map(snapshot.clients.map((c) => [c.clientId, c])), loadedAt: now };
       this.expiresAt = now.getTime() + this.config.configuration.cacheDuration;
       this.metrics.recordLoaded();
+      for (const listener of this.reloadListeners) listener();
       if (this.outage) {
         this.logger.log(`The configuration store is readable again (unreadable since ${this.outage.since.toISOString()})`);
         this.outage = undefined;
