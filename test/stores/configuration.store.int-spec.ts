@@ -8,6 +8,7 @@ import { ConfigurationClientEntity } from '../../src/stores/typeorm-config/confi
 import {
   CONFIGURATION_RETRY_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmResourceStore,
 } from '../../src/stores/typeorm-config';
+import { WriteAccess } from '../../src/common/write-access';
 import { FakeClock } from '../support/fakes/fake-clock';
 import { describeEachStoreDatabase, type OpenedDatabase } from '../support/store-databases';
 
@@ -187,6 +188,21 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     clock.advance(CONFIGURATION_RETRY_MS);
     await configuration.snapshot();
     expect(configuration.status().outage).toBeUndefined();
+  });
+
+  it('in a read-only CLI command, should neither seed nor write, and read the tables on first use', async () => {
+    const config = loadAppConfig({ CONFIGURATION_STORE: 'database' });
+    const clock = new FakeClock();
+    const cli = new DatabaseConfiguration(opened.dataSource, config, file, clock, new InMemoryDistributedCache(clock), new ConfigurationReloadMetrics(), WriteAccess.readOnly);
+    await cli.onModuleInit();
+    expect(await cli.findClient('m2m')).toBeUndefined();
+    await expect(cli.seedIfEmpty()).rejects.toThrow('read-only');
+    const [{ count }] = await opened.dataSource.query('SELECT COUNT(*) AS count FROM configuration_clients') as [{ count: string | number }];
+    expect(Number(count)).toBe(0);
+
+    await configurationOn(opened.dataSource).onModuleInit();
+    cli.invalidate();
+    expect((await cli.findClient('m2m'))?.clientId).toBe('m2m');
   });
 
   it('an instance that never read the tables, should fail rather than serve nothing', async () => {

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { DistributedCache, type Unsubscribe } from '../../caching/distributed-cache';
 import { Clock } from '../../common/clock';
 import { ProcessMutex } from '../../common/process-mutex';
+import { WriteAccess } from '../../common/write-access';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { withAdvisoryLock } from '../../database/advisory-lock';
 import { ConfigurationReloadMetrics } from '../config-file/configuration-reload.metrics';
@@ -68,6 +69,8 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly cache: DistributedCache,
     private readonly metrics: ConfigurationReloadMetrics,
+    // Bound only by the CLI: a command neither seeds nor listens; it reads on first use.
+    @Optional() private readonly writeAccess?: WriteAccess,
   ) {}
 
   /** true when CONFIGURATION_STORE=database */
@@ -75,8 +78,9 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
     return this.config.configuration.store === 'database';
   }
 
+  /** The server: seeds an empty store, listens for `configuration-changed`, reads the tables. */
   async onModuleInit(): Promise<void> {
-    if (!this.active) return;
+    if (!this.active || this.writeAccess) return;
     await this.seedIfEmpty();
     this.unsubscribe = await this.cache.subscribe(CONFIGURATION_CHANGED_CHANNEL, (message) => this.onMessage(message), {
       onMissedMessages: () => this.reloadQuietly('the connection to Redis was lost and is back'),
@@ -200,9 +204,11 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
   /**
    * Seeds an empty store from CONFIG_FILE, once: on PostgreSQL under a session advisory lock, so
    * instances starting together queue and only the first finds the tables empty; SQLite is one
-   * process, where an in-process mutex per DataSource is the lock.
+   * process, where an in-process mutex per DataSource is the lock. The server calls it at
+   * start-up; a writing CLI command may call it too.
    */
-  private async seedIfEmpty(): Promise<void> {
+  async seedIfEmpty(): Promise<void> {
+    this.writeAccess?.assertWritable('seed the configuration store');
     const seed = () => this.dataSource.transaction(async (manager) => {
       if (!await configurationTablesEmpty(manager)) return false;
       await insertConfiguration(manager, this.file.clients, this.file);
