@@ -5,6 +5,7 @@ import { Clock } from '../../src/common/clock';
 import { DatabaseConfiguration } from '../../src/stores/typeorm-config';
 import { FakeClock } from '../support/fakes/fake-clock';
 import { createTestDatabase } from '../support/postgres';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const describeIfPostgresAndRedis = process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL ? describe : describe.skip;
@@ -143,4 +144,43 @@ describe('CONFIGURATION_STORE=database without an announcement', () => {
     // One read of the tables, however many requests it served.
     expect(await reloads(app)).toBe(reloadsBefore + 1);
   });
+});
+
+describe('CONFIGURATION_STORE=database through a database outage (a private PostgreSQL)', () => {
+  const clock = new FakeClock(new Date());
+  let postgres: PrivatePostgres;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    postgres = await startPrivatePostgres();
+    app = await startTestApp({ CONFIGURATION_STORE: 'database', DATABASE_URL: postgres.url }, { providers: [{ provide: Clock, useValue: clock }] });
+  }, 60_000);
+  afterEach(async () => {
+    if (postgres && !postgres.running) await postgres.start();
+  }, 30_000);
+  afterAll(async () => {
+    await app?.close();
+    await postgres?.destroy();
+  });
+
+  it('past the cache duration with the database down, should issue tokens from the last good copy and say so in /health', async () => {
+    expect((await tokenRequest(app, 'secret')).status).toBe(200);
+    await postgres.stop();
+    clock.advance(5 * 60_000);
+
+    expect((await tokenRequest(app, 'secret')).status).toBe(200);
+    expect((await tokenRequest(app, 'wrong')).status).toBe(401);
+    const health = await fetch(`${app.baseUrl}/health`);
+    const body = await health.json() as { details: Record<string, Record<string, unknown>> };
+    expect(body.details.configuration).toMatchObject({ status: 'up', servingLastGoodCopy: true, since: expect.any(String), reason: expect.any(String) });
+    // The database indicator, not this one, takes the instance out of rotation.
+    expect(body.details.database.status).toBe('down');
+    expect(health.status).toBe(503);
+
+    await postgres.start();
+    clock.advance(5_000);
+    expect((await tokenRequest(app, 'secret')).status).toBe(200);
+    const after = await (await fetch(`${app.baseUrl}/health`)).json() as { details: Record<string, Record<string, unknown>> };
+    expect(after.details.configuration.servingLastGoodCopy).toBeUndefined();
+  }, 60_000);
 });
