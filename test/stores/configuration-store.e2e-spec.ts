@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { Clock } from '../../src/common/clock';
+import { ClientStore } from '../../src/stores/client.store';
+import type { Client } from '../../src/stores/models';
 import { DatabaseConfiguration } from '../../src/stores/typeorm-config';
 import { FakeClock } from '../support/fakes/fake-clock';
 import { createTestDatabase } from '../support/postgres';
@@ -183,4 +185,33 @@ describe('CONFIGURATION_STORE=database through a database outage (a private Post
     const after = await (await fetch(`${app.baseUrl}/health`)).json() as { details: Record<string, Record<string, unknown>> };
     expect(after.details.configuration.servingLastGoodCopy).toBeUndefined();
   }, 60_000);
+});
+
+describe('CONFIGURATION_STORE=database with a ClientStore bound by the integrator', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    // The integrator's store answers for m2m with its own secret; their binding wins over the database store.
+    class IntegratorClientStore extends ClientStore {
+      constructor(private readonly database: DatabaseConfiguration) {
+        super();
+      }
+
+      override async findClientById(clientId: string): Promise<Client | undefined> {
+        const seeded = await this.database.findClient(clientId);
+        return seeded && { ...seeded, clientSecrets: [{ type: 'SharedSecret', sha256: createHash('sha256').update('integrator-secret').digest() }] };
+      }
+    }
+    app = await startTestApp({ CONFIGURATION_STORE: 'database' }, {
+      providers: [{ provide: ClientStore, inject: [DatabaseConfiguration], useFactory: (database: DatabaseConfiguration) => new IntegratorClientStore(database) }],
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('should authenticate clients through the integrator\'s store', async () => {
+    expect((await tokenRequest(app, 'integrator-secret')).status).toBe(200);
+    expect((await tokenRequest(app, 'secret')).status).toBe(401);
+  });
 });
