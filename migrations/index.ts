@@ -6,6 +6,7 @@ import { CreateSigningKeys1795420000100 } from './1795420000100-create-signing-k
 import { CreateDataProtectionKeys1795420000200 } from './1795420000200-create-data-protection-keys';
 import { AddPersistedGrantFamilyId1795420000300 } from './1795420000300-add-persisted-grant-family-id';
 import { CreateInstances1795420000400 } from './1795420000400-create-instances';
+import { CreateConfigurationStore1795420000500 } from './1795420000500-create-configuration-store';
 
 /**
  * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
@@ -20,4 +21,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   CreateDataProtectionKeys1795420000200,
   AddPersistedGrantFamilyId1795420000300,
   CreateInstances1795420000400,
+  CreateConfigurationStore1795420000500,
 ];

@@ -11,6 +11,7 @@ import { SupportedGrantTypes } from './protocol/grant-types';
 import { ConfigurationReloadMetrics, identityConfigurationHolderProvider, identityConfigurationProvider } from './stores/config-file';
 import { DEFAULT_STORE_PROVIDERS } from './stores/store.defaults';
 import { OPERATIONAL_STORE_ENTITIES } from './stores/typeorm';
+import { CONFIGURATION_STORE_ENTITIES, DatabaseConfiguration } from './stores/typeorm-config';
 import { DefaultUi } from './ui/default.ui';
 import { Ui } from './ui/ui';
 
@@ -31,7 +32,7 @@ const SEAM_DEFAULTS: readonly Provider[] = [
 ];
 
 /** Tables the defaults use; registered whatever is replaced, so migrations and the CLI see them all. */
-const ENTITIES = [...OPERATIONAL_STORE_ENTITIES, SigningKeyEntity, DataProtectionKeyEntity];
+const ENTITIES = [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES, SigningKeyEntity, DataProtectionKeyEntity];
 
 function tokenOf(provider: Provider): InjectionToken {
   return typeof provider === 'function' ? provider : provider.provide;
@@ -67,6 +68,8 @@ export class IdentityServerSeamsModule {
       identityConfigurationHolderProvider,
       identityConfigurationProvider,
       ConfigurationReloadMetrics,
+      // The database configuration store's cache; idle unless CONFIGURATION_STORE=database.
+      DatabaseConfiguration,
       { provide: SupportedGrantTypes, useValue: bindings.grantTypes },
       ...bindings.providers,
       ...defaults,

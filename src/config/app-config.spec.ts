@@ -36,6 +36,7 @@ describe('loadAppConfig', () => {
         host: '0.0.0.0',
         issuerUri: undefined,
         configFile: 'config/identity.json',
+        configuration: { store: 'file', cacheDuration: 5 * 60_000 },
         database: { url: 'sqlite:data/identity.sqlite', migrationsRun: true },
         redisUrl: undefined,
         operationalStore: 'database',
@@ -247,6 +248,7 @@ describe('loadAppConfig', () => {
     it.each([
       ['DATA_PROTECTION_KEY_STORE', 's3'],
       ['KEY_MANAGEMENT_KEY_STORE', 'redis'],
+      ['CONFIGURATION_STORE', 'redis'],
       ['LOG_LEVEL', 'verbose'],
     ])('choice %s=%p', (variable, value) => {
       expect(onlyProblem({ [variable]: value }, variable)).toContain(`expected one of`);

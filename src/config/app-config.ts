@@ -68,6 +68,12 @@ export interface AppConfig {
   readonly signingCredentialsPassword?: string;
   readonly validationKeys: readonly KeyFileSetting[];
   readonly tokenCleanup: { readonly interval: number; readonly batchSize: number };
+  /**
+   * Where clients and resources live (docs/deployment.md, "Configuration in the database"):
+   * `file` (CONFIG_FILE) or `database` (tables, seeded from CONFIG_FILE when empty), and how long
+   * an instance caches what it read from the database.
+   */
+  readonly configuration: { readonly store: ConfigurationStoreKind; readonly cacheDuration: number };
   readonly logLevel: LogLevel;
   /** `json`: one pino JSON object per line (for log collectors); `pretty`: one readable line per event */
   readonly logFormat: LogFormat;
@@ -80,6 +86,9 @@ export interface LogSettings {
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
 }
+
+export const CONFIGURATION_STORES = ['file', 'database'] as const;
+export type ConfigurationStoreKind = (typeof CONFIGURATION_STORES)[number];
 
 type Env = Record<string, string | undefined>;
 
@@ -298,6 +307,10 @@ export function loadAppConfig(env: Env): AppConfig {
     signingCredentials: parseKeyFiles(r, 'SIGNING_CREDENTIALS'),
     signingCredentialsPassword: r.optional('SIGNING_CREDENTIALS_PASSWORD'),
     validationKeys: parseKeyFiles(r, 'VALIDATION_KEYS'),
+    configuration: {
+      store: r.oneOf('CONFIGURATION_STORE', 'file', CONFIGURATION_STORES),
+      cacheDuration: r.duration('CONFIGURATION_CACHE_DURATION', '5m'),
+    },
     tokenCleanup: {
       interval: r.duration('TOKEN_CLEANUP_INTERVAL', '1h'),
       batchSize: r.int('TOKEN_CLEANUP_BATCH_SIZE', 100, 1, 100_000),

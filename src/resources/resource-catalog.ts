@@ -2,6 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { IdentityConfigurationHolder } from '../stores/config-file';
 import { ResourceStore } from '../stores/resource.store';
+import { DatabaseConfiguration } from '../stores/typeorm-config';
 import type { ApiResource, ApiScope, IdentityResource, Resources } from '../stores/models';
 
 /** Lookup maps over every defined resource, built once per load (hot path: every token request). */
@@ -40,12 +41,19 @@ export const RESOURCE_CACHE_MS = 60_000;
 export class ResourceCatalog {
   private cached?: { readonly loadedAt: number; readonly index: Promise<ResourceIndex> };
 
+  /**
+   * The index is dropped whenever the configuration changes: a reloaded CONFIG_FILE (`file`), or
+   * a re-read of the configuration tables (CONFIGURATION_STORE=database, e.g. after a
+   * `configuration-changed` notice), so this cache never holds a change back.
+   */
   constructor(
     private readonly store: ResourceStore,
     private readonly clock: Clock,
-    @Optional() configuration?: IdentityConfigurationHolder,
+    @Optional() file?: IdentityConfigurationHolder,
+    @Optional() database?: DatabaseConfiguration,
   ) {
-    configuration?.onReplaced(() => { this.cached = undefined; });
+    file?.onReplaced(() => { this.cached = undefined; });
+    database?.onReload(() => { this.cached = undefined; });
   }
 
   getIndex(): Promise<ResourceIndex> {

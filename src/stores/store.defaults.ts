@@ -10,6 +10,8 @@ import { ResourceStore } from './resource.store';
 import { ServerSideSessionStore } from './server-side-session.store';
 import { UserStore } from './user.store';
 import { ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore } from './config-file';
+import { IdentityConfigurationHolder } from './config-file';
+import { DatabaseConfiguration, TypeOrmClientStore, TypeOrmResourceStore } from './typeorm-config';
 import { RedisDeviceFlowStore, RedisOperationalConnection, RedisPersistedGrantStore, RedisServerSideSessionStore } from './redis';
 import {
   DeviceCodeEntity, PersistedGrantEntity, ServerSideSessionEntity,
@@ -44,16 +46,27 @@ function operationalStore<S, Row extends object>(
 }
 
 /**
- * The default binding of each store (the abstract class every module injects): the
- * configuration file for clients, resources and users; for operational data TypeORM, or Redis
- * when OPERATIONAL_STORE=redis (docs/deployment.md#redis-operational-store).
+ * The default binding of each store (the abstract class every module injects): for clients and
+ * resources the configuration file or, with CONFIGURATION_STORE=database, the database
+ * configuration store (seeded from the file); the file for users; for operational data TypeORM,
+ * or Redis when OPERATIONAL_STORE=redis (docs/deployment.md#redis-operational-store).
  * IdentityServerModule.forRoot uses each one only where the integrator bound nothing.
  * The config-file stores need IdentityConfigurationHolder; the TypeORM ones the repositories of
  * OPERATIONAL_STORE_ENTITIES.
  */
 export const DEFAULT_STORE_PROVIDERS: readonly Provider[] = [
-  { provide: ClientStore, useClass: ConfigFileClientStore },
-  { provide: ResourceStore, useClass: ConfigFileResourceStore },
+  {
+    provide: ClientStore,
+    inject: [APP_CONFIG, IdentityConfigurationHolder, DatabaseConfiguration],
+    useFactory: (config: AppConfig, file: IdentityConfigurationHolder, database: DatabaseConfiguration): ClientStore =>
+      config.configuration.store === 'database' ? new TypeOrmClientStore(database) : new ConfigFileClientStore(file),
+  },
+  {
+    provide: ResourceStore,
+    inject: [APP_CONFIG, IdentityConfigurationHolder, DatabaseConfiguration],
+    useFactory: (config: AppConfig, file: IdentityConfigurationHolder, database: DatabaseConfiguration): ResourceStore =>
+      config.configuration.store === 'database' ? new TypeOrmResourceStore(database) : new ConfigFileResourceStore(file),
+  },
   { provide: UserStore, useClass: ConfigFileUserStore },
   redisOperationalConnectionProvider,
   operationalStore<PersistedGrantStore, PersistedGrantRow>(PersistedGrantStore, PersistedGrantEntity,

@@ -13,6 +13,7 @@ import {
   DeviceCodeEntity, OPERATIONAL_STORE_ENTITIES, PersistedGrantEntity, ServerSideSessionEntity,
   TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore,
 } from '../../src/stores/typeorm';
+import { CONFIGURATION_STORE_ENTITIES } from '../../src/stores/typeorm-config';
 import { createTestDatabase } from './postgres';
 
 export interface OpenedDatabase {
@@ -33,7 +34,7 @@ export const STORE_DATABASES: readonly StoreDatabase[] = [
     name: 'SQLite (memory)',
     async open() {
       const dataSource = await new DataSource({
-        ...dataSourceOptionsFor('sqlite::memory:'), entities: OPERATIONAL_STORE_ENTITIES,
+        ...dataSourceOptionsFor('sqlite::memory:'), entities: [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES],
       }).initialize();
       await runPendingMigrations(dataSource);
       return { dataSource, close: () => dataSource.destroy() };
@@ -45,7 +46,7 @@ export const STORE_DATABASES: readonly StoreDatabase[] = [
     async open() {
       const database = await createTestDatabase();
       const dataSource = await new DataSource({
-        ...dataSourceOptionsFor(database.url), entities: OPERATIONAL_STORE_ENTITIES,
+        ...dataSourceOptionsFor(database.url), entities: [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES],
       }).initialize();
       return {
         dataSource,

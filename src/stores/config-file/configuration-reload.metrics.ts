@@ -4,8 +4,10 @@ import { MetricsRegistry } from '../../metrics/metrics.registry';
 
 /**
  * `configuration_reloads_total` (docs/metrics.md): successful loads of the clients and resources
- * configuration, the start-up load included; and `configuration_reload_failures_total`: new
- * versions of the file refused because they were invalid (the old version kept serving).
+ * configuration: CONFIG_FILE at start-up and at each reload and, with CONFIGURATION_STORE=database,
+ * every read of the configuration tables (DatabaseConfiguration); and
+ * `configuration_reload_failures_total`: new versions of the file refused because they were
+ * invalid (the old version kept serving).
  */
 @Injectable()
 export class ConfigurationReloadMetrics {
@@ -17,7 +19,7 @@ export class ConfigurationReloadMetrics {
     if (!metrics) return;
     this.loads = new Counter({
       name: 'configuration_reloads_total',
-      help: 'Successful loads of the clients and resources configuration (CONFIG_FILE), start-up included',
+      help: 'Successful loads of the clients and resources configuration (CONFIG_FILE, or the configuration tables with CONFIGURATION_STORE=database), start-up included',
       registers: [metrics.registry],
     });
     this.refused = new Counter({

@@ -1,0 +1,54 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Client, Resources } from '../models';
+import {
+  ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity,
+  ConfigurationIdentityResourceEntity, type ConfigurationApiResourceRow, type ConfigurationClientRow,
+  type ConfigurationScopeRow,
+} from './configuration.entities';
+import {
+  apiResourceToRow, clientToRow, rowToApiResource, rowToClient, rowToScope, scopeToRow,
+  type ConfigurationSnapshot,
+} from './configuration-rows';
+
+const ORDER = { position: 'ASC', name: 'ASC' } as const;
+
+/** Reads the whole configuration store (four queries, one snapshot). */
+export async function readConfigurationTables(dataSource: DataSource | EntityManager): Promise<ConfigurationSnapshot> {
+  const manager = 'manager' in dataSource ? dataSource.manager : dataSource;
+  const [clients, identityResources, apiScopes, apiResources] = await Promise.all([
+    manager.getRepository<ConfigurationClientRow>(ConfigurationClientEntity).find({ order: { position: 'ASC', clientId: 'ASC' } }),
+    manager.getRepository<ConfigurationScopeRow>(ConfigurationIdentityResourceEntity).find({ order: ORDER }),
+    manager.getRepository<ConfigurationScopeRow>(ConfigurationApiScopeEntity).find({ order: ORDER }),
+    manager.getRepository<ConfigurationApiResourceRow>(ConfigurationApiResourceEntity).find({ order: ORDER }),
+  ]);
+  return {
+    clients: clients.map(rowToClient),
+    resources: {
+      identityResources: identityResources.map(rowToScope),
+      apiScopes: apiScopes.map(rowToScope),
+      apiResources: apiResources.map(rowToApiResource),
+    },
+  };
+}
+
+/** Whether the store holds nothing at all (then it is seeded from CONFIG_FILE). */
+export async function configurationTablesEmpty(manager: EntityManager): Promise<boolean> {
+  for (const entity of [ConfigurationClientEntity, ConfigurationIdentityResourceEntity, ConfigurationApiScopeEntity, ConfigurationApiResourceEntity]) {
+    if (await manager.getRepository(entity).count() > 0) return false;
+  }
+  return true;
+}
+
+/** Inserts clients and resources (CONFIG_FILE order kept in `position`). */
+export async function insertConfiguration(manager: EntityManager, clients: readonly Client[], resources: Resources): Promise<void> {
+  const rows = {
+    clients: clients.map(clientToRow),
+    identityResources: resources.identityResources.map(scopeToRow),
+    apiScopes: resources.apiScopes.map(scopeToRow),
+    apiResources: resources.apiResources.map(apiResourceToRow),
+  };
+  if (rows.clients.length > 0) await manager.getRepository(ConfigurationClientEntity).insert(rows.clients);
+  if (rows.identityResources.length > 0) await manager.getRepository(ConfigurationIdentityResourceEntity).insert(rows.identityResources);
+  if (rows.apiScopes.length > 0) await manager.getRepository(ConfigurationApiScopeEntity).insert(rows.apiScopes);
+  if (rows.apiResources.length > 0) await manager.getRepository(ConfigurationApiResourceEntity).insert(rows.apiResources);
+}

@@ -1,0 +1,233 @@
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { DistributedCache, type Unsubscribe } from '../../caching/distributed-cache';
+import { Clock } from '../../common/clock';
+import { ProcessMutex } from '../../common/process-mutex';
+import { WriteAccess } from '../../common/write-access';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { withAdvisoryLock } from '../../database/advisory-lock';
+import { ConfigurationReloadMetrics } from '../config-file/configuration-reload.metrics';
+import { IDENTITY_CONFIGURATION } from '../config-file/identity-configuration.provider';
+import type { IdentityConfiguration } from '../config-file/identity-config.loader';
+import type { Client } from '../models';
+import type { ConfigurationSnapshot } from './configuration-rows';
+import { configurationTablesEmpty, insertConfiguration, readConfigurationTables } from './configuration-tables';
+
+/** The channel every instance listens on for configuration changes (prefixed with the application name in Redis). */
+export const CONFIGURATION_CHANGED_CHANNEL = 'configuration-changed';
+
+/** Advisory-lock key of seeding: instances started together on an empty database seed once. */
+const SEED_LOCK = 'identity-server:configuration-store-seed';
+
+/** One seeding at a time per DataSource in this process (SQLite's one connection is shared by the process). */
+const SEED_MUTEXES = new WeakMap<DataSource, ProcessMutex>();
+
+/** While the database is unreachable, how often a read tries it again (the last good copy serves meanwhile). */
+export const CONFIGURATION_RETRY_MS = 5_000;
+
+/** What `/health` says about the configuration store (docs/health.md). */
+export interface ConfigurationStoreStatus {
+  /** when the copy being served was read */
+  readonly loadedAt?: Date;
+  /** set while reads fail and the last good copy serves */
+  readonly outage?: { readonly since: Date; readonly reason: string };
+}
+
+interface Loaded {
+  readonly snapshot: ConfigurationSnapshot;
+  readonly clientsById: ReadonlyMap<string, Client>;
+  readonly loadedAt: Date;
+}
+
+/**
+ * The database configuration store's cache (CONFIGURATION_STORE=database, docs/deployment.md,
+ * "Configuration in the database"). Each instance keeps one snapshot of every client and
+ * resource for CONFIGURATION_CACHE_DURATION, so the token endpoint reads no table per request.
+ * `configurationChanged()` (for the admin API and CLI, after they write) re-reads here and tells
+ * every instance through the distributed cache (`configuration-changed`), which re-reads at once.
+ * When the database cannot be read the last good copy keeps serving; that is logged once and
+ * shown in `/health` details.
+ */
+@Injectable()
+export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
+  /** this process, so that its own listener skips the message it published */
+  readonly origin = randomUUID();
+  private readonly logger = new Logger(DatabaseConfiguration.name);
+  private loaded?: Loaded;
+  private expiresAt = 0;
+  private inFlight?: Promise<Loaded>;
+  private outage?: { since: Date; reason: string };
+  private unsubscribe?: Unsubscribe;
+  private readonly reloadListeners = new Set<() => void>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(IDENTITY_CONFIGURATION) private readonly file: IdentityConfiguration,
+    private readonly clock: Clock,
+    private readonly cache: DistributedCache,
+    private readonly metrics: ConfigurationReloadMetrics,
+    // Bound only by the CLI: a command neither seeds nor listens; it reads on first use.
+    @Optional() private readonly writeAccess?: WriteAccess,
+  ) {}
+
+  /** true when CONFIGURATION_STORE=database */
+  get active(): boolean {
+    return this.config.configuration.store === 'database';
+  }
+
+  /** The server: seeds an empty store, listens for `configuration-changed`, reads the tables. */
+  async onModuleInit(): Promise<void> {
+    if (!this.active || this.writeAccess) return;
+    await this.seedIfEmpty();
+    this.unsubscribe = await this.cache.subscribe(CONFIGURATION_CHANGED_CHANNEL, (message) => this.onMessage(message), {
+      onMissedMessages: () => this.reloadQuietly('the connection to Redis was lost and is back'),
+    });
+    await this.refresh();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** The client, from the cached snapshot (re-read when older than CONFIGURATION_CACHE_DURATION). */
+  async findClient(clientId: string): Promise<Client | undefined> {
+    return (await this.current()).clientsById.get(clientId);
+  }
+
+  async snapshot(): Promise<ConfigurationSnapshot> {
+    return (await this.current()).snapshot;
+  }
+
+  /**
+   * Call after changing the configuration tables (admin API, CLI): re-reads them here and tells
+   * every other instance to re-read (within seconds with REDIS_URL; without it, other processes
+   * see the change when their cache expires). Never throws for a failed notice; it is logged.
+   */
+  async configurationChanged(): Promise<void> {
+    this.expiresAt = 0;
+    try {
+      await this.cache.publish(CONFIGURATION_CHANGED_CHANNEL, JSON.stringify({ origin: this.origin }));
+    } catch (error) {
+      this.logger.warn(`Could not tell other instances that the configuration changed (${describe(error)}): they show the change within CONFIGURATION_CACHE_DURATION`);
+    }
+    await this.refresh();
+  }
+
+  /**
+   * Calls `listener` after each successful read of the tables (a cache built over this one, such
+   * as ResourceCatalog's index, drops itself then). Returns the function that stops it.
+   */
+  onReload(listener: () => void): () => void {
+    this.reloadListeners.add(listener);
+    return () => this.reloadListeners.delete(listener);
+  }
+
+  /** Drops this instance's copy: the next read re-reads the tables. */
+  invalidate(): void {
+    this.expiresAt = 0;
+  }
+
+  status(): ConfigurationStoreStatus {
+    return {
+      ...(this.loaded && { loadedAt: this.loaded.loadedAt }),
+      ...(this.outage && { outage: { ...this.outage } }),
+    };
+  }
+
+  /** Re-reads the tables now (one read at a time); during an outage serves the last good copy. */
+  async refresh(): Promise<ConfigurationSnapshot> {
+    return (await this.load()).snapshot;
+  }
+
+  private async current(): Promise<Loaded> {
+    if (this.loaded && this.clock.now().getTime() < this.expiresAt) return this.loaded;
+    return this.load();
+  }
+
+  private load(): Promise<Loaded> {
+    this.inFlight ??= this.read().finally(() => { this.inFlight = undefined; });
+    return this.inFlight;
+  }
+
+  private async read(): Promise<Loaded> {
+    try {
+      const snapshot = await readConfigurationTables(this.dataSource);
+      const now = this.clock.now();
+      this.loaded = { snapshot, clientsById: new Map(snapshot.clients.map((c) => [c.clientId, c])), loadedAt: now };
+      this.expiresAt = now.getTime() + this.config.configuration.cacheDuration;
+      this.metrics.recordLoaded();
+      for (const listener of this.reloadListeners) listener();
+      if (this.outage) {
+        this.logger.log(`The configuration store is readable again (unreadable since ${this.outage.since.toISOString()})`);
+        this.outage = undefined;
+      }
+      return this.loaded;
+    } catch (error) {
+      if (!this.loaded) throw error;
+      const now = this.clock.now();
+      if (!this.outage) {
+        this.outage = { since: now, reason: describe(error) };
+        this.logger.error(
+          `Cannot read the configuration store (${this.outage.reason}): serving the copy read at ${this.loaded.loadedAt.toISOString()} until the database is back; check DATABASE_URL and the database`,
+        );
+      }
+      this.expiresAt = now.getTime() + CONFIGURATION_RETRY_MS;
+      return this.loaded;
+    }
+  }
+
+  private async onMessage(message: string): Promise<void> {
+    let origin: unknown;
+    try {
+      origin = (JSON.parse(message) as { origin?: unknown }).origin;
+    } catch {
+      // Anything on our channel means "configuration changed".
+    }
+    if (origin === this.origin) return;
+    await this.reloadQuietly('the configuration changed elsewhere');
+  }
+
+  private async reloadQuietly(why: string): Promise<void> {
+    this.expiresAt = 0;
+    try {
+      await this.refresh();
+      this.logger.log(`Re-read the configuration store: ${why}`);
+    } catch (error) {
+      this.logger.error(`Could not re-read the configuration store (${why}): ${describe(error)}`);
+    }
+  }
+
+  /**
+   * Seeds an empty store from CONFIG_FILE, once: on PostgreSQL under a session advisory lock, so
+   * instances starting together queue and only the first finds the tables empty; SQLite is one
+   * process, where an in-process mutex per DataSource is the lock. The server calls it at
+   * start-up; a writing CLI command may call it too.
+   */
+  async seedIfEmpty(): Promise<void> {
+    this.writeAccess?.assertWritable('seed the configuration store');
+    const seed = () => this.dataSource.transaction(async (manager) => {
+      if (!await configurationTablesEmpty(manager)) return false;
+      await insertConfiguration(manager, this.file.clients, this.file);
+      return true;
+    });
+    let mutex = SEED_MUTEXES.get(this.dataSource);
+    if (!mutex) SEED_MUTEXES.set(this.dataSource, mutex = new ProcessMutex());
+    const seeded = await mutex.run(() => (this.dataSource.options.type === 'postgres'
+      ? withAdvisoryLock(this.dataSource, 'hashtext($1)', SEED_LOCK, seed)
+      : seed()));
+    if (seeded) {
+      this.logger.log(
+        `Seeded the empty configuration store from ${this.config.configFile}: ${this.file.clients.length} clients, `
+        + `${this.file.identityResources.length} identity resources, ${this.file.apiScopes.length} API scopes, ${this.file.apiResources.length} API resources`,
+      );
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

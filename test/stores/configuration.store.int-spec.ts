@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { InMemoryDistributedCache } from '../../src/caching/in-memory-distributed-cache';
+import { loadAppConfig } from '../../src/config/app-config';
+import { ConfigFileClientStore, ConfigFileResourceStore, ConfigurationReloadMetrics, IdentityConfigurationHolder } from '../../src/stores/config-file';
+import { parseIdentityConfig, type IdentityConfiguration } from '../../src/stores/config-file/identity-config.loader';
+import { ConfigurationClientEntity } from '../../src/stores/typeorm-config/configuration.entities';
+import {
+  CONFIGURATION_RETRY_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmResourceStore,
+} from '../../src/stores/typeorm-config';
+import { WriteAccess } from '../../src/common/write-access';
+import { FakeClock } from '../support/fakes/fake-clock';
+import { describeEachStoreDatabase, type OpenedDatabase } from '../support/store-databases';
+
+const JWK = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
+
+/** A client and resources with every field set away from its default. */
+const RICH_CONFIG = {
+  clients: [
+    {
+      clientId: 'rich',
+      clientName: 'Rich client',
+      enabled: false,
+      clientSecrets: [
+        { type: 'SharedSecret', value: 'plain-secret', expiration: '2031-01-01T00:00:00Z' },
+        { type: 'SharedSecret', value: `sha256:${createHash('sha256').update('other').digest('base64')}` },
+        { type: 'JsonWebKey', value: JWK, expiration: '2032-02-02T00:00:00Z' },
+      ],
+      requireClientSecret: true,
+      allowedGrantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+      allowedScopes: ['openid', 'profile', 'api1', 'offline_access'],
+      redirectUris: ['https://rich.example/cb', 'https://rich.example/cb2'],
+      postLogoutRedirectUris: ['https://rich.example/'],
+      backChannelLogoutUri: 'https://rich.example/bc',
+      requirePkce: false,
+      requireConsent: true,
+      allowOfflineAccess: true,
+      accessTokenType: 'reference',
+      accessTokenLifetime: 111,
+      identityTokenLifetime: 222,
+      authorizationCodeLifetime: 33,
+      deviceCodeLifetime: 44,
+      refreshTokenUsage: 'reuse',
+      refreshTokenExpiration: 'sliding',
+      absoluteRefreshTokenLifetime: 0,
+      slidingRefreshTokenLifetime: 555,
+      allowedTokenSigningAlgorithms: ['ES256', 'PS256'],
+      alwaysIncludeUserClaimsInIdToken: true,
+      requirePushedAuthorization: true,
+    },
+    { clientId: 'm2m', clientSecrets: [{ type: 'SharedSecret', value: 'm2m-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'] },
+    { clientId: 'spa', requireClientSecret: false, allowedGrantTypes: ['authorization_code'], allowedScopes: ['openid'], redirectUris: ['https://spa.example/cb'] },
+  ],
+  identityResources: [
+    { name: 'openid', userClaims: ['sub'] },
+    { name: 'profile', displayName: 'Your profile', userClaims: ['name', 'given_name'] },
+  ],
+  apiScopes: [{ name: 'api1', displayName: 'API 1', userClaims: ['role'] }, { name: 'api2', userClaims: [] }],
+  apiResources: [
+    { name: 'urn:zeta', scopes: ['api2'] },
+    {
+      name: 'urn:api1', displayName: 'API one', scopes: ['api1', 'api2'],
+      apiSecrets: [{ type: 'SharedSecret', value: 'api1-secret', expiration: '2033-03-03T00:00:00Z' }],
+      allowedAccessTokenSigningAlgorithms: ['RS256'],
+    },
+  ],
+  users: [],
+};
+
+const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+describeEachStoreDatabase('Database configuration store', (database) => {
+  let opened: OpenedDatabase;
+  let file: IdentityConfiguration;
+  const extra: DataSource[] = [];
+
+  function configurationOn(dataSource: DataSource, clock = new FakeClock(), env: Record<string, string> = {}): DatabaseConfiguration {
+    const config = loadAppConfig({ CONFIGURATION_STORE: 'database', ...env });
+    return new DatabaseConfiguration(dataSource, config, file, clock, new InMemoryDistributedCache(clock), new ConfigurationReloadMetrics());
+  }
+
+  async function clearTables(): Promise<void> {
+    for (const table of ['configuration_clients', 'configuration_identity_resources', 'configuration_api_scopes', 'configuration_api_resources']) {
+      await opened.dataSource.query(`DELETE FROM ${table}`);
+    }
+  }
+
+  beforeAll(async () => {
+    opened = await database.open();
+    file = await parseIdentityConfig(JSON.stringify(RICH_CONFIG), 'rich.json');
+  });
+  afterAll(async () => {
+    for (const dataSource of extra) if (dataSource.isInitialized) await dataSource.destroy();
+    await opened?.close();
+  });
+  beforeEach(clearTables);
+
+  it('seeded from the file, should return every client and resource exactly as the file store does, in file order', async () => {
+    const configuration = configurationOn(opened.dataSource);
+    await configuration.onModuleInit();
+    const clients = new TypeOrmClientStore(configuration);
+    const fileClients = new ConfigFileClientStore(new IdentityConfigurationHolder(file));
+    for (const id of ['rich', 'm2m', 'spa']) {
+      expect(await clients.findClientById(id)).toEqual(await fileClients.findClientById(id));
+    }
+    expect(await clients.findClientById('unknown')).toBeUndefined();
+    expect(await new TypeOrmResourceStore(configuration).getAllResources()).toEqual(await new ConfigFileResourceStore(new IdentityConfigurationHolder(file)).getAllResources());
+
+    const rich = await clients.findClientById('rich');
+    expect(rich?.clientSecrets).toEqual([
+      { type: 'SharedSecret', sha256: sha256('plain-secret'), expiration: new Date('2031-01-01T00:00:00Z') },
+      { type: 'SharedSecret', sha256: sha256('other') },
+      { type: 'JsonWebKey', jwk: JWK, expiration: new Date('2032-02-02T00:00:00Z') },
+    ]);
+    await configuration.onModuleDestroy();
+  });
+
+  it('should store shared secrets only as their SHA-256, never the plaintext', async () => {
+    const configuration = configurationOn(opened.dataSource);
+    await configuration.onModuleInit();
+    const rows = JSON.stringify(await opened.dataSource.query('SELECT * FROM configuration_clients'))
+      + JSON.stringify(await opened.dataSource.query('SELECT * FROM configuration_api_resources'));
+    expect(rows).not.toContain('plain-secret');
+    expect(rows).not.toContain('m2m-secret');
+    expect(rows).not.toContain('api1-secret');
+    expect(rows).toContain(`sha256:${sha256('m2m-secret').toString('base64')}`);
+    await configuration.onModuleDestroy();
+  });
+
+  it('a store that already holds configuration, should not be seeded again', async () => {
+    await configurationOn(opened.dataSource).onModuleInit();
+    await opened.dataSource.query("DELETE FROM configuration_clients WHERE client_id = 'spa'");
+    const second = configurationOn(opened.dataSource);
+    await second.onModuleInit();
+    expect(await second.findClient('spa')).toBeUndefined();
+    expect(await second.findClient('m2m')).toBeDefined();
+  });
+
+  it('instances starting together on an empty store, should seed it once', async () => {
+    const sources = [opened.dataSource];
+    if (opened.dataSource.options.type === 'postgres') {
+      for (let i = 0; i < 2; i += 1) {
+        const other = await new DataSource(opened.dataSource.options).initialize();
+        extra.push(other);
+        sources.push(other);
+      }
+    } else {
+      sources.push(opened.dataSource, opened.dataSource);
+    }
+    await Promise.all(sources.map((dataSource) => configurationOn(dataSource).onModuleInit()));
+    const [{ count }] = await opened.dataSource.query('SELECT COUNT(*) AS count FROM configuration_clients') as [{ count: string | number }];
+    expect(Number(count)).toBe(3);
+  });
+
+  it('a row changed in the database, should be read only after CONFIGURATION_CACHE_DURATION, or at once after invalidate', async () => {
+    const clock = new FakeClock();
+    const configuration = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' });
+    await configuration.onModuleInit();
+    const newSecret = JSON.stringify([{ type: 'SharedSecret', value: `sha256:${sha256('rotated').toString('base64')}` }]);
+    await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { clientSecrets: newSecret });
+
+    clock.advance(5 * 60_000 - 1);
+    expect((await configuration.findClient('m2m'))?.clientSecrets).toEqual([{ type: 'SharedSecret', sha256: sha256('m2m-secret') }]);
+    clock.advance(1);
+    expect((await configuration.findClient('m2m'))?.clientSecrets).toEqual([{ type: 'SharedSecret', sha256: sha256('rotated') }]);
+
+    await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+    expect((await configuration.findClient('m2m'))?.enabled).toBe(true);
+    configuration.invalidate();
+    expect((await configuration.findClient('m2m'))?.enabled).toBe(false);
+  });
+
+  it('when the tables cannot be read, should serve the last good copy, report the outage, and recover', async () => {
+    const clock = new FakeClock();
+    const configuration = configurationOn(opened.dataSource, clock);
+    await configuration.onModuleInit();
+    await opened.dataSource.query('ALTER TABLE configuration_api_scopes RENAME TO configuration_api_scopes_away');
+    try {
+      configuration.invalidate();
+      expect((await configuration.findClient('m2m'))?.clientId).toBe('m2m');
+      expect(configuration.status().outage?.reason).toEqual(expect.any(String));
+      // Retried after CONFIGURATION_RETRY_MS, not on every read.
+      clock.advance(CONFIGURATION_RETRY_MS);
+      expect((await configuration.snapshot()).resources.apiScopes.map((s) => s.name)).toEqual(['api1', 'api2']);
+    } finally {
+      await opened.dataSource.query('ALTER TABLE configuration_api_scopes_away RENAME TO configuration_api_scopes');
+    }
+    clock.advance(CONFIGURATION_RETRY_MS);
+    await configuration.snapshot();
+    expect(configuration.status().outage).toBeUndefined();
+  });
+
+  it('in a read-only CLI command, should neither seed nor write, and read the tables on first use', async () => {
+    const config = loadAppConfig({ CONFIGURATION_STORE: 'database' });
+    const clock = new FakeClock();
+    const cli = new DatabaseConfiguration(opened.dataSource, config, file, clock, new InMemoryDistributedCache(clock), new ConfigurationReloadMetrics(), WriteAccess.readOnly);
+    await cli.onModuleInit();
+    expect(await cli.findClient('m2m')).toBeUndefined();
+    await expect(cli.seedIfEmpty()).rejects.toThrow('read-only');
+    const [{ count }] = await opened.dataSource.query('SELECT COUNT(*) AS count FROM configuration_clients') as [{ count: string | number }];
+    expect(Number(count)).toBe(0);
+
+    await configurationOn(opened.dataSource).onModuleInit();
+    cli.invalidate();
+    expect((await cli.findClient('m2m'))?.clientId).toBe('m2m');
+  });
+
+  it('an instance that never read the tables, should fail rather than serve nothing', async () => {
+    const configuration = configurationOn(opened.dataSource);
+    await opened.dataSource.query('ALTER TABLE configuration_api_scopes RENAME TO configuration_api_scopes_away');
+    try {
+      await expect(configuration.refresh()).rejects.toThrow();
+    } finally {
+      await opened.dataSource.query('ALTER TABLE configuration_api_scopes_away RENAME TO configuration_api_scopes');
+    }
+  });
+});
