@@ -34,6 +34,8 @@ export const LAYERS = [
   ['token-endpoint'],
   ['token-exchange'],
   ['introspection', 'revocation', 'userinfo'],
+  // the admin API validates access tokens as userinfo does
+  ['admin'],
   ['token-cleanup'],
   ['discovery'],
   ['health'],

@@ -23,6 +23,7 @@ import { TokenCleanupModule } from './token-cleanup/token-cleanup.module';
 import { AuthorizeModule } from './authorize/authorize.module';
 import { UiModule } from './ui/ui.module';
 import { UserInfoModule } from './userinfo/userinfo.module';
+import { AdminModule } from './admin/admin.module';
 import { ConfigurationFileReloadModule } from './stores/config-file';
 import { IdentityServerSeamsModule, type SeamBindings } from './identity-server-seams.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -96,6 +97,8 @@ export class IdentityServerModule {
         AuthorizeModule,
         UiModule,
         UserInfoModule,
+        // absent (404) unless ADMIN_API_ENABLED=true
+        ...(config.adminApi.enabled ? [AdminModule] : []),
         // Extra controllers are declared here: besides the seams and the integrator's imports they
         // see the building blocks (sessions, resources, client authentication, token issuance,
         // consent) and every module above.

@@ -74,6 +74,8 @@ export interface AppConfig {
    * an instance caches what it read from the database.
    */
   readonly configuration: { readonly store: ConfigurationStoreKind; readonly cacheDuration: number };
+  /** ADMIN_API_ENABLED: serve /admin/... (docs/endpoints.md, "Admin API") */
+  readonly adminApi: { readonly enabled: boolean };
   readonly logLevel: LogLevel;
   /** `json`: one pino JSON object per line (for log collectors); `pretty`: one readable line per event */
   readonly logFormat: LogFormat;
@@ -311,6 +313,7 @@ export function loadAppConfig(env: Env): AppConfig {
       store: r.oneOf('CONFIGURATION_STORE', 'file', CONFIGURATION_STORES),
       cacheDuration: r.duration('CONFIGURATION_CACHE_DURATION', '5m'),
     },
+    adminApi: { enabled: r.bool('ADMIN_API_ENABLED', false) },
     tokenCleanup: {
       interval: r.duration('TOKEN_CLEANUP_INTERVAL', '1h'),
       batchSize: r.int('TOKEN_CLEANUP_BATCH_SIZE', 100, 1, 100_000),

@@ -14,7 +14,7 @@ export class ProtocolError extends Error {
     this.name = new.target.name;
   }
 
-  toJSON(): Record<string, string> {
+  toJSON(): Record<string, string | readonly string[]> {
     return this.description ? { error: this.error, error_description: this.description } : { error: this.error };
   }
 }

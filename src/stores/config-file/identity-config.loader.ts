@@ -8,7 +8,10 @@ import type {
 } from '../models';
 import { hashPassword, type PasswordHash } from './password-hash';
 import { ConfigError } from '../../config/config-error';
-import { BUILT_IN_GRANT_TYPES, identityConfigSchemaFor, type ClientConfig, type IdentityConfigFile } from './identity-config.schema';
+import {
+  apiResourceSchema, apiScopeSchema, BUILT_IN_GRANT_TYPES, clientSchemaFor, identityConfigSchemaFor, identityResourceSchema,
+  type ClientConfig, type IdentityConfigFile,
+} from './identity-config.schema';
 
 /** A configured user as the demo user store keeps it: the password only as its scrypt hash. */
 export interface ConfiguredUser extends User {
@@ -58,6 +61,44 @@ export async function parseIdentityConfig(
   return deepFreeze(await toDomain(result.data));
 }
 
+/** The kinds of item the configuration file lists (and the admin API edits one at a time). */
+export type ConfigurationItemKind = 'clients' | 'identityResources' | 'apiScopes' | 'apiResources';
+
+export type ConfigurationItem =
+  | { readonly kind: 'clients'; readonly item: Client }
+  | { readonly kind: 'identityResources'; readonly item: IdentityResource }
+  | { readonly kind: 'apiScopes'; readonly item: ApiScope }
+  | { readonly kind: 'apiResources'; readonly item: ApiResource };
+
+/**
+ * One item in the configuration file's JSON shape (e.g. one entry of `clients`), validated with
+ * the file's schema for that item (defaults filled in, shared secrets hashed). `problems` lists
+ * each problem with its JSON path inside the item (`redirectUris: authorization_code needs...`).
+ */
+export function parseConfigurationItem(
+  kind: ConfigurationItemKind, json: unknown, grantTypes: readonly string[] = BUILT_IN_GRANT_TYPES,
+): { readonly problems: readonly string[] } | ConfigurationItem {
+  const options = { errorMap: problemMessage };
+  switch (kind) {
+    case 'clients': {
+      const result = clientSchemaFor(grantTypes).safeParse(json, options);
+      return result.success ? { kind, item: toClient(result.data) } : { problems: formatIssues(result.error.issues) };
+    }
+    case 'identityResources': {
+      const result = identityResourceSchema.safeParse(json, options);
+      return result.success ? { kind, item: { ...result.data } } : { problems: formatIssues(result.error.issues) };
+    }
+    case 'apiScopes': {
+      const result = apiScopeSchema.safeParse(json, options);
+      return result.success ? { kind, item: { ...result.data } } : { problems: formatIssues(result.error.issues) };
+    }
+    case 'apiResources': {
+      const result = apiResourceSchema.safeParse(json, options);
+      return result.success ? { kind, item: toApiResource(result.data) } : { problems: formatIssues(result.error.issues) };
+    }
+  }
+}
+
 async function toDomain(file: IdentityConfigFile): Promise<IdentityConfiguration> {
   const users: ConfiguredUser[] = [];
   // One at a time on purpose: scrypt is memory-hard and start-up is not the place to spike memory.
@@ -68,14 +109,18 @@ async function toDomain(file: IdentityConfigFile): Promise<IdentityConfiguration
     clients: file.clients.map(toClient),
     identityResources: file.identityResources.map((r) => ({ ...r })),
     apiScopes: file.apiScopes.map((s) => ({ ...s })),
-    apiResources: file.apiResources.map((r) => ({
-      name: r.name,
-      displayName: r.displayName,
-      scopes: r.scopes,
-      apiSecrets: r.apiSecrets.map((s) => toSharedSecret(s.value, s.expiration)),
-      allowedAccessTokenSigningAlgorithms: r.allowedAccessTokenSigningAlgorithms,
-    })),
+    apiResources: file.apiResources.map(toApiResource),
     users,
+  };
+}
+
+function toApiResource(r: IdentityConfigFile['apiResources'][number]): ApiResource {
+  return {
+    name: r.name,
+    displayName: r.displayName,
+    scopes: r.scopes,
+    apiSecrets: r.apiSecrets.map((s) => toSharedSecret(s.value, s.expiration)),
+    allowedAccessTokenSigningAlgorithms: r.allowedAccessTokenSigningAlgorithms,
   };
 }
 

@@ -143,7 +143,7 @@ function uniqueList<T extends z.ZodTypeAny>(item: T) {
 }
 
 /** A client; `allowedGrantTypes` accepts the names of the server's grant registry only. */
-function clientSchemaFor(grantTypes: readonly string[]) {
+export function clientSchemaFor(grantTypes: readonly string[]) {
   const [first, ...rest] = grantTypes;
   if (first === undefined) throw new Error('the grant registry is empty');
   return z.object({
@@ -196,19 +196,19 @@ function clientSchemaFor(grantTypes: readonly string[]) {
   });
 }
 
-const identityResourceSchema = z.object({
+export const identityResourceSchema = z.object({
   name: scopeName,
   displayName: z.string().optional(),
   userClaims: uniqueList(nonEmpty),
 }).strict();
 
-const apiScopeSchema = z.object({
+export const apiScopeSchema = z.object({
   name: scopeName,
   displayName: z.string().optional(),
   userClaims: uniqueList(nonEmpty),
 }).strict();
 
-const apiResourceSchema = z.object({
+export const apiResourceSchema = z.object({
   name: nonEmpty,
   displayName: z.string().optional(),
   scopes: uniqueList(scopeName),

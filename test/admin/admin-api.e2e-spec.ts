@@ -1,0 +1,285 @@
+import { Logger } from '@nestjs/common';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MetricsRegistry } from '../../src/metrics/metrics.registry';
+import { createTestDatabase } from '../support/postgres';
+import { describeIfPostgres, startTestAppWithFixtures, writeJson, type TestApp, type TestAppFixtures } from '../support/test-app';
+
+const ADMIN_SECRET = 'admin-secret';
+
+/** config/identity.json plus an `identity.admin` API scope (of the API resource `urn:identity`) granted to client `admin`. */
+function adminFixtures(): TestAppFixtures {
+  const dir = mkdtempSync(join(tmpdir(), 'idsrv-admin-'));
+  const file = JSON.parse(readFileSync('config/identity.json', 'utf8')) as Record<string, unknown[]>;
+  file.apiScopes.push({ name: 'identity.admin', displayName: 'Administer the identity server' });
+  file.apiResources.push({ name: 'urn:identity', scopes: ['identity.admin'] });
+  file.clients.push({
+    clientId: 'admin',
+    clientSecrets: [{ type: 'SharedSecret', value: ADMIN_SECRET }],
+    allowedGrantTypes: ['client_credentials'],
+    allowedScopes: ['identity.admin'],
+  });
+  return { configFile: writeJson(dir, 'identity.json', file), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function clientCredentials(app: TestApp, clientId: string, secret: string, scope: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${app.baseUrl}/connect/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
+  });
+  return { status: response.status, body: await response.json() as Record<string, unknown> };
+}
+
+async function adminToken(app: TestApp): Promise<string> {
+  const response = await clientCredentials(app, 'admin', ADMIN_SECRET, 'identity.admin');
+  expect(response.status).toBe(200);
+  return response.body.access_token as string;
+}
+
+interface Answer { status: number; headers: Headers; text: string; body: Record<string, unknown> & Record<string, unknown>[] }
+
+async function call(app: TestApp, method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const response = await fetch(`${app.baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(token !== undefined && { authorization: `Bearer ${token}` }),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, text, body: (text ? JSON.parse(text) : undefined) as Answer['body'] };
+}
+
+const NEW_CLIENT = {
+  clientId: 'reporting',
+  clientName: 'Reporting job',
+  clientSecrets: [{ type: 'SharedSecret', value: 'reporting-secret-1', expiration: '2099-01-01T00:00:00Z' }],
+  allowedGrantTypes: ['client_credentials'],
+  allowedScopes: ['api1'],
+};
+
+async function reloads(app: TestApp): Promise<number> {
+  const metric = app.app.get(MetricsRegistry).registry.getSingleMetric('configuration_reloads_total');
+  return (await metric!.get()).values.reduce((sum, value) => sum + value.value, 0);
+}
+
+describe('admin API (ADMIN_API_ENABLED=true, CONFIGURATION_STORE=database on SQLite)', () => {
+  let app: TestApp;
+  let token: string;
+
+  beforeAll(async () => {
+    app = await startTestAppWithFixtures(adminFixtures(), { ADMIN_API_ENABLED: 'true', CONFIGURATION_STORE: 'database' });
+    token = await adminToken(app);
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('without a token, with an invalid one or a forged one, should answer 401 invalid_token with a challenge', async () => {
+    const none = await call(app, 'GET', '/admin/clients', undefined);
+    expect(none.status).toBe(401);
+    expect(none.body.error).toBe('invalid_token');
+    expect(none.headers.get('www-authenticate')).toMatch(/^Bearer /);
+
+    const garbage = await call(app, 'GET', '/admin/clients', 'not-a-token');
+    expect(garbage.status).toBe(401);
+    expect(garbage.body.error).toBe('invalid_token');
+
+    // our token with its signature altered: not signed by this server's keys
+    const [header, payload] = token.split('.');
+    const forged = await call(app, 'GET', '/admin/clients', `${header}.${payload}.${Buffer.from('x'.repeat(256)).toString('base64url')}`);
+    expect(forged.status).toBe(401);
+    expect(forged.body.error).toBe('invalid_token');
+  });
+
+  it('a valid token of this server without identity.admin, should answer 403 insufficient_scope', async () => {
+    const m2m = await clientCredentials(app, 'm2m', 'secret', 'api1');
+    const answer = await call(app, 'GET', '/admin/clients', m2m.body.access_token as string);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error).toBe('insufficient_scope');
+  });
+
+  it('clients: create (201), its secret works at the token endpoint at once and is never returned, 409 on duplicate, replace, delete', async () => {
+    const logged = jest.spyOn(Logger.prototype, 'log');
+    const before = await reloads(app);
+    const created = await call(app, 'POST', '/admin/clients', token, NEW_CLIENT);
+    expect(created.status).toBe(201);
+    expect(created.body.clientId).toBe('reporting');
+    expect(created.headers.get('etag')).toMatch(/^".+"$/);
+    expect(await reloads(app)).toBeGreaterThan(before);
+
+    const issued = await clientCredentials(app, 'reporting', 'reporting-secret-1', 'api1');
+    expect(issued.status).toBe(200);
+
+    const one = await call(app, 'GET', '/admin/clients/reporting', token);
+    expect(one.status).toBe(200);
+    expect(one.body.clientSecrets).toEqual([{ type: 'SharedSecret', expiration: '2099-01-01T00:00:00.000Z' }]);
+    const list = await call(app, 'GET', '/admin/clients', token);
+    expect(list.body.map((c: Record<string, unknown>) => c.clientId)).toEqual(expect.arrayContaining(['m2m', 'admin', 'reporting']));
+    for (const text of [created.text, one.text, list.text]) {
+      expect(text).not.toContain('reporting-secret-1');
+      expect(text).not.toContain('sha256');
+      expect(text).not.toContain('"value"');
+    }
+
+    // one audit line naming the admin client, the action, the kind and the id; never the secret
+    const audit = logged.mock.calls.filter(([entry]) => (entry as Record<string, unknown> | undefined)?.audit === 'admin_api');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]![0]).toEqual({ audit: 'admin_api', adminClientId: 'admin', action: 'create', kind: 'clients', id: 'reporting' });
+    expect(JSON.stringify(logged.mock.calls)).not.toContain('reporting-secret-1');
+    logged.mockRestore();
+
+    const duplicate = await call(app, 'POST', '/admin/clients', token, NEW_CLIENT);
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error).toBe('already_exists');
+
+    const replaced = await call(app, 'PUT', '/admin/clients/reporting', token, {
+      ...NEW_CLIENT, clientSecrets: [{ value: 'reporting-secret-2' }], allowedScopes: ['api1', 'api2'],
+    });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body.allowedScopes).toEqual(['api1', 'api2']);
+    expect((await clientCredentials(app, 'reporting', 'reporting-secret-2', 'api2')).status).toBe(200);
+    expect((await clientCredentials(app, 'reporting', 'reporting-secret-1', 'api1')).status).toBe(401);
+
+    expect((await call(app, 'PUT', '/admin/clients/nobody', token, { ...NEW_CLIENT, clientId: 'nobody' })).status).toBe(404);
+
+    const deleted = await call(app, 'DELETE', '/admin/clients/reporting', token);
+    expect(deleted.status).toBe(204);
+    expect((await call(app, 'GET', '/admin/clients/reporting', token)).status).toBe(404);
+    expect((await clientCredentials(app, 'reporting', 'reporting-secret-2', 'api1')).status).toBe(401);
+  });
+
+  it('API scopes, API resources and identity resources: create, read, replace, delete; a client can use a new scope at once', async () => {
+    const scope = await call(app, 'POST', '/admin/api-scopes', token, { name: 'reports', displayName: 'Reports' });
+    expect(scope.status).toBe(201);
+    const resource = await call(app, 'POST', '/admin/api-resources', token, {
+      name: 'urn:reports', scopes: ['reports'], apiSecrets: [{ value: 'introspection-secret' }],
+    });
+    expect(resource.status).toBe(201);
+    expect(resource.text).not.toContain('introspection-secret');
+    expect((await call(app, 'GET', '/admin/api-resources/urn%3Areports', token)).body).toMatchObject({ name: 'urn:reports', scopes: ['reports'], apiSecrets: [{ type: 'SharedSecret' }] });
+    expect((await call(app, 'POST', '/admin/clients', token, { ...NEW_CLIENT, clientId: 'reports-job', allowedScopes: ['reports'] })).status).toBe(201);
+    expect((await clientCredentials(app, 'reports-job', 'reporting-secret-1', 'reports')).status).toBe(200);
+
+    const identity = await call(app, 'POST', '/admin/identity-resources', token, { name: 'phone', userClaims: ['phone_number'] });
+    expect(identity.status).toBe(201);
+    expect((await call(app, 'POST', '/admin/identity-resources', token, { name: 'phone', userClaims: [] })).status).toBe(409);
+    const replaced = await call(app, 'PUT', '/admin/identity-resources/phone', token, { userClaims: ['phone_number', 'phone_number_verified'] });
+    expect(replaced.status).toBe(200);
+    expect((await call(app, 'GET', '/admin/identity-resources/phone', token)).body).toEqual({ name: 'phone', userClaims: ['phone_number', 'phone_number_verified'] });
+    expect((await call(app, 'PUT', '/admin/api-scopes/reports', token, { name: 'reports', displayName: 'All reports' })).body.displayName).toBe('All reports');
+
+    expect((await call(app, 'DELETE', '/admin/clients/reports-job', token)).status).toBe(204);
+    expect((await call(app, 'DELETE', '/admin/api-resources/urn%3Areports', token)).status).toBe(204);
+    expect((await call(app, 'DELETE', '/admin/api-scopes/reports', token)).status).toBe(204);
+    expect((await call(app, 'DELETE', '/admin/identity-resources/phone', token)).status).toBe(204);
+    const scopes = await call(app, 'GET', '/admin/api-scopes', token);
+    expect(scopes.body.map((s: Record<string, unknown>) => s.name)).not.toContain('reports');
+  });
+
+  it('an invalid body, should answer 400 invalid_request listing each problem with its JSON path', async () => {
+    const answer = await call(app, 'POST', '/admin/clients', token, {
+      clientId: 'broken',
+      requireClientSecret: false,
+      allowedGrantTypes: ['authorization_code', 'magic'],
+      allowedScopes: ['openid', 'nope'],
+      redirectUris: [],
+      colour: 'blue',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('invalid_request');
+    expect(answer.body.problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^allowedGrantTypes\[1\]: must be one of /),
+      'colour: unknown field (check the spelling; see docs/configuration-file.md)',
+    ]));
+    const crossField = await call(app, 'POST', '/admin/clients', token, {
+      clientId: 'broken', requireClientSecret: false, allowedGrantTypes: ['authorization_code'], allowedScopes: ['openid', 'nope'],
+    });
+    expect(crossField.status).toBe(400);
+    expect(crossField.body.problems).toEqual(['redirectUris: authorization_code needs at least one redirect URI']);
+    const unknownScope = await call(app, 'POST', '/admin/clients', token, {
+      clientId: 'broken', requireClientSecret: false, allowedGrantTypes: ['authorization_code'], allowedScopes: ['openid', 'nope'], redirectUris: ['https://app.example/cb'],
+    });
+    expect(unknownScope.status).toBe(400);
+    expect(unknownScope.body.problems).toEqual(['allowedScopes[1]: scope "nope" is not defined in identityResources or apiScopes']);
+    expect((await call(app, 'GET', '/admin/clients/broken', token)).status).toBe(404);
+  });
+
+  it('If-Match: a stale ETag, should answer 412 precondition_failed to PUT and DELETE; the current one is honoured', async () => {
+    expect((await call(app, 'POST', '/admin/clients', token, { ...NEW_CLIENT, clientId: 'etag-client' })).status).toBe(201);
+    const first = await call(app, 'GET', '/admin/clients/etag-client', token);
+    const etag = first.headers.get('etag')!;
+    const changed = await call(app, 'PUT', '/admin/clients/etag-client', token, { ...NEW_CLIENT, clientId: 'etag-client', clientName: 'v2' }, { 'if-match': etag });
+    expect(changed.status).toBe(200);
+    const newEtag = changed.headers.get('etag')!;
+    expect(newEtag).not.toBe(etag);
+    expect((await call(app, 'GET', '/admin/clients/etag-client', token)).headers.get('etag')).toBe(newEtag);
+
+    const stalePut = await call(app, 'PUT', '/admin/clients/etag-client', token, { ...NEW_CLIENT, clientId: 'etag-client', clientName: 'v3' }, { 'if-match': etag });
+    expect(stalePut.status).toBe(412);
+    expect(stalePut.body.error).toBe('precondition_failed');
+    const staleDelete = await call(app, 'DELETE', '/admin/clients/etag-client', token, undefined, { 'if-match': etag });
+    expect(staleDelete.status).toBe(412);
+    expect((await call(app, 'GET', '/admin/clients/etag-client', token)).body.clientName).toBe('v2');
+    expect((await call(app, 'DELETE', '/admin/clients/etag-client', token, undefined, { 'if-match': newEtag })).status).toBe(204);
+  });
+
+  it('external providers are not part of the configuration yet: /admin/external-providers answers 404', async () => {
+    expect((await call(app, 'GET', '/admin/external-providers', token)).status).toBe(404);
+  });
+});
+
+describe('admin API with CONFIGURATION_STORE=file', () => {
+  it('should answer 409 configuration_read_only', async () => {
+    const app = await startTestAppWithFixtures(adminFixtures(), { ADMIN_API_ENABLED: 'true' });
+    try {
+      const token = await adminToken(app);
+      const list = await call(app, 'GET', '/admin/clients', token);
+      expect(list.status).toBe(409);
+      expect(list.body.error).toBe('configuration_read_only');
+      expect((await call(app, 'POST', '/admin/clients', token, NEW_CLIENT)).status).toBe(409);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+});
+
+describe('admin API disabled (ADMIN_API_ENABLED default)', () => {
+  it('should not serve /admin at all: 404', async () => {
+    const app = await startTestAppWithFixtures(adminFixtures(), { CONFIGURATION_STORE: 'database' });
+    try {
+      const token = await adminToken(app);
+      expect((await call(app, 'GET', '/admin/clients', token)).status).toBe(404);
+      expect((await call(app, 'POST', '/admin/clients', token, NEW_CLIENT)).status).toBe(404);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+});
+
+describeIfPostgres('admin API on PostgreSQL', () => {
+  it('a client created through the admin API, should get tokens at once and be gone once deleted', async () => {
+    const database = await createTestDatabase();
+    const app = await startTestAppWithFixtures(adminFixtures(), { ADMIN_API_ENABLED: 'true', CONFIGURATION_STORE: 'database', DATABASE_URL: database.url });
+    try {
+      const token = await adminToken(app);
+      expect((await call(app, 'POST', '/admin/clients', token, NEW_CLIENT)).status).toBe(201);
+      expect((await clientCredentials(app, 'reporting', 'reporting-secret-1', 'api1')).status).toBe(200);
+      expect((await call(app, 'POST', '/admin/clients', token, NEW_CLIENT)).status).toBe(409);
+      const etag = (await call(app, 'GET', '/admin/clients/reporting', token)).headers.get('etag')!;
+      expect((await call(app, 'DELETE', '/admin/clients/reporting', token, undefined, { 'if-match': '"stale"' })).status).toBe(412);
+      expect((await call(app, 'DELETE', '/admin/clients/reporting', token, undefined, { 'if-match': etag })).status).toBe(204);
+      expect((await clientCredentials(app, 'reporting', 'reporting-secret-1', 'api1')).status).toBe(401);
+    } finally {
+      await app.close();
+      await database.drop();
+    }
+  }, 60_000);
+});
