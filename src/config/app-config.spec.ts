@@ -37,6 +37,7 @@ describe('loadAppConfig', () => {
         issuerUri: undefined,
         configFile: 'config/identity.json',
         configuration: { store: 'file', cacheDuration: 5 * 60_000 },
+        adminApi: { enabled: false },
         database: { url: 'sqlite:data/identity.sqlite', migrationsRun: true },
         redisUrl: undefined,
         operationalStore: 'database',
