@@ -102,45 +102,42 @@ export class AdminConfigurationService {
   async get(kind: Kind, id: string): Promise<AdminItem> {
     const row = await this.findRow(this.dataSource.manager, kind, id);
     if (!row) throw notFound(kind, id);
-    return { body: present(kind.fromRow(row as never)), etag: etagOf(row) };
+    const item = kind.fromRow(row as never);
+    return { body: present(item), etag: etagOf(kind, item) };
   }
 
   async create(kind: Kind, body: unknown, admin: string): Promise<AdminItem> {
     const parsed = await this.validate(kind, body);
     const id = idOf(parsed);
-    const row = await this.dataSource.transaction(async (manager) => {
+    await this.dataSource.transaction(async (manager) => {
       if (await this.findRow(manager, kind, id)) throw new AlreadyExistsError(`${describeKind(kind)} "${id}" exists already; use PUT to replace it`);
       const last = await manager.getRepository(kind.entity).find({ order: { position: 'DESC' }, take: 1 });
       const position = ((last[0]?.position as number | undefined) ?? -1) + 1;
-      const newRow = kind.toRow(parsed.item as never, position);
-      await manager.getRepository(kind.entity).insert(newRow);
-      return newRow;
+      await manager.getRepository(kind.entity).insert(kind.toRow(parsed.item as never, position));
     });
     await this.changed(admin, 'create', kind, id);
-    return { body: present(parsed.item), etag: etagOf(row) };
+    return { body: present(parsed.item), etag: etagOf(kind, parsed.item) };
   }
 
   async replace(kind: Kind, id: string, body: unknown, ifMatch: string | undefined, admin: string): Promise<AdminItem> {
     const withKey = body && typeof body === 'object' && !Array.isArray(body) && !(kind.key in body) ? { ...body, [kind.key]: id } : body;
     const parsed = await this.validate(kind, withKey);
     if (idOf(parsed) !== id) throw new InvalidAdminBodyError([`${kind.key}: must be "${id}" as in the URL (the ${kind.key} cannot be changed)`]);
-    const row = await this.dataSource.transaction(async (manager) => {
+    await this.dataSource.transaction(async (manager) => {
       const current = await this.findRow(manager, kind, id);
       if (!current) throw notFound(kind, id);
-      checkIfMatch(ifMatch, current);
-      const newRow = kind.toRow(parsed.item as never, current.position as number);
-      await manager.getRepository(kind.entity).save(newRow);
-      return newRow;
+      checkIfMatch(ifMatch, kind, current);
+      await manager.getRepository(kind.entity).save(kind.toRow(parsed.item as never, current.position as number));
     });
     await this.changed(admin, 'replace', kind, id);
-    return { body: present(parsed.item), etag: etagOf(row) };
+    return { body: present(parsed.item), etag: etagOf(kind, parsed.item) };
   }
 
   async delete(kind: Kind, id: string, ifMatch: string | undefined, admin: string): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const current = await this.findRow(manager, kind, id);
       if (!current) throw notFound(kind, id);
-      checkIfMatch(ifMatch, current);
+      checkIfMatch(ifMatch, kind, current);
       await manager.getRepository(kind.entity).delete({ [kind.key]: id });
     });
     await this.changed(admin, 'delete', kind, id);
@@ -203,17 +200,21 @@ function notFound(kind: Kind, id: string): NotFoundError {
   return new NotFoundError(`no ${describeKind(kind)} "${id}"`);
 }
 
-/** A strong ETag: the SHA-256 of the stored row (its secrets are stored as digests only). */
-function etagOf(row: ObjectLiteral): string {
+/**
+ * A strong ETag: the SHA-256 of the item as stored (secrets as their digests), written the same
+ * way whatever the database returned (booleans, column order), so PostgreSQL and SQLite agree.
+ */
+function etagOf(kind: Kind, item: Client | IdentityResource | ApiScope | ApiResource): string {
+  const row = kind.toRow(item as never, 0);
   const stable = Object.keys(row).sort().map((key) => [key, row[key] as unknown]);
   return `"${createHash('sha256').update(JSON.stringify(stable)).digest('base64url')}"`;
 }
 
 /** RFC 9110 §13.1.1: `*` or a list of ETags; weak ones never match for a change. */
-function checkIfMatch(ifMatch: string | undefined, row: ObjectLiteral): void {
+function checkIfMatch(ifMatch: string | undefined, kind: Kind, row: ObjectLiteral): void {
   if (ifMatch === undefined) return;
   if (ifMatch.trim() === '*') return;
-  const current = etagOf(row);
+  const current = etagOf(kind, kind.fromRow(row as never));
   if (!ifMatch.split(',').map((tag) => tag.trim()).includes(current)) throw new PreconditionFailedError();
 }
 

@@ -231,6 +231,17 @@ describe('admin API (ADMIN_API_ENABLED=true, CONFIGURATION_STORE=database on SQL
     expect((await call(app, 'DELETE', '/admin/clients/etag-client', token, undefined, { 'if-match': newEtag })).status).toBe(204);
   });
 
+  it('a body that is not JSON, should answer 400 invalid_request, not 500', async () => {
+    const response = await fetch(`${app.baseUrl}/admin/clients`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"clientId": ',
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json() as Record<string, unknown>).error).toBe('invalid_request');
+    const empty = await call(app, 'POST', '/admin/api-scopes', token, []);
+    expect(empty.status).toBe(400);
+    expect(empty.body.problems).toEqual(['(root): expected object, got array']);
+  });
+
   it('external providers are not part of the configuration yet: /admin/external-providers answers 404', async () => {
     expect((await call(app, 'GET', '/admin/external-providers', token)).status).toBe(404);
   });
@@ -273,7 +284,9 @@ describeIfPostgres('admin API on PostgreSQL', () => {
       expect((await call(app, 'POST', '/admin/clients', token, NEW_CLIENT)).status).toBe(201);
       expect((await clientCredentials(app, 'reporting', 'reporting-secret-1', 'api1')).status).toBe(200);
       expect((await call(app, 'POST', '/admin/clients', token, NEW_CLIENT)).status).toBe(409);
+      const replaced = await call(app, 'PUT', '/admin/clients/reporting', token, { ...NEW_CLIENT, clientName: 'v2' });
       const etag = (await call(app, 'GET', '/admin/clients/reporting', token)).headers.get('etag')!;
+      expect(etag).toBe(replaced.headers.get('etag'));
       expect((await call(app, 'DELETE', '/admin/clients/reporting', token, undefined, { 'if-match': '"stale"' })).status).toBe(412);
       expect((await call(app, 'DELETE', '/admin/clients/reporting', token, undefined, { 'if-match': etag })).status).toBe(204);
       expect((await clientCredentials(app, 'reporting', 'reporting-secret-1', 'api1')).status).toBe(401);
