@@ -109,12 +109,19 @@ export class AdminConfigurationService {
   async create(kind: Kind, body: unknown, admin: string): Promise<AdminItem> {
     const parsed = await this.validate(kind, body);
     const id = idOf(parsed);
-    await this.dataSource.transaction(async (manager) => {
-      if (await this.findRow(manager, kind, id)) throw new AlreadyExistsError(`${describeKind(kind)} "${id}" exists already; use PUT to replace it`);
-      const last = await manager.getRepository(kind.entity).find({ order: { position: 'DESC' }, take: 1 });
-      const position = ((last[0]?.position as number | undefined) ?? -1) + 1;
-      await manager.getRepository(kind.entity).insert(kind.toRow(parsed.item as never, position));
-    });
+    const exists = () => new AlreadyExistsError(`${describeKind(kind)} "${id}" exists already; use PUT to replace it`);
+    try {
+      await this.dataSource.transaction(async (manager) => {
+        if (await this.findRow(manager, kind, id)) throw exists();
+        const last = await manager.getRepository(kind.entity).find({ order: { position: 'DESC' }, take: 1 });
+        const position = ((last[0]?.position as number | undefined) ?? -1) + 1;
+        await manager.getRepository(kind.entity).insert(kind.toRow(parsed.item as never, position));
+      });
+    } catch (error) {
+      // Two creations of one key at once: the loser's insert breaks the primary key.
+      if (!(error instanceof ProtocolError) && await this.findRow(this.dataSource.manager, kind, id).catch(() => null)) throw exists();
+      throw error;
+    }
     await this.changed(admin, 'create', kind, id);
     return { body: present(parsed.item), etag: etagOf(kind, parsed.item) };
   }

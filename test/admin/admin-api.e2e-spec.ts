@@ -290,6 +290,10 @@ describeIfPostgres('admin API on PostgreSQL', () => {
       expect((await call(app, 'DELETE', '/admin/clients/reporting', token, undefined, { 'if-match': '"stale"' })).status).toBe(412);
       expect((await call(app, 'DELETE', '/admin/clients/reporting', token, undefined, { 'if-match': etag })).status).toBe(204);
       expect((await clientCredentials(app, 'reporting', 'reporting-secret-1', 'api1')).status).toBe(401);
+
+      // the same key created five times at once: one 201, the others 409, never a 500
+      const racing = await Promise.all(Array.from({ length: 5 }, () => call(app, 'POST', '/admin/api-scopes', token, { name: 'raced' })));
+      expect(racing.map((answer) => answer.status).sort()).toEqual([201, 409, 409, 409, 409]);
     } finally {
       await app.close();
       await database.drop();
