@@ -13,7 +13,7 @@ import type { ApiResource, Client, ClientSecret, Resources } from './models';
 import { DatabaseConfiguration } from './typeorm-config';
 import {
   ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity,
-  ConfigurationIdentityResourceEntity, type ConfigurationClientRow,
+  ConfigurationIdentityResourceEntity, type ConfigurationApiResourceRow, type ConfigurationClientRow,
 } from './typeorm-config/configuration.entities';
 import { apiResourceToRow, clientToRow, rowToClient, scopeToRow } from './typeorm-config/configuration-rows';
 
@@ -127,6 +127,61 @@ async function upsert<T extends ObjectLiteral & { position: number }>(
   return counts;
 }
 
+/** Stands for "no secrets in the file" during validation; no secret hashes to 32 zero bytes. */
+const NO_SECRETS_MARK = `sha256:${Buffer.alloc(32).toString('base64')}`;
+
+/**
+ * `config export` omits secrets, so a client the file lists without `clientSecrets` (or with an
+ * empty list) keeps the secrets the store holds for it, and a new one gets none (it cannot
+ * authenticate until `clients secret add`). Validation is otherwise the start-up one: such a
+ * client is validated with a placeholder secret, replaced after.
+ */
+function markClientsWithoutSecrets(text: string): { text: string; withoutSecrets: Set<number> } {
+  const withoutSecrets = new Set<number>();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { text, withoutSecrets }; // the loader reports the syntax error with its line and column
+  }
+  const clients = (json as { clients?: unknown })?.clients;
+  if (!Array.isArray(clients)) return { text, withoutSecrets };
+  clients.forEach((client: unknown, index) => {
+    if (client === null || typeof client !== 'object' || Array.isArray(client)) return;
+    const record = client as Record<string, unknown>;
+    const secrets = record.clientSecrets;
+    if (secrets === undefined || (Array.isArray(secrets) && secrets.length === 0)) {
+      record.clientSecrets = [{ type: 'SharedSecret', value: NO_SECRETS_MARK }];
+      withoutSecrets.add(index);
+    }
+  });
+  return { text: JSON.stringify(json), withoutSecrets };
+}
+
+/** The file's clients as rows; those it lists without secrets keep the stored ones (or none). */
+async function keepStoredSecrets(
+  manager: EntityManager, file: IdentityConfiguration, withoutSecrets: ReadonlySet<number>,
+): Promise<ConfigurationClientRow[]> {
+  const stored = new Map((await manager.getRepository<ConfigurationClientRow>(ConfigurationClientEntity).find())
+    .map((row) => [row.clientId, row]));
+  return file.clients.map((client, index) => {
+    if (!withoutSecrets.has(index)) return clientToRow(client, index);
+    const row = stored.get(client.clientId);
+    return clientToRow({ ...client, clientSecrets: row ? rowToClient(row).clientSecrets : [] }, index);
+  });
+}
+
+/** As for clients: an API resource listed without secrets keeps the stored ones. */
+async function keepStoredApiSecrets(manager: EntityManager, resources: readonly ApiResource[]): Promise<ConfigurationApiResourceRow[]> {
+  const stored = new Map((await manager.getRepository<ConfigurationApiResourceRow>(ConfigurationApiResourceEntity).find())
+    .map((row) => [row.name, row]));
+  return resources.map((resource, index) => {
+    const row = apiResourceToRow(resource, index);
+    const old = stored.get(resource.name);
+    return resource.apiSecrets.length === 0 && old ? { ...row, apiSecrets: old.apiSecrets } : row;
+  });
+}
+
 export const configImportCommand: CliCommand = {
   name: 'config import',
   description: 'validate a configuration file (default CONFIG_FILE) and upsert its clients and resources into the database store',
@@ -143,13 +198,14 @@ export const configImportCommand: CliCommand = {
       } catch (error) {
         throw new CommandRefused(`cannot read "${path}": ${error instanceof Error ? error.message : String(error)}`);
       }
-      const file = await parseIdentityConfig(text, path, app.get(SupportedGrantTypes).names);
+      const { text: marked, withoutSecrets } = markClientsWithoutSecrets(text);
+      const file = await parseIdentityConfig(marked, path, app.get(SupportedGrantTypes).names);
       const dataSource = app.get(DataSource);
       const counts = await dataSource.transaction(async (manager) => ({
-        clients: await upsert(manager, ConfigurationClientEntity, 'clientId', file.clients.map(clientToRow)),
+        clients: await upsert(manager, ConfigurationClientEntity, 'clientId', await keepStoredSecrets(manager, file, withoutSecrets)),
         identityResources: await upsert(manager, ConfigurationIdentityResourceEntity, 'name', file.identityResources.map(scopeToRow)),
         apiScopes: await upsert(manager, ConfigurationApiScopeEntity, 'name', file.apiScopes.map(scopeToRow)),
-        apiResources: await upsert(manager, ConfigurationApiResourceEntity, 'name', file.apiResources.map(apiResourceToRow)),
+        apiResources: await upsert(manager, ConfigurationApiResourceEntity, 'name', await keepStoredApiSecrets(manager, file.apiResources)),
       }));
       await store.configurationChanged();
       if (args.json) {
