@@ -101,7 +101,7 @@ describe('admin CLI, read-only commands (docs/cli.md)', () => {
         }
       }
     }
-  }, 240_000);
+  }, 420_000);
 
   it('on a SQLite path that does not exist, each read-only command should exit 1 with the message and create neither the file nor its folder', async () => {
     for (const command of READ_ONLY) {
