@@ -26,6 +26,14 @@ describe('parseCommandLine', () => {
     expect(parseCommandLine(['keys', 'rotate'], COMMANDS)).toMatchObject({ kind: 'run', command: keysRotate, args: { json: false } });
   });
 
+  it('parseCommandLine, when an optional argument is left out or given, should run; one more word should be refused', () => {
+    const configImport = command('config import', { access: 'writes', arguments: [{ name: 'FILE', description: 'the file', optional: true }] });
+    expect(parseCommandLine(['config', 'import'], [configImport])).toMatchObject({ kind: 'run', args: { argv: [] } });
+    expect(parseCommandLine(['config', 'import', 'a.json'], [configImport])).toMatchObject({ kind: 'run', args: { argv: ['a.json'] } });
+    expect(parseCommandLine(['config', 'import', 'a.json', 'b.json'], [configImport])).toMatchObject({ kind: 'error', message: 'unexpected argument "b.json" for "config import"' });
+    expect(commandUsage(configImport)).toContain('config import [FILE]');
+  });
+
   it('parseCommandLine, when given <command> --help, -h or help <command>, should ask for that command\'s help', () => {
     for (const argv of [['keys', 'list', '--help'], ['keys', 'list', '--json', '-h'], ['help', 'keys', 'list']]) {
       expect(parseCommandLine(argv, COMMANDS)).toEqual({ kind: 'command-help', command: keysList });

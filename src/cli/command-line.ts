@@ -89,7 +89,7 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Cli
   if (positional.length > declared.length) {
     return { kind: 'error', message: `unexpected argument "${positional[declared.length]}" for "${command.name}"`, command };
   }
-  if (positional.length < declared.length) {
+  if (positional.length < declared.filter((a) => !a.optional).length) {
     return { kind: 'error', message: `"${command.name}" needs <${declared[positional.length].name}>`, command };
   }
   return { kind: 'run', command, args: { argv: positional, json: options.json === true, options } };
@@ -115,7 +115,7 @@ export function usage(commands: readonly CliCommand[]): string {
 
 /** `npm run cli -- keys list --help`. */
 export function commandUsage(command: CliCommand): string {
-  const words = (command.arguments ?? []).map((a) => ` <${a.name}>`).join('');
+  const words = (command.arguments ?? []).map((a) => (a.optional ? ` [${a.name}]` : ` <${a.name}>`)).join('');
   const options: [string, string][] = [
     ...command.options.map((o): [string, string] => [`--${o.name}${o.value ? ` ${o.value}` : ''}`, o.description]),
     ['--help', 'show this help'],

@@ -31,6 +31,8 @@ export interface CliOption {
 export interface CliArgument {
   readonly name: string;
   readonly description: string;
+  /** may be left out (only the last arguments): `config import [FILE]` */
+  readonly optional?: boolean;
 }
 
 /** `--json`, shared by every command that prints a document. */

@@ -26,7 +26,9 @@ function cli(args: readonly string[], env: Record<string, string>): Promise<CliR
 }
 
 /** Every read-only command the CLI declares: a new one is covered without touching this file. */
-const READ_ONLY = CLI_COMMANDS.filter((c) => c.access === 'read-only').map((c) => c.name.split(' '));
+const READ_ONLY = CLI_COMMANDS.filter((c) => c.access === 'read-only')
+  // A required argument gets a value the demo configuration has (`clients show m2m`).
+  .map((c) => [...c.name.split(' '), ...(c.arguments ?? []).filter((a) => !a.optional).map(() => 'm2m')]);
 
 /** Commands that report what they can when the database cannot be opened (`doctor`: docs/cli.md#doctor) instead of refusing. */
 const REPORTS_WITHOUT_DATABASE = new Set(CLI_COMMANDS.filter((c) => c.runWithoutContext).map((c) => c.name));
@@ -99,7 +101,7 @@ describe('admin CLI, read-only commands (docs/cli.md)', () => {
         }
       }
     }
-  }, 240_000);
+  }, 420_000);
 
   it('on a SQLite path that does not exist, each read-only command should exit 1 with the message and create neither the file nor its folder', async () => {
     for (const command of READ_ONLY) {
@@ -264,11 +266,18 @@ describeIfPostgres('admin CLI, read-only commands on PostgreSQL (docs/cli.md)', 
         // keys plan: one step on an empty store (the first rotation, safe now); doctor: only the
         // unencrypted key ring (a warning) on this database; the listing commands: nothing.
         const name = command.join(' ');
+        // The configuration commands read CONFIG_FILE (the file store).
         const nothing = name === 'keys plan'
           ? { steps: [expect.objectContaining({ action: 'rotate', kid: null })] }
           : REPORTS_WITHOUT_DATABASE.has(name)
             ? { findings: [expect.objectContaining({ id: 'key-ring-unencrypted', severity: 'warning' })] }
-            : { keys: [] };
+            : name === 'clients list'
+              ? { clients: expect.arrayContaining([expect.objectContaining({ clientId: 'm2m' })]) }
+              : name === 'clients show m2m'
+                ? expect.objectContaining({ clientId: 'm2m' })
+                : name === 'config export'
+                  ? expect.objectContaining({ clients: expect.any(Array), apiScopes: expect.any(Array) })
+                  : { keys: [] };
         expect(JSON.parse(run.stdout)).toEqual(nothing);
         expect(await tableCounts(database.url)).toEqual(before);
         expect(snapshot(dir)).toEqual({});
