@@ -35,34 +35,30 @@ export class SigningKeyMetrics {
       }
     };
 
-    new Gauge({
-      name: 'signing_key_age_seconds',
-      help: 'Age of each published managed signing key, in seconds',
-      labelNames: ['kid', 'alg'],
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        const set = await readKeySet();
-        const now = clock.now().getTime();
-        for (const { key } of publishedStatuses(set)) {
-          this.set({ kid: key.id, alg: key.algorithm }, (now - key.created.getTime()) / MS_PER_SECOND);
-        }
-      },
-    });
-    new Gauge({
-      name: 'signing_key_next_phase_seconds',
-      help: 'Seconds until each published managed signing key changes phase (announced → signing → retired → expired)',
-      labelNames: ['kid', 'alg'],
-      registers: [metrics.registry],
-      async collect() {
-        this.reset();
-        const set = await readKeySet();
-        const now = clock.now().getTime();
-        for (const { key, nextPhaseAt } of publishedStatuses(set)) {
-          if (nextPhaseAt) this.set({ kid: key.id, alg: key.algorithm }, (nextPhaseAt.getTime() - now) / MS_PER_SECOND);
-        }
-      },
-    });
+    type KeyStatus = ManagedKeySet['decision']['statuses'][number];
+    /** A gauge with one series per published key, its value in seconds from `now` (undefined: no series). */
+    const perKeyGauge = (name: string, help: string, seconds: (status: KeyStatus, now: number) => number | undefined): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['kid', 'alg'],
+        registers: [metrics.registry],
+        async collect() {
+          this.reset();
+          const set = await readKeySet();
+          const now = clock.now().getTime();
+          for (const status of publishedStatuses(set)) {
+            const value = seconds(status, now);
+            if (value !== undefined) this.set({ kid: status.key.id, alg: status.key.algorithm }, value);
+          }
+        },
+      });
+    };
+    perKeyGauge('signing_key_age_seconds', 'Age of each published managed signing key, in seconds',
+      ({ key }, now) => (now - key.created.getTime()) / MS_PER_SECOND);
+    perKeyGauge('signing_key_next_phase_seconds',
+      'Seconds until each published managed signing key changes phase (announced → signing → retired → expired)',
+      ({ nextPhaseAt }, now) => (nextPhaseAt ? (nextPhaseAt.getTime() - now) / MS_PER_SECOND : undefined));
     new Gauge({
       name: 'signing_keys_unreadable',
       help: 'Stored signing keys this instance cannot unprotect or import (another application name or master key?)',

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,21 +7,13 @@ import { CLI_COMMANDS } from '../../src/cli/commands';
 import { NO_TABLES_MESSAGE } from '../../src/database/read-only-database.module';
 import { createEmptyDatabase, createTestDatabase } from '../support/postgres';
 import { describeIfPostgres } from '../support/test-app';
+import { runCli, type CliRun } from '../support/cli-process';
 
 const ROOT = resolve(__dirname, '../..');
 
-interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
-
 /** The admin CLI as an operator runs it, in its own process. */
 function cli(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolvePromise) => {
-    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', ...args], {
-      cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { ...process.env, ...env });
 }
 
 /** Every read-only command the CLI declares: a new one is covered without touching this file. */

@@ -1,33 +1,27 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Redis from 'ioredis';
 import { InstanceHeartbeatService } from '../../src/deployment/instance-heartbeat.service';
 import { LIVE_INSTANCES_CACHE_MS } from '../../src/deployment/live-instances.reader';
+import { runCli } from '../support/cli-process';
 import { createTestDatabase } from '../support/postgres';
 import { describeIfPostgres, describeIfRedis, startTestApp, type TestApp } from '../support/test-app';
 
-const ROOT = resolve(__dirname, '../..');
 
 interface Finding { readonly id: string; readonly severity: 'error' | 'warning'; readonly message: string; readonly fix: string }
 interface Doctor { readonly code: number; readonly findings: Finding[]; readonly stderr: string }
 
 /** `npm run -s cli -- doctor --json` as an operator runs it, in its own process. */
-function doctor(env: Record<string, string>): Promise<Doctor> {
-  return new Promise((done, fail) => {
-    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', 'doctor', '--json'], {
-      cwd: ROOT, env: { ...process.env, NODE_ENV: '', LOG_LEVEL: 'error', ...env }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      try {
-        done({ code, findings: (JSON.parse(stdout) as { findings: Finding[] }).findings, stderr });
-      } catch {
-        fail(new Error(`doctor printed no JSON (exit ${code}): ${stdout}\n${stderr}`));
-      }
-    });
-  });
+async function doctor(env: Record<string, string>): Promise<Doctor> {
+  const { code, stdout, stderr } = await runCli(['doctor', '--json'], { ...process.env, NODE_ENV: '', LOG_LEVEL: 'error', ...env });
+  try {
+    return { code, findings: (JSON.parse(stdout) as { findings: Finding[] }).findings, stderr };
+  } catch {
+    throw new Error(`doctor printed no JSON (exit ${code}): ${stdout}\n${stderr}`);
+  }
 }
 
 interface Ready {

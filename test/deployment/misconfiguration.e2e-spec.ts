@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { Client } from 'pg';
 import { Clock } from '../../src/common/clock';
@@ -8,6 +6,7 @@ import { KeyRotationService } from '../../src/key-management/key-rotation.servic
 import { FakeClock } from '../support/fakes/fake-clock';
 import { createTestDatabase } from '../support/postgres';
 import { describeIfPostgres, startTestApp, type TestApp } from '../support/test-app';
+import { runCli, type CliRun } from '../support/cli-process';
 
 /*
  * docs/deployment.md#signing-keys-on-hold: a second instance B on A's database with a wrong
@@ -17,20 +16,13 @@ import { describeIfPostgres, startTestApp, type TestApp } from '../support/test-
  * and A keeps signing with the same JWKS.
  */
 
-const ROOT = resolve(__dirname, '../..');
 const DAY = 86_400_000;
 
 interface Finding { readonly id: string; readonly severity: string; readonly message: string; readonly fix: string }
 
 /** The admin CLI (`npm run -s cli -- …`) with B's settings, in its own process. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', ...args], {
-      cwd: ROOT, env: { ...process.env, NODE_ENV: '', LOG_LEVEL: 'error', ...env }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return runCli(args, { ...process.env, NODE_ENV: '', LOG_LEVEL: 'error', ...env });
 }
 
 async function doctor(env: Record<string, string>): Promise<{ code: number; findings: Finding[] }> {

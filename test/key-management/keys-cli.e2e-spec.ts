@@ -1,23 +1,14 @@
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runCli, type CliRun } from '../support/cli-process';
 
 const ROOT = resolve(__dirname, '../..');
 
-interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
-
 /** The admin CLI as an operator runs it (`npm run -s cli -- …`), in its own process. */
 function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolvePromise) => {
-    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', ...args], {
-      cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error', ...env }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { ...process.env, LOG_LEVEL: 'error', ...env });
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -6,21 +6,13 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createTestDatabase } from '../support/postgres';
 import { describeIfPostgres } from '../support/test-app';
+import { runCli } from '../support/cli-process';
 
 const ROOT = resolve(__dirname, '../..');
 const NOTIFIED_WITHIN_MS = 10_000;
 
-interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
 interface JwksResponse { readonly kids: string[]; readonly etag: string }
 
-/** The admin CLI as an operator runs it, in its own process. */
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  return new Promise((resolvePromise) => {
-    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolvePromise({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 /** A real server process (test/support/app-process.ts boots like main.ts) serving HTTP on a port it picks. */
 class ServerProcess {
@@ -128,7 +120,7 @@ describeIfPostgres('key-set propagation across real processes (docs/deployment.m
       expect(before[0].kids).toHaveLength(1);
       expect(before[1]).toEqual(before[0]);
 
-      const run = await cli(['keys', 'rotate', '--json'], fleet.env);
+      const run = await runCli(['keys', 'rotate', '--json'], fleet.env);
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
       const rotation = JSON.parse(run.stdout) as Rotation;
       expect(rotation).toMatchObject({ notified: true, notifiedInstances: 2 });
@@ -153,11 +145,11 @@ describeIfPostgres('key-set propagation across real processes (docs/deployment.m
       expect(revalidated.status).toBe(200);
       expect((await fleet.servers[1].jwks(after[0].etag)).status).toBe(304);
 
-      const refused = await cli(['keys', 'rotate'], fleet.env);
+      const refused = await runCli(['keys', 'rotate'], fleet.env);
       expect({ code: refused.code, stdout: refused.stdout }).toEqual({ code: 1, stdout: '' });
       expect(refused.stderr).toBe(`Not rotating: RS256 key ${key.kid} is already announced and signs from ${key.nextPhaseAt}: not announcing a second key (run \`keys rotate --force\` to announce one anyway).\n`);
 
-      const forced = await cli(['keys', 'rotate', '--force'], fleet.env);
+      const forced = await runCli(['keys', 'rotate', '--force'], fleet.env);
       expect({ code: forced.code, stderr: forced.stderr }).toEqual({ code: 0, stderr: '' });
       const lines = forced.stdout.trim().split('\n');
       expect(lines).toEqual([
@@ -171,10 +163,10 @@ describeIfPostgres('key-set propagation across real processes (docs/deployment.m
     }, 120_000);
 
     it('keys plan --json against the store should date each manual step from the stored keys', async () => {
-      const listed = JSON.parse((await cli(['keys', 'list', '--json'], fleet.env)).stdout) as { keys: Rotation['keys'] };
+      const listed = JSON.parse((await runCli(['keys', 'list', '--json'], fleet.env)).stdout) as { keys: Rotation['keys'] };
       const [signing, waiting, forced] = listed.keys;
       expect([signing.phase, waiting.phase, forced.phase]).toEqual(['signing', 'announced', 'announced']);
-      const run = await cli(['keys', 'plan', '--json'], fleet.env);
+      const run = await runCli(['keys', 'plan', '--json'], fleet.env);
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
       const plan = JSON.parse(run.stdout) as { steps: Array<{ action: string; kid: string | null; alg: string; earliestAt: string; reason: string }> };
       expect(plan.steps.map((s) => [s.action, s.kid, s.alg])).toEqual([
@@ -203,7 +195,7 @@ describeIfPostgres('key-set propagation across real processes (docs/deployment.m
 
     it('keys rotate through the CLI should say when, and both instances should show the key within the key cache duration', async () => {
       await Promise.all(fleet.servers.map((s) => s.jwks()));
-      const run = await cli(['keys', 'rotate', '--json'], fleet.env);
+      const run = await runCli(['keys', 'rotate', '--json'], fleet.env);
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
       const rotation = JSON.parse(run.stdout) as Rotation;
       expect(rotation).toMatchObject({ notified: false, notifiedInstances: null });

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,22 +5,14 @@ import { join, resolve } from 'node:path';
 import { DatabaseConfiguration } from '../../src/stores/typeorm-config';
 import { createTestDatabase } from '../support/postgres';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { runCli, type CliRun } from '../support/cli-process';
 
 const ROOT = resolve(__dirname, '../..');
 const DEMO_CONFIG = join(ROOT, 'config/identity.json');
 
-interface CliRun { readonly code: number; readonly stdout: string; readonly stderr: string }
-
 /** The admin CLI as an operator runs it, in its own process. */
 function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  return new Promise((resolvePromise) => {
-    execFile(process.execPath, ['-r', '@swc-node/register', 'src/cli/main.ts', ...args], {
-      cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error', ...env }, timeout: 60_000,
-    }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { ...process.env, LOG_LEVEL: 'error', ...env });
 }
 
 async function ok(args: string[], env: Record<string, string>): Promise<string> {
