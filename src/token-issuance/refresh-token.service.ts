@@ -152,11 +152,10 @@ export class RefreshTokenService {
    * family was revoked meanwhile withdraws its successor (docs/endpoints.md: no member survives).
    */
   async rotateOneTime(stored: StoredRefreshToken, client: Client): Promise<OneTimeRotation> {
-    if (!(await this.grants.consume(stored.grant.key, this.clock.now()))) {
-      await this.revokeFamily(stored, client);
-      return { outcome: 'reused' };
-    }
     const { payload } = stored;
+    // The successor is stored before the presented token is spent: a store failing between the two
+    // steps (a database restart) leaves the presented token usable for the client's retry, rather
+    // than spent with no successor, which the retry would take for reuse.
     const { handle, key } = await this.issue({
       client,
       subjectId: payload.subjectId,
@@ -166,6 +165,18 @@ export class RefreshTokenService {
       amr: payload.amr,
       resource: payload.resource,
     }, { familyId: payload.familyId, familyCreatedAt: payload.familyCreatedAt }, this.clock.now().getTime());
+    let consumed: boolean;
+    try {
+      consumed = await this.grants.consume(stored.grant.key, this.clock.now());
+    } catch (error) {
+      await this.grants.remove(key).catch(() => undefined); // best effort: nobody holds it yet
+      throw error;
+    }
+    if (!consumed) {
+      await this.grants.remove(key);
+      await this.revokeFamily(stored, client);
+      return { outcome: 'reused' };
+    }
     // Checked after storing, never before: see the class comment.
     if (!(await this.isFamilyRevoked(payload.familyId))) return { outcome: 'rotated', handle };
     await this.grants.remove(key);

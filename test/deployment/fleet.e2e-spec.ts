@@ -99,10 +99,12 @@ ${ports.map((p, i) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s${i 
     while (Date.now() < deadline) {
       const response = await fetch(`http://127.0.0.1:${proxy.port}/health/live`).catch(() => undefined);
       await response?.arrayBuffer();
-      if (response?.headers.get('x-proxy-generation') === String(generation)) return;
+      // The new workers answer, and the old ones are gone: a request an old worker had accepted
+      // may still be on its way to the instance being drained until then.
+      if (response?.headers.get('x-proxy-generation') === String(generation) && proxy.workerCount() === 1) return;
       await sleep(50);
     }
-    throw new Error(`nginx did not reload within 10 s:\n${proxy.errorLog()}`);
+    throw new Error(`nginx did not reload within 10 s (${proxy.workerCount()} workers):\n${proxy.errorLog()}`);
   }
 
   beforeAll(async () => {

@@ -54,6 +54,11 @@ export interface RunningProxy {
    * configuration, old ones finish their requests). Returns at once: callers watch for the change.
    */
   reconfigure(serverBlock: (port: number) => string): void;
+  /**
+   * How many worker processes nginx runs now. After a reload the old workers live on until their
+   * requests are done: back at the configured one, nothing is routed by the old configuration.
+   */
+  workerCount(): number;
   stop(): Promise<void>;
 }
 
@@ -134,6 +139,10 @@ ${block(port)}
     reconfigure(block) {
       writeFileSync(configPath, configOf(block));
       child.kill('SIGHUP');
+    },
+    workerCount() {
+      const children = join('/proc', String(child.pid), 'task', String(child.pid), 'children');
+      return existsSync(children) ? readFileSync(children, 'utf8').trim().split(/\s+/).filter(Boolean).length : 0;
     },
     errorLog: () => (existsSync(join(prefix, 'error.log')) ? readFileSync(join(prefix, 'error.log'), 'utf8') : ''),
     async stop() {

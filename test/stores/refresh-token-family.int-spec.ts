@@ -64,6 +64,26 @@ describeEachOperationalStore('refresh-token family revocation', (backend) => {
     expect(failures).toEqual([]);
   });
 
+  it('a store failing while rotating (a database restart), should leave the presented token usable for the retry, with no extra member', async () => {
+    const clock = new FakeClock(T0);
+    const dataProtection = new FakeDataProtectionProvider();
+    const service = new RefreshTokenService(store, dataProtection, clock);
+    const handle = await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] });
+    const presented = await service.find(handle);
+    if (!presented) throw new Error('the new refresh token should be found');
+
+    // The connection drops at either step: storing the successor, or spending the presented token.
+    for (const step of ['store', 'consume'] as const) {
+      const failing = Object.create(store) as PersistedGrantStore;
+      failing[step] = () => Promise.reject(new Error('Connection terminated unexpectedly'));
+      await expect(new RefreshTokenService(failing, dataProtection, clock).rotateOneTime(presented, client)).rejects.toThrow('Connection terminated');
+      expect(await store.getAll({ familyId: presented.payload.familyId, type: 'refresh_token' })).toHaveLength(1);
+      expect((await service.find(handle))?.grant.consumedTime).toBeUndefined();
+    }
+
+    expect(await service.rotateOneTime((await service.find(handle))!, client)).toMatchObject({ outcome: 'rotated' });
+  });
+
   it('revokeFamily, should store a marker by family id that cleanup removes only once the family could no longer be valid', async () => {
     const clock = new FakeClock(T0);
     const service = new RefreshTokenService(store, new FakeDataProtectionProvider(), clock);
