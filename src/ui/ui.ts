@@ -20,12 +20,23 @@ export interface FormModel {
   readonly antiforgeryToken: string;
 }
 
+/** An external identity provider the login page offers (`externalProviders` in the configuration). */
+export interface ExternalProviderButtonModel {
+  /** the provider's scheme, e.g. `corp` (its callback is /signin/{scheme}) */
+  readonly scheme: string;
+  readonly displayName: string;
+  /** where the button goes: /account/external?scheme=…&returnUrl=… (a local URL) */
+  readonly url: string;
+}
+
 export interface LoginPageModel extends FormModel {
   readonly returnUrl: string;
   readonly username?: string;
   readonly clientName?: string;
   /** shown above the form, e.g. "Invalid username or password" */
   readonly error?: string;
+  /** one button per enabled external provider, in configuration order; absent or empty: none */
+  readonly externalProviders?: readonly ExternalProviderButtonModel[];
 }
 
 export interface ConsentScopeModel {

@@ -74,8 +74,9 @@ describeEachOperationalStore('refresh-token family revocation', (backend) => {
 
     // The connection drops at either step: storing the successor, or spending the presented token.
     for (const step of ['store', 'consume'] as const) {
-      const failing = Object.create(store) as PersistedGrantStore;
-      failing[step] = () => Promise.reject(new Error('Connection terminated unexpectedly'));
+      const failing = Object.assign(Object.create(store) as PersistedGrantStore, {
+        [step]: () => Promise.reject(new Error('Connection terminated unexpectedly')),
+      });
       await expect(new RefreshTokenService(failing, dataProtection, clock).rotateOneTime(presented, client)).rejects.toThrow('Connection terminated');
       expect(await store.getAll({ familyId: presented.payload.familyId, type: 'refresh_token' })).toHaveLength(1);
       expect((await service.find(handle))?.grant.consumedTime).toBeUndefined();
