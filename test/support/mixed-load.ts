@@ -304,7 +304,10 @@ export async function checkIssuedTokens(
   const queue: Array<() => Promise<Call>> = [
     ...references.map((token) => () => load.introspect('check', token)),
     ...families.map((family) => async () => {
-      for (let i = 0; i < 50 && family.busy; i++) await new Promise((r) => setTimeout(r, 20));
+      // Never alongside the load's own refresh of this family: two refreshes of one token are reuse,
+      // which revokes the family. A refresh can take seconds while a dependency is down.
+      for (let i = 0; i < 1_500 && family.busy; i++) await new Promise((r) => setTimeout(r, 20));
+      if (family.busy) throw new Error('a refresh of the load did not end within 30 s');
       return load.refresh('check', family);
     }),
   ];
