@@ -18,7 +18,7 @@ module.exports = {
   // with import(): let swc turn them into CommonJS, which jest's runtime can load.
   transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|@fastify/cookie)/)'],
   testTimeout: 30000,
-  // One worker at a time (`npm test` passes --maxWorkers=1), recycled once it holds more than this
+  // Two workers (`npm test` passes --maxWorkers=2: the CI machine has two cores), each recycled once it holds more than this
   // after a file: every suite boots Nest apps, and a single long-lived process (--runInBand) keeps
   // each file's module graph alive until the heap nears its limit and garbage collection dominates.
   workerIdleMemoryLimit: '1GB',
