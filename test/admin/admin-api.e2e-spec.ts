@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetricsRegistry } from '../../src/metrics/metrics.registry';
+import { waitFor } from '../support/free-port';
 import { createTestDatabase } from '../support/postgres';
 import { describeIfPostgres, startTestAppWithFixtures, writeJson, type TestApp, type TestAppFixtures } from '../support/test-app';
 
@@ -23,6 +25,15 @@ function adminFixtures(): TestAppFixtures {
   return { configFile: writeJson(dir, 'identity.json', file), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Every response of this file (status line, headers and body), for the "no secret in any response" check. */
+const responses: string[] = [];
+
+async function record(response: Response): Promise<string> {
+  const text = await response.text();
+  responses.push(`${response.status} ${JSON.stringify([...response.headers])}\n${text}`);
+  return text;
+}
+
 async function clientCredentials(app: TestApp, clientId: string, secret: string, scope: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${app.baseUrl}/connect/token`, {
     method: 'POST',
@@ -32,7 +43,7 @@ async function clientCredentials(app: TestApp, clientId: string, secret: string,
     },
     body: new URLSearchParams({ grant_type: 'client_credentials', scope }).toString(),
   });
-  return { status: response.status, body: await response.json() as Record<string, unknown> };
+  return { status: response.status, body: JSON.parse(await record(response)) as Record<string, unknown> };
 }
 
 async function adminToken(app: TestApp): Promise<string> {
@@ -53,7 +64,7 @@ async function call(app: TestApp, method: string, path: string, token: string | 
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
-  const text = await response.text();
+  const text = await record(response);
   return { status: response.status, headers: response.headers, text, body: (text ? JSON.parse(text) : undefined) as Answer['body'] };
 }
 
@@ -299,4 +310,148 @@ describeIfPostgres('admin API on PostgreSQL', () => {
       await database.drop();
     }
   }, 60_000);
+});
+
+const describeIfPostgresAndRedis = process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL ? describe : describe.skip;
+
+/** Each text that contains one of `secrets`, with which (its first characters) — empty when none does. */
+function leaks(texts: readonly string[], secrets: readonly string[]): string[] {
+  return texts.flatMap((text) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${secret.slice(0, 6)}… in ${text.slice(0, 300)}`));
+}
+
+describeIfPostgresAndRedis('admin API on two instances sharing PostgreSQL and Redis: a client\'s whole life, seen on both within 5 s', () => {
+  const CLIENT_ID = 'lifecycle';
+  const OLD_URI = 'https://old.example/cb';
+  const NEW_URI = 'https://new.example/cb';
+  // Generated for this run: found anywhere, they can only have come from it.
+  const firstSecret = randomBytes(24).toString('base64url');
+  const secondSecret = randomBytes(24).toString('base64url');
+  const logLines: string[] = [];
+  const capture = { write: (line: string) => { logLines.push(line); } };
+  const issuedTokens: string[] = [];
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let a: TestApp;
+  let b: TestApp;
+  let token: string;
+
+  const client = (secret: string, changes: Record<string, unknown> = {}) => ({
+    clientId: CLIENT_ID,
+    clientSecrets: [{ type: 'SharedSecret', value: secret }],
+    allowedGrantTypes: ['client_credentials', 'authorization_code'],
+    allowedScopes: ['openid', 'api1'],
+    redirectUris: [OLD_URI],
+    ...changes,
+  });
+  const tokenStatus = async (app: TestApp, secret: string): Promise<number | string> => {
+    const answer = await clientCredentials(app, CLIENT_ID, secret, 'api1');
+    if (typeof answer.body.access_token === 'string') issuedTokens.push(answer.body.access_token);
+    return answer.status === 200 ? 200 : `${answer.status} ${String(answer.body.error)}`;
+  };
+  /** The authorization request on `app` with `redirectUri`: accepted (302 to the login page) or refused (the error page, no redirect). */
+  const authorize = async (app: TestApp, redirectUri: string): Promise<'accepted' | 'refused' | string> => {
+    const verifier = randomBytes(32).toString('base64url');
+    const response = await fetch(`${app.baseUrl}/connect/authorize?${new URLSearchParams({
+      client_id: CLIENT_ID, response_type: 'code', redirect_uri: redirectUri, scope: 'openid', state: 's', nonce: 'n',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    })}`, { redirect: 'manual' });
+    await record(response);
+    const location = response.headers.get('location');
+    if (response.status === 302 && location?.includes('/account/login')) return 'accepted';
+    if (response.status === 400 && location === null) return 'refused';
+    return `${response.status} ${location ?? ''}`;
+  };
+  /** Polls until `probe` answers `expected` (at most 5 s), then asserts it. */
+  const within5s = async <T>(probe: () => Promise<T>, expected: T): Promise<void> => {
+    let last: T | undefined;
+    await waitFor(`${String(expected)}`, async () => (last = await probe()) === expected, 5_000, 50).catch(() => undefined);
+    expect(last).toEqual(expected);
+  };
+
+  beforeAll(async () => {
+    responses.length = 0;
+    database = await createTestDatabase();
+    const env = {
+      ADMIN_API_ENABLED: 'true',
+      CONFIGURATION_STORE: 'database',
+      DATABASE_URL: database.url,
+      REDIS_URL: process.env.TEST_REDIS_URL ?? '',
+      DATA_PROTECTION_APPLICATION_NAME: `idsrv-admin-${randomUUID()}`,
+      // one issuer behind a load balancer: A's admin token is good on B
+      ISSUER_URI: 'https://id.example',
+      // every line the server can write, request lines included
+      LOG_LEVEL: 'debug',
+    };
+    [a, b] = await Promise.all([startTestAppWithFixtures(adminFixtures(), env, {}, capture), startTestAppWithFixtures(adminFixtures(), env, {}, capture)]);
+    token = await adminToken(a);
+    issuedTokens.push(token);
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+  });
+
+  it('create on A (201): a token at once on A, and on B within 5 s', async () => {
+    expect(await tokenStatus(b, firstSecret)).toBe('401 invalid_client');
+    expect((await call(a, 'POST', '/admin/clients', token, client(firstSecret))).status).toBe(201);
+    expect(await tokenStatus(a, firstSecret)).toBe(200);
+    await within5s(() => tokenStatus(b, firstSecret), 200);
+    expect(await authorize(b, OLD_URI)).toBe('accepted');
+  });
+
+  it('rotate its secret on A: the old one refused and the new one working at once on A, within 5 s on B', async () => {
+    expect((await call(a, 'PUT', `/admin/clients/${CLIENT_ID}`, token, client(secondSecret))).status).toBe(200);
+    expect(await tokenStatus(a, firstSecret)).toBe('401 invalid_client');
+    expect(await tokenStatus(a, secondSecret)).toBe(200);
+    await within5s(() => tokenStatus(b, firstSecret), '401 invalid_client');
+    expect(await tokenStatus(b, secondSecret)).toBe(200);
+  });
+
+  it('change its redirect URIs on A: on B within 5 s, the old URI is refused and the new one accepted', async () => {
+    expect((await call(a, 'PUT', `/admin/clients/${CLIENT_ID}`, token, client(secondSecret, { redirectUris: [NEW_URI] }))).status).toBe(200);
+    await within5s(() => authorize(b, OLD_URI), 'refused');
+    expect(await authorize(b, NEW_URI)).toBe('accepted');
+    expect(await authorize(a, OLD_URI)).toBe('refused');
+  });
+
+  it('disable it on A: invalid_client on B within 5 s; enabled again, it works again', async () => {
+    expect((await call(a, 'PUT', `/admin/clients/${CLIENT_ID}`, token, client(secondSecret, { redirectUris: [NEW_URI], enabled: false }))).status).toBe(200);
+    expect(await tokenStatus(a, secondSecret)).toBe('401 invalid_client');
+    await within5s(() => tokenStatus(b, secondSecret), '401 invalid_client');
+    expect(await authorize(b, NEW_URI)).toBe('refused');
+
+    // (so that the refusal above was the flag's doing, and the deletion below is tested on a working client)
+    expect((await call(a, 'PUT', `/admin/clients/${CLIENT_ID}`, token, client(secondSecret, { redirectUris: [NEW_URI], enabled: true }))).status).toBe(200);
+    await within5s(() => tokenStatus(b, secondSecret), 200);
+  });
+
+  it('delete it on A (204): invalid_client within 5 s on A and B', async () => {
+    expect((await call(a, 'DELETE', `/admin/clients/${CLIENT_ID}`, token)).status).toBe(204);
+    await within5s(() => tokenStatus(a, secondSecret), '401 invalid_client');
+    await within5s(() => tokenStatus(b, secondSecret), '401 invalid_client');
+    expect((await call(b, 'GET', `/admin/clients/${CLIENT_ID}`, token)).status).toBe(404);
+  });
+
+  it('no secret of the run in any response or log line of either instance; no token in any log line', () => {
+    const secrets = [firstSecret, secondSecret, ADMIN_SECRET].flatMap((secret) => [
+      secret,
+      createHash('sha256').update(secret).digest('base64'), // the stored form
+    ]);
+    const basicCredentials = [[CLIENT_ID, firstSecret], [CLIENT_ID, secondSecret], ['admin', ADMIN_SECRET]]
+      .map(([id, secret]) => Buffer.from(`${id}:${secret}`).toString('base64'));
+    expect(responses.length).toBeGreaterThan(20);
+    expect(leaks(responses, [...secrets, ...basicCredentials])).toEqual([]);
+
+    // The capture holds both instances' lines: every change's audit line, every request at LOG_LEVEL=debug.
+    const parsed = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.filter((line) => line.audit === 'admin_api').map((line) => line.action)).toEqual(['create', 'replace', 'replace', 'replace', 'replace', 'delete']);
+    expect(parsed.filter((line) => line.msg === 'request completed').length).toBeGreaterThanOrEqual(responses.length);
+    expect(issuedTokens.length).toBeGreaterThan(5);
+    expect(leaks(logLines, [...secrets, ...basicCredentials, ...issuedTokens])).toEqual([]);
+
+    // and the check would see one: a line carrying a secret is caught
+    const canary = randomBytes(24).toString('base64url');
+    new Logger('LeakCheck').warn(`client secret ${canary}`);
+    expect(leaks(logLines, [canary])).toHaveLength(1);
+  });
 });

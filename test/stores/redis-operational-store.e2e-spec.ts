@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { PersistedGrantStore } from '../../src/stores/persisted-grant.store';
 import { RedisPersistedGrantStore, RedisServerSideSessionStore } from '../../src/stores/redis';
 import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
-import { createInteractiveFixtures, REDIRECT_URI } from '../interactive/interactive-fixtures';
+import { approveOnDevicePage, authorizeDevice, DEVICE_GRANT, poll, postForm } from '../interactive/device-helpers';
+import { createInteractiveFixtures, REDIRECT_URI, webClient } from '../interactive/interactive-fixtures';
 import { FormBrowser } from '../support/form-browser';
 import { waitFor } from '../support/free-port';
 import { startPrivateRedis } from '../support/private-redis';
@@ -25,7 +26,14 @@ describeIfRedis('server with OPERATIONAL_STORE=redis', () => {
 
   beforeAll(async () => {
     redis = new Redis(process.env.TEST_REDIS_URL ?? '');
-    server = await startTestAppWithFixtures(createInteractiveFixtures(), {
+    server = await startTestAppWithFixtures(createInteractiveFixtures([
+      {
+        clientId: 'tv', requireClientSecret: false, allowedGrantTypes: [DEVICE_GRANT, 'refresh_token'],
+        allowedScopes: ['openid', 'profile', 'api1'], allowOfflineAccess: true,
+      },
+      // its codes expire after one second
+      webClient('web.short', { authorizationCodeLifetime: 1 }),
+    ]), {
       OPERATIONAL_STORE: 'redis', REDIS_URL: process.env.TEST_REDIS_URL ?? '', DATA_PROTECTION_APPLICATION_NAME: applicationName,
     });
   });
@@ -130,6 +138,94 @@ describeIfRedis('server with OPERATIONAL_STORE=redis', () => {
     const after = await keys('session:*');
     expect(after).toHaveLength(before.length - 1);
     expect(browser.cookies.get('idsrv')?.value).toBeUndefined();
+  });
+
+  it('device flow: the authorization is a Redis key; the user enters the code and signs in; polling gets tokens once', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv', 'openid profile api1 offline_access');
+    const [deviceKey, ...others] = await keys('device:*');
+    expect(others).toHaveLength(0);
+    // 300 s of lifetime plus the 10 minutes a device still polling gets expired_token (docs/deployment.md)
+    expect(await redis.pttl(deviceKey)).toBeGreaterThan(890_000);
+    expect(await redis.pttl(deviceKey)).toBeLessThanOrEqual(900_000);
+
+    // the user types the code on /device (no prefilled link), then signs in
+    const page = await approveOnDevicePage(new FormBrowser(server.baseUrl), { user_code: authorization.user_code, verification_uri: authorization.verification_uri });
+    expect(page.status).toBe(200);
+    const tokens = await poll(server.baseUrl, 'tv', authorization.device_code);
+    expect(tokens).toMatchObject({ status: 200, body: { token_type: 'Bearer', scope: 'openid profile api1 offline_access' } });
+    expect(await poll(server.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+
+    // its refresh token is a Redis grant like any other
+    const refreshed = await postForm(server.baseUrl, '/connect/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token as string, client_id: 'tv' });
+    expect(refreshed.status).toBe(200);
+    const rows = await server.app.get(DataSource).query('SELECT (SELECT COUNT(*) FROM device_codes) + (SELECT COUNT(*) FROM persisted_grants) AS n') as Array<{ n: number }>;
+    expect(Number(rows[0].n)).toBe(0);
+  });
+
+  it('a refresh race: N requests at once with one refresh token, exactly one spends it; no member of the family survives (docs/endpoints.md)', async () => {
+    const { code, verifier } = await codeFor('web');
+    const tokens = await redeem('web', code, verifier);
+    // The racers are held at the store until all of them got there (or 1 s passed), then spend the token at once.
+    const racers = 8;
+    const store = server.app.get(PersistedGrantStore);
+    const spend = store.consume.bind(store);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const timer = setTimeout(release, 1_000);
+    let arrived = 0;
+    const consume = jest.spyOn(store, 'consume').mockImplementation(async (key, when) => {
+      if (++arrived === racers) release();
+      await gate;
+      return spend(key, when);
+    });
+    let results: Array<Awaited<ReturnType<typeof tokenRequest>>>;
+    try {
+      results = await Promise.all(Array.from({ length: racers }, () =>
+        tokenRequest('web', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token as string })));
+      const outcomes = await Promise.all(consume.mock.results.map((result) => result.value as Promise<boolean>));
+      expect(outcomes.length).toBeGreaterThan(1);
+      expect(outcomes.filter((won) => won)).toHaveLength(1);
+    } finally {
+      clearTimeout(timer);
+      consume.mockRestore();
+    }
+    // The losers are reuse and revoke the family: the winner answers 200 when its successor was
+    // stored before that, else withdraws it; every other answer is invalid_grant, never an error.
+    expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+    expect(results.filter((r) => r.status !== 200).map((r) => [r.status, r.json.error])).toEqual(
+      Array.from({ length: results.filter((r) => r.status !== 200).length }, () => [400, 'invalid_grant']));
+    const successors = results.flatMap((r) => (typeof r.json.refresh_token === 'string' ? [r.json.refresh_token] : []));
+    for (const token of [tokens.json.refresh_token as string, ...successors]) {
+      expect(await tokenRequest('web', { grant_type: 'refresh_token', refresh_token: token })).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    }
+  });
+
+  it('a code race: N redemptions at once of one code, exactly one gets tokens', async () => {
+    const { code, verifier } = await codeFor('web');
+    const results = await Promise.all(Array.from({ length: 8 }, () => redeem('web', code, verifier)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status !== 200).map((r) => r.json.error)).toEqual(Array.from({ length: 7 }, () => 'invalid_grant'));
+  });
+
+  it('each grant key expires when its grant does; a code of one second is gone from Redis once expired', async () => {
+    const { code, verifier } = await codeFor('web.reference');
+    expect((await redeem('web.reference', code, verifier)).status).toBe(200);
+    const grants = await keys('grant:*');
+    expect(grants.length).toBeGreaterThanOrEqual(3);
+    for (const key of grants) {
+      const expiration = Number(await redis.hget(key, 'expiration'));
+      const [ttl, now] = [await redis.pttl(key), Date.now()];
+      expect(ttl).toBeGreaterThan(0);
+      expect(Math.abs(now + ttl - expiration)).toBeLessThan(2_000);
+    }
+
+    const short = await codeFor('web.short');
+    const shortKeys: string[] = [];
+    for (const key of await keys('grant:*')) if (await redis.hget(key, 'clientId') === 'web.short') shortKeys.push(key);
+    expect(shortKeys).toHaveLength(1);
+    expect(await redis.pttl(shortKeys[0])).toBeLessThanOrEqual(1_000);
+    await waitFor('the expired code to leave Redis', async () => await redis.exists(shortKeys[0]) === 0, 3_000, 50);
+    expect(await redeem('web.short', short.code, short.verifier)).toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
   });
 
   it('Redis stopped: a token request answers 503 temporarily_unavailable naming Redis; back without a restart', async () => {

@@ -2,8 +2,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DestinationStream } from 'pino';
 import { createApp, type CreateAppOptions } from '../../src/app.factory';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config';
+import { createRootLogger } from '../../src/logging/root-logger';
 
 export interface TestApp {
   readonly app: NestFastifyApplication;
@@ -18,8 +20,9 @@ export interface TestApp {
 /**
  * Starts the real application on a port the OS picks, with an isolated scratch folder:
  * SQLite in memory, key files and config under the scratch folder, unless `env` says otherwise.
+ * `logDestination`: where its log lines go (a test that reads them), instead of stdout.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: CreateAppOptions = {}, logDestination?: DestinationStream): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'idsrv-test-'));
   const config = loadAppConfig({
     PORT: '0',
@@ -31,7 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Cr
     LOG_LEVEL: 'error',
     ...env,
   });
-  const app = await createApp(config, options);
+  const app = await createApp(config, options, createRootLogger(config, logDestination));
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('test app did not bind a TCP port');
@@ -58,11 +61,11 @@ export interface TestAppFixtures {
  * fixtures too, and a failed start removes them at once.
  */
 export async function startTestAppWithFixtures(
-  fixtures: TestAppFixtures, env: Record<string, string> = {}, options: CreateAppOptions = {},
+  fixtures: TestAppFixtures, env: Record<string, string> = {}, options: CreateAppOptions = {}, logDestination?: DestinationStream,
 ): Promise<TestApp> {
   let started: TestApp;
   try {
-    started = await startTestApp({ CONFIG_FILE: fixtures.configFile, ...env }, options);
+    started = await startTestApp({ CONFIG_FILE: fixtures.configFile, ...env }, options, logDestination);
   } catch (error) {
     fixtures.remove();
     throw error;
