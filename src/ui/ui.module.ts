@@ -5,6 +5,8 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { AntiforgeryService } from './antiforgery.service';
 import { ConsentController } from './consent.controller';
 import { LoginController } from './login.controller';
+import { PageLanguage } from './page-language';
+import { SiteCssController } from './site-css.controller';
 
 /**
  * The login and consent pages, and anti-forgery for every form (logout and device pages too).
@@ -13,8 +15,8 @@ import { LoginController } from './login.controller';
  */
 @Module({
   imports: [AuthorizeModule, DataProtectionModule, SessionsModule],
-  controllers: [LoginController, ConsentController],
-  providers: [AntiforgeryService],
-  exports: [AntiforgeryService],
+  controllers: [LoginController, ConsentController, SiteCssController],
+  providers: [AntiforgeryService, PageLanguage],
+  exports: [AntiforgeryService, PageLanguage],
 })
 export class UiModule {}
