@@ -12,7 +12,7 @@ export interface SiteStylesheet {
 export const SITE_CSS_PATH = '/ui/site.css';
 
 /**
- * Builds /ui/site.css for UI_PRIMARY_COLOR. Text on the colour is white or near-black, whichever
+ * Builds /ui/site.css for UI_PRIMARY_COLOR. Text on the colour is white or black, whichever
  * reads better (WCAG 2 contrast); links use the colour darkened until it reaches 4.5:1 on white,
  * so any brand colour still gives readable pages.
  */
@@ -28,7 +28,7 @@ const built = new Map<string, SiteStylesheet>();
 
 function build(primaryColor: string): SiteStylesheet {
   const primary = expandHex(primaryColor);
-  const onPrimary = contrast(primary, [255, 255, 255]) >= 4.5 ? '#ffffff' : '#111418';
+  const onPrimary = contrast(primary, [255, 255, 255]) >= 4.5 ? '#ffffff' : '#000000';
   const link = toHex(darkenUntil(primary, [255, 255, 255], 4.5));
   const css = SITE_CSS
     .replace(/__PRIMARY__/g, toHex(primary))
