@@ -104,3 +104,28 @@ describe('grants page (/grants)', () => {
     expect(again.status).toBe(304);
   });
 });
+
+describe('page language with UI_DEFAULT_LANGUAGE=de', () => {
+  let server: TestApp;
+
+  beforeAll(async () => {
+    server = await startTestAppWithFixtures(createInteractiveFixtures(), { UI_DEFAULT_LANGUAGE: 'de', UI_PRODUCT_NAME: 'ACME' });
+  });
+  afterAll(() => server?.close());
+
+  const page = async (path: string, acceptLanguage?: string) => {
+    const response = await fetch(`${server.baseUrl}${path}`, { headers: acceptLanguage ? { 'accept-language': acceptLanguage } : {} });
+    expect(response.headers.get('vary')).toContain('accept-language');
+    return response.text();
+  };
+
+  it('should speak German without Accept-Language or with only other languages, and English when the browser prefers it', async () => {
+    expect(await page('/account/login')).toContain('<html lang="de"><head><meta charset="utf-8"><title>Anmelden – ACME</title>');
+    expect(await page('/account/login', 'fr-FR, it;q=0.8')).toContain('<html lang="de">');
+    expect(await page('/account/login', 'fr, en;q=0.7, de;q=0.3')).toContain('<title>Sign in – ACME</title>');
+    expect(await page('/device', 'en-GB')).toContain('<label for="userCode">Code</label>');
+    const error = await page('/connect/authorize?client_id=a&client_id=b');
+    expect(error).toContain('<html lang="de">');
+    expect(error).toContain('Die Anfrage war unvollständig');
+  });
+});

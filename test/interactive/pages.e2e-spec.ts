@@ -132,6 +132,11 @@ describeIfChromium('default pages in a real browser (Chromium): a person\'s way 
       // The stylesheet came from the server, under the pages' CSP: the brand colour is on the button.
       expect(await page.getByRole('button', { name: t('login.submit') }).evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor)).toBe('rgb(11, 110, 79)');
       await inspect('login', t('login.title'));
+      // On a phone: no sideways scrolling.
+      await page.setViewportSize({ width: 360, height: 740 });
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      await page.screenshot({ path: join(SCREENSHOTS, `${language}-login-phone.png`), fullPage: true });
+      await page.setViewportSize({ width: 1000, height: 800 });
 
       await page.getByLabel(t('login.username')).fill('alice');
       await page.getByLabel(t('login.password')).fill('wrong');
