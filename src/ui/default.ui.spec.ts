@@ -74,6 +74,9 @@ describe('DefaultUi', () => {
     expect(html).toContain('>BCDF-GHJK</p>');
     expect(html).toContain('<strong>API 1</strong>');
     expect(html).toContain('<strong>Offline access</strong>');
+    expect(ui.deviceConfirmationPage({
+      ...form, clientName: 'TV', userCode: 'BCDF-GHJK', identityScopes: [{ name: 'openid', displayName: 'openid' }], apiScopes: [], allowRemember: false, language: 'de',
+    })).toContain('<strong>Ihre Benutzerkennung</strong>');
     expect(html).toContain('name="decision" value="allow"');
     expect(html).toContain('name="decision" value="deny"');
     expect(html).not.toContain('rememberConsent');

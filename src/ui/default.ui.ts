@@ -203,16 +203,21 @@ function scopeList(t: Translate, heading: string, scopes: readonly ConsentScopeM
   const items = scopes.map((s) => {
     const [name, description] = s.name === OFFLINE_ACCESS_SCOPE
       ? [t('consent.offlineAccess'), t('consent.offlineAccessDescription')]
-      : [s.displayName, s.description];
+      : [scopeName(t, s), s.description];
     return `<li><strong>${e(name)}</strong>${description ? `<span class="desc">${e(description)}</span>` : ''}</li>`;
   }).join('\n');
   return `<h2>${e(heading)}</h2>\n<ul class="scopes">\n${items}\n</ul>`;
 }
 
+/** A scope's display name; `openid` without one of its own is worded in the page language. */
+function scopeName(t: Translate, scope: ConsentScopeModel): string {
+  return scope.name === 'openid' && scope.displayName === 'openid' ? t('consent.openid') : scope.displayName;
+}
+
 function grantItem(t: Translate, m: GrantsPageModel, g: GrantModel): string {
   const details: string[] = [];
   if (g.rememberedScopes.length > 0) {
-    details.push(`${e(t('grants.remembered'))}: ${g.rememberedScopes.map((s) => e(s.name === OFFLINE_ACCESS_SCOPE ? t('consent.offlineAccess') : s.displayName)).join(', ')}`);
+    details.push(`${e(t('grants.remembered'))}: ${g.rememberedScopes.map((s) => e(s.name === OFFLINE_ACCESS_SCOPE ? t('consent.offlineAccess') : scopeName(t, s))).join(', ')}`);
   }
   if (g.refreshTokens > 0) details.push(e(t('grants.refreshTokens', { count: g.refreshTokens })));
   if (g.created) details.push(e(t('grants.created', { date: g.created.toISOString().slice(0, 10) })));

@@ -28,6 +28,7 @@ export const de: Catalogue = {
   'consent.remember': 'Meine Entscheidung merken',
   'consent.allow': 'Ja, erlauben',
   'consent.deny': 'Nein, nicht erlauben',
+  'consent.openid': 'Ihre Benutzerkennung',
   'consent.offlineAccess': 'Offline-Zugriff',
   'consent.offlineAccessDescription': 'Zugriff auf Ihre Daten, während Sie nicht angemeldet sind',
 

@@ -29,6 +29,7 @@ export const en = {
   'consent.remember': 'Remember my decision',
   'consent.allow': 'Yes, allow',
   'consent.deny': 'No, do not allow',
+  'consent.openid': 'Your user identifier',
   'consent.offlineAccess': 'Offline access',
   'consent.offlineAccessDescription': 'Access to your data while you are not signed in',
 
