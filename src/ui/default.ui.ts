@@ -34,7 +34,7 @@ export class DefaultUi extends Ui {
     const providers = m.externalProviders ?? [];
     return this.layout(m, t('login.title'), `
 <h1>${t('login.heading')}</h1>
-${m.clientName ? clientLine(m.clientName, m.clientLogoUri, e(t('login.continueTo', { client: '\u0000' })).replace('\u0000', `<strong>${e(m.clientName)}</strong>`)) : ''}
+${m.clientName ? clientLine(m.clientLogoUri, withStrong(t('login.continueTo', { client: PLACEHOLDER }), m.clientName)) : ''}
 ${m.error ? `<p class="alert" role="alert" id="error">${e(m.error)}</p>` : ''}
 <form method="post" action="${e(m.action)}">
 ${hidden(m)}
@@ -188,8 +188,16 @@ function clientLogo(logoUri: string | undefined): string {
   return logoUri ? `<div class="client"><img src="${e(logoUri)}" alt=""></div>` : '';
 }
 
+/** Stands for a value that is set in bold after escaping (never in a catalogue string). */
+const PLACEHOLDER = '\u0000';
+
+/** Escapes a translated sentence, then puts `value` (escaped too) in bold where PLACEHOLDER stands. */
+function withStrong(sentence: string, value: string): string {
+  return e(sentence).replace(PLACEHOLDER, `<strong>${e(value)}</strong>`);
+}
+
 /** The client line of the login page; `html` is already escaped. */
-function clientLine(name: string, logoUri: string | undefined, html: string): string {
+function clientLine(logoUri: string | undefined, html: string): string {
   return `<div class="client" id="client">${logoUri ? `<img src="${e(logoUri)}" alt="">` : ''}<p>${html}</p></div>`;
 }
 

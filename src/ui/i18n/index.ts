@@ -8,10 +8,6 @@ export { UI_LANGUAGES, type UiLanguage } from '../../config/app-config';
 
 const CATALOGUES: Readonly<Record<UiLanguage, Catalogue>> = { en, de };
 
-export function isUiLanguage(value: string): value is UiLanguage {
-  return (UI_LANGUAGES as readonly string[]).includes(value);
-}
-
 /** The page language for a request's `Accept-Language`, UI_DEFAULT_LANGUAGE when it names none we offer. */
 export function pageLanguage(acceptLanguage: string | readonly string[] | undefined, fallback: UiLanguage): UiLanguage {
   return negotiateLanguage(acceptLanguage, UI_LANGUAGES, fallback);
