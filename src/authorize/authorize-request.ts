@@ -37,7 +37,7 @@ export interface ErrorTarget {
 export type AuthorizeValidationResult =
   | { readonly valid: true; readonly request: ValidatedAuthorizeRequest }
   /** before the client and redirect_uri are trusted: shown on the error page, never redirected */
-  | { readonly valid: false; readonly kind: 'page'; readonly error: string; readonly description: string }
+  | { readonly valid: false; readonly kind: 'page'; readonly error: string; readonly description: string; readonly client?: Client }
   /** after: sent back to the client's redirect_uri */
   | { readonly valid: false; readonly kind: 'redirect'; readonly error: string; readonly description: string; readonly target: ErrorTarget; readonly client: Client };
 

@@ -73,7 +73,8 @@ export class AuthorizeRequestValidator {
     };
     for (const check of this.pageChecks) {
       const error = await check(draft);
-      if (error) return { valid: false, kind: 'page', ...error };
+      // The client, once known and enabled, is named on the error page with a way back to it.
+      if (error) return { valid: false, kind: 'page', ...error, ...(draft.client && { client: draft.client }) };
     }
     const client = draft.client;
     const redirectUri = draft.redirectUri;

@@ -4,6 +4,8 @@ import { Clock } from '../common/clock';
 import { ConsentService } from '../consent/consent.service';
 import type { RequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
+import type { ErrorPageClient } from '../protocol/error-page-renderer';
+import type { Client } from '../stores/models';
 import { SessionService } from '../sessions/session.service';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizeContextService } from './authorize-context.service';
@@ -65,7 +67,7 @@ export class AuthorizeService {
   private async process(context: AuthorizeContext, request: FastifyRequest, reply: FastifyReply, origin: RequestOrigin): Promise<FastifyReply> {
     const validation = await this.validator.validate(context.params, { pushed: context.pushed });
     if (!validation.valid) {
-      if (validation.kind === 'page') throw new ErrorPageError(validation.error, validation.description);
+      if (validation.kind === 'page') throw new ErrorPageError(validation.error, validation.description).withClient(errorPageClient(validation.client));
       return this.sendError(reply, validation.target, validation.error, validation.description, origin);
     }
     const validated = validation.request;
@@ -128,4 +130,25 @@ export class AuthorizeService {
 
 function targetOf(request: ValidatedAuthorizeRequest): ErrorTarget {
   return { redirectUri: request.redirectUri, responseMode: request.responseMode, state: request.state };
+}
+
+/**
+ * The client an error page links back to: its first registered post-logout redirect URI, else the
+ * origin of its first registered http(s) redirect URI — addresses the operator registered, never
+ * one taken from the failed request.
+ */
+export function errorPageClient(client: Client | undefined): ErrorPageClient | undefined {
+  if (!client) return undefined;
+  const name = client.clientName ?? client.clientId;
+  const home = client.postLogoutRedirectUris[0] ?? client.redirectUris.map(httpOrigin).find((origin) => origin !== undefined);
+  return home === undefined ? { name } : { name, uri: home };
+}
+
+function httpOrigin(uri: string): string | undefined {
+  try {
+    const url = new URL(uri);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? `${url.origin}/` : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -53,11 +53,13 @@ export class ConsentInteractionService {
   }
 
   /** The login_hint and client of the request behind a login page's returnUrl, if any. */
-  async describeLogin(returnUrl: string): Promise<{ readonly clientName?: string; readonly loginHint?: string } | undefined> {
+  async describeLogin(
+    returnUrl: string,
+  ): Promise<{ readonly clientName?: string; readonly clientLogoUri?: string; readonly loginHint?: string } | undefined> {
     const pending = await this.readPending(returnUrl);
     if (!pending) return undefined;
     const { client } = pending.description;
-    return { clientName: client.clientName ?? client.clientId, loginHint: pending.loginHint };
+    return { clientName: client.clientName ?? client.clientId, clientLogoUri: client.logoUri, loginHint: pending.loginHint };
   }
 
   /** The context behind a returnUrl and its request, validated afresh; undefined when either is not valid. */

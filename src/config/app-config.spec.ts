@@ -75,6 +75,7 @@ describe('loadAppConfig', () => {
         signingCredentialsPassword: undefined,
         validationKeys: [],
         tokenCleanup: { interval: HOUR, batchSize: 100 },
+        ui: { productName: 'Identity', logoUrl: undefined, primaryColor: '#2557d6', defaultLanguage: 'en' },
         logLevel: 'info',
         logFormat: 'json',
       });
@@ -265,6 +266,30 @@ describe('loadAppConfig', () => {
     it('DATA_PROTECTION_KEY_STORE=redis, without REDIS_URL, should stop', () => {
       expect(onlyProblem({ DATA_PROTECTION_KEY_STORE: 'redis' }, 'DATA_PROTECTION_KEY_STORE')).toContain('needs REDIS_URL');
       expect(loadAppConfig({ DATA_PROTECTION_KEY_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1' }).dataProtection.keyStore).toBe('redis');
+    });
+
+    it('UI_* branding, when valid, should be taken (colour in lower case, a local or http(s) logo)', () => {
+      expect(loadAppConfig({
+        UI_PRODUCT_NAME: 'ACME Login', UI_PRIMARY_COLOR: '#C0FFEE', UI_LOGO_URL: '/branding/logo.svg', UI_DEFAULT_LANGUAGE: 'de',
+      }).ui).toEqual({ productName: 'ACME Login', primaryColor: '#c0ffee', logoUrl: '/branding/logo.svg', defaultLanguage: 'de' });
+      expect(loadAppConfig({ UI_LOGO_URL: 'https://cdn.acme.example/logo.png', UI_PRIMARY_COLOR: '#0a0' }).ui)
+        .toMatchObject({ logoUrl: 'https://cdn.acme.example/logo.png', primaryColor: '#0a0' });
+    });
+
+    it.each([['blue'], ['#12345'], ['#1234567'], ['#ggg'], ['rgb(0,0,0)'], ['#123; background:url(x)']])(
+      'UI_PRIMARY_COLOR=%p, should stop asking for a CSS hex colour', (value) => {
+        expect(onlyProblem({ UI_PRIMARY_COLOR: value }, 'UI_PRIMARY_COLOR')).toBe(`UI_PRIMARY_COLOR: expected a CSS hex colour like #2557d6 or #25d, got "${value}"`);
+      },
+    );
+
+    it.each([['javascript:alert(1)'], ['//evil.example/logo.png'], ['ftp://host/logo.png'], ['logo.png'], ['/logo.png" onerror="x']])(
+      'UI_LOGO_URL=%p, should stop asking for an http(s) URL or a local path', (value) => {
+        expect(onlyProblem({ UI_LOGO_URL: value }, 'UI_LOGO_URL')).toContain('expected an https:// or http:// URL or a local path');
+      },
+    );
+
+    it('UI_DEFAULT_LANGUAGE, when not a language the pages speak, should stop naming those', () => {
+      expect(onlyProblem({ UI_DEFAULT_LANGUAGE: 'fr' }, 'UI_DEFAULT_LANGUAGE')).toBe('UI_DEFAULT_LANGUAGE: expected one of en, de, got "fr"');
     });
 
     it('DATA_PROTECTION_CERTIFICATE, without its key, should stop', () => {

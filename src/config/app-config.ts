@@ -76,11 +76,26 @@ export interface AppConfig {
   readonly configuration: { readonly store: ConfigurationStoreKind; readonly cacheDuration: number };
   /** ADMIN_API_ENABLED: serve /admin/... (docs/endpoints.md, "Admin API") */
   readonly adminApi: { readonly enabled: boolean };
+  /** UI_*: branding and language of the default pages (README.md, "Branding and languages") */
+  readonly ui: UiSettings;
   readonly logLevel: LogLevel;
   /** `json`: one pino JSON object per line (for log collectors); `pretty`: one readable line per event */
   readonly logFormat: LogFormat;
   /** NODE_ENV; `production` turns on the start-up warnings about demo data and unsafe listening */
   readonly nodeEnv?: string;
+}
+
+/** The languages the default pages speak (UI_DEFAULT_LANGUAGE is one of them; catalogues in src/ui/i18n). */
+export const UI_LANGUAGES = ['en', 'de'] as const;
+export type UiLanguage = (typeof UI_LANGUAGES)[number];
+
+export interface UiSettings {
+  readonly productName: string;
+  /** an http(s) URL or a local path (`/branding/logo.svg`); unset: the product name alone */
+  readonly logoUrl?: string;
+  /** a CSS hex colour, `#rgb` or `#rrggbb` */
+  readonly primaryColor: string;
+  readonly defaultLanguage: UiLanguage;
 }
 
 /** How to log, read before (and whatever becomes of) the full parse, so its errors are logged that way too. */
@@ -225,6 +240,37 @@ function parseMasterKey(reader: EnvReader): Buffer | undefined {
   return key;
 }
 
+function parseUiSettings(reader: EnvReader): UiSettings {
+  const productName = reader.string('UI_PRODUCT_NAME', 'Identity');
+  if (productName.length > 100) reader.problems.push('UI_PRODUCT_NAME: at most 100 characters');
+  const primaryColor = reader.string('UI_PRIMARY_COLOR', '#2557d6');
+  if (!/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(primaryColor)) {
+    reader.problems.push(`UI_PRIMARY_COLOR: expected a CSS hex colour like #2557d6 or #25d, got "${primaryColor}"`);
+  }
+  const logoUrl = reader.optional('UI_LOGO_URL');
+  if (logoUrl !== undefined && !isLogoUrl(logoUrl)) {
+    reader.problems.push(`UI_LOGO_URL: expected an https:// or http:// URL or a local path like /branding/logo.svg, got "${logoUrl}"`);
+  }
+  return {
+    productName,
+    logoUrl: logoUrl !== undefined && isLogoUrl(logoUrl) ? logoUrl : undefined,
+    primaryColor: primaryColor.toLowerCase(),
+    defaultLanguage: reader.oneOf('UI_DEFAULT_LANGUAGE', 'en', UI_LANGUAGES),
+  };
+}
+
+/** An http(s) URL, or a path on this server (never `//host`, which is another site). */
+function isLogoUrl(value: string): boolean {
+  if (value.length > 2048 || /[\s"'<>\\]/.test(value)) return false;
+  if (value.startsWith('/')) return !value.startsWith('//');
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Parses the environment into the typed configuration. Throws ConfigError listing every
  * problem, each naming its variable. This is the only place that reads settings.
@@ -314,6 +360,7 @@ export function loadAppConfig(env: Env): AppConfig {
       cacheDuration: r.duration('CONFIGURATION_CACHE_DURATION', '5m'),
     },
     adminApi: { enabled: r.bool('ADMIN_API_ENABLED', false) },
+    ui: parseUiSettings(r),
     tokenCleanup: {
       interval: r.duration('TOKEN_CLEANUP_INTERVAL', '1h'),
       batchSize: r.int('TOKEN_CLEANUP_BATCH_SIZE', 100, 1, 100_000),

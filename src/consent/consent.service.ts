@@ -40,7 +40,7 @@ export class ConsentService {
   private readonly consents: ProtectedGrantStore<ConsentPayload>;
 
   constructor(
-    grants: PersistedGrantStore,
+    private readonly grants: PersistedGrantStore,
     dataProtection: DataProtectionProvider,
     private readonly clock: Clock,
   ) {
@@ -59,6 +59,11 @@ export class ConsentService {
     const now = this.clock.now().getTime();
     const live = (grant: PersistedGrant) => !grant.expiration || grant.expiration.getTime() > now;
     return (await this.consents.get(consentKey(subjectId, clientId), live))?.payload.scopes;
+  }
+
+  /** Forgets what the user allowed this client (the `/grants` page): the next request asks again. */
+  async forget(subjectId: string, clientId: string): Promise<void> {
+    await this.grants.remove(consentKey(subjectId, clientId));
   }
 
   /** Remembers (adds to) the scopes the user allowed for this client. */

@@ -15,7 +15,7 @@ import { ResourceStore } from '../stores/resource.store';
 import { ServerSideSessionStore } from '../stores/server-side-session.store';
 import { DeviceCodeService } from './device-code.service';
 import {
-  DEVICE_INTERACTION_LIFETIME_MS, DeviceInteractionService, INVALID_USER_CODE, TOO_MANY_USER_CODE_ATTEMPTS,
+  DEVICE_INTERACTION_LIFETIME_MS, DeviceInteractionService, INVALID_USER_CODE,
   type DeviceBrowser, type DeviceInteractionStep,
 } from './device-interaction.service';
 import { MAX_FAILED_USER_CODES, UserCodeAttemptsService } from './user-code-attempts.service';
@@ -132,7 +132,7 @@ afterEach(() => { for (const cache of caches.splice(0)) cache.onModuleDestroy();
 
 /** The `request` parameter of a step that carries on at /device. */
 function interactionOf(step: DeviceInteractionStep): string {
-  if (step.kind !== 'login' && step.kind !== 'consent') throw new Error(`expected login or consent, got ${step.kind}`);
+  if (step.kind !== 'login' && step.kind !== 'confirm') throw new Error(`expected login or confirm, got ${step.kind}`);
   const interaction = new URL(step.returnUrl, 'https://id.example').searchParams.get('request');
   if (!interaction) throw new Error('no request parameter');
   return interaction;
@@ -149,7 +149,7 @@ describe('DeviceInteractionService', () => {
     it('when the code is unknown, should show the code page again with 400 and count the failure', async () => {
       const { service, attempts } = setup();
       const step = await service.enterCode('BCDF-GHJK', aBrowser(ALICE));
-      expect(step).toEqual({ kind: 'enter-code', userCode: 'BCDF-GHJK', error: INVALID_USER_CODE, status: 400 });
+      expect(step).toEqual({ kind: 'enter-code', userCode: 'BCDF-GHJK', error: 'invalid', status: 400 });
       for (let i = 1; i < MAX_FAILED_USER_CODES; i++) await service.enterCode('BCDF-GHJK', aBrowser(ALICE));
       expect(await attempts.isLimited('203.0.113.7')).toBe(true);
     });
@@ -159,7 +159,7 @@ describe('DeviceInteractionService', () => {
       const device = await deviceAsks(aClient(), ['openid']);
       for (let i = 0; i < MAX_FAILED_USER_CODES; i++) await attempts.recordFailure('203.0.113.7');
       const step = await service.enterCode(device.userCode, aBrowser(ALICE));
-      expect(step).toEqual({ kind: 'enter-code', userCode: device.userCode, error: TOO_MANY_USER_CODE_ATTEMPTS, status: 429 });
+      expect(step).toEqual({ kind: 'enter-code', userCode: device.userCode, error: 'too-many-attempts', status: 429 });
       expect(await device.poll()).toBeUndefined();
     });
 
@@ -172,23 +172,33 @@ describe('DeviceInteractionService', () => {
       expect(await device.poll()).toBeUndefined();
     });
 
-    it('when signed in and the client needs no consent, should approve for the session and connect the device to it', async () => {
+    it('when signed in and the client needs no consent, should still ask for confirmation (RFC 8628 §5.4), deciding nothing yet', async () => {
       const { service, sessions, deviceAsks } = setup();
       const device = await deviceAsks(aClient(), ['openid', 'api1']);
-      const step = await service.enterCode(device.userCode, aBrowser(ALICE));
-      expect(step).toEqual({ kind: 'done', title: 'Device connected', message: 'Living-room TV is now connected. You can return to your device.' });
+      const browser = aBrowser(ALICE);
+      const step = await service.enterCode(device.userCode.toLowerCase(), browser);
+      expect(step).toMatchObject({
+        kind: 'confirm', userCode: device.userCode, allowRemember: false, userDisplayName: 'Alice',
+        request: { client: { clientId: 'tv', clientName: 'Living-room TV' }, apiScopes: [{ name: 'api1' }] },
+      });
+      expect(await device.poll()).toBeUndefined();
+      expect(sessions.joined).toEqual([]);
+      expect(await service.decide(interactionOf(step), browser, { allow: true, remember: false }))
+        .toEqual({ kind: 'done', outcome: 'connected', clientName: 'Living-room TV' });
       expect(await device.poll()).toEqual({
         approved: true, subjectId: 'alice', sessionId: 'SID-ALICE', authTime: ALICE.authTime.getTime(), amr: ['pwd'], scopes: ['openid', 'api1'],
       });
       expect(sessions.joined).toEqual([{ sessionId: 'SID-ALICE', clientId: 'tv' }]);
     });
 
-    it('when the client requires consent, should ask with the client, the resources and offline access, deciding nothing yet', async () => {
+    it('when the client requires consent, should ask with the client, the resources and offline access, offering to remember', async () => {
       const { service, deviceAsks } = setup();
       const device = await deviceAsks(aClient({ requireConsent: true, clientName: undefined }), ['offline_access', 'api1', 'openid', 'profile']);
       const step = await service.enterCode(device.userCode, aBrowser(ALICE));
       expect(step).toMatchObject({
-        kind: 'consent',
+        kind: 'confirm',
+        userCode: device.userCode,
+        allowRemember: true,
         returnUrl: expect.stringMatching(/^\/device\?request=/),
         userDisplayName: 'Alice',
         request: {
@@ -201,18 +211,20 @@ describe('DeviceInteractionService', () => {
       expect(await device.poll()).toBeUndefined();
     });
 
-    it('when consent for every requested scope is remembered, should approve without asking', async () => {
+    it('when consent for every requested scope is remembered, should still confirm the device, without asking to remember', async () => {
       const { service, consents, deviceAsks } = setup();
       await consents.remember('alice', 'tv', ['openid', 'api1']);
       const device = await deviceAsks(aClient({ requireConsent: true }), ['api1']);
-      expect(await service.enterCode(device.userCode, aBrowser(ALICE))).toMatchObject({ kind: 'done', title: 'Device connected' });
+      expect(await service.enterCode(device.userCode, aBrowser(ALICE))).toMatchObject({ kind: 'confirm', allowRemember: false });
+      expect(await device.poll()).toBeUndefined();
     });
 
     it('when the code was already answered, should treat it as invalid', async () => {
       const { service, deviceAsks } = setup();
       const device = await deviceAsks(aClient(), ['openid']);
-      await service.enterCode(device.userCode, aBrowser(ALICE));
-      expect(await service.enterCode(device.userCode, aBrowser(ALICE))).toMatchObject({ kind: 'enter-code', status: 400, error: INVALID_USER_CODE });
+      const browser = aBrowser(ALICE);
+      await service.decide(interactionOf(await service.enterCode(device.userCode, browser)), browser, { allow: true, remember: false });
+      expect(await service.enterCode(device.userCode, aBrowser(ALICE))).toMatchObject({ kind: 'enter-code', status: 400, error: 'invalid' });
     });
 
     it('when the device code has expired, should treat it as invalid', async () => {
@@ -232,13 +244,15 @@ describe('DeviceInteractionService', () => {
   });
 
   describe('resume', () => {
-    it('after login in the same browser, should carry on to approval', async () => {
+    it('after login in the same browser, should carry on to the confirmation, then approval', async () => {
       const { service, deviceAsks } = setup();
       const device = await deviceAsks(aClient(), ['openid']);
       const browser = aBrowser();
       const login = await service.enterCode(device.userCode, browser);
       browser.signedIn = ALICE;
-      expect(await service.resume(interactionOf(login), browser)).toMatchObject({ kind: 'done', title: 'Device connected' });
+      const confirm = await service.resume(interactionOf(login), browser);
+      expect(confirm).toMatchObject({ kind: 'confirm', userCode: device.userCode });
+      expect(await service.decide(interactionOf(confirm), browser, { allow: true, remember: false })).toMatchObject({ kind: 'done', outcome: 'connected' });
       expect(await device.poll()).toMatchObject({ approved: true, subjectId: 'alice' });
     });
 
@@ -286,7 +300,7 @@ describe('DeviceInteractionService', () => {
     it('deny, should record the refusal for the device and connect nothing', async () => {
       const { service, sessions, device, browser, interaction } = await consentAsked();
       expect(await service.decide(interaction, browser, { allow: false, remember: true })).toEqual({
-        kind: 'done', title: 'Access denied', message: 'You did not allow Living-room TV to access your account. You can close this window.',
+        kind: 'done', outcome: 'denied', clientName: 'Living-room TV',
       });
       expect(await device.poll()).toEqual({ approved: false });
       expect(sessions.joined).toEqual([]);
@@ -294,7 +308,7 @@ describe('DeviceInteractionService', () => {
 
     it('allow with remember, should approve and remember the consent for the next device', async () => {
       const { service, consents, device, browser, interaction } = await consentAsked();
-      expect(await service.decide(interaction, browser, { allow: true, remember: true })).toMatchObject({ kind: 'done', title: 'Device connected' });
+      expect(await service.decide(interaction, browser, { allow: true, remember: true })).toMatchObject({ kind: 'done', outcome: 'connected' });
       expect(await device.poll()).toMatchObject({ approved: true, scopes: ['openid', 'api1'] });
       expect(await consents.getRememberedScopes('alice', 'tv')).toEqual(['openid', 'api1']);
     });

@@ -25,6 +25,9 @@ export const DEVICE_INTERACTION_LIFETIME_MS = 10 * 60 * 1000;
 export const INVALID_USER_CODE = 'That code is not valid or has expired. Check the code on your device and try again.';
 export const TOO_MANY_USER_CODE_ATTEMPTS = 'Too many wrong codes. Please wait a few minutes, then try again.';
 
+/** Why the code page is shown again: the page words it in its language. */
+export type UserCodeError = 'invalid' | 'too-many-attempts';
+
 /** The browser at `/device`, as far as the decisions need it (no HTTP types). */
 export interface DeviceBrowser {
   /** the anti-forgery cookie's value: an interaction is bound to this browser through its hash */
@@ -38,18 +41,26 @@ export interface DeviceBrowser {
 /** What the `/device` page does next. */
 export type DeviceInteractionStep =
   /** show the code entry page (again), with this status */
-  | { readonly kind: 'enter-code'; readonly userCode?: string; readonly error?: string; readonly status: 200 | 400 | 429 }
+  | { readonly kind: 'enter-code'; readonly userCode?: string; readonly error?: UserCodeError; readonly status: 200 | 400 | 429 }
   /** sign in first, then come back to `returnUrl` */
   | { readonly kind: 'login'; readonly returnUrl: string }
-  /** ask the user; the consent form posts to `returnUrl` */
-  | { readonly kind: 'consent'; readonly returnUrl: string; readonly request: ConsentPageRequest; readonly userDisplayName?: string }
-  /** the flow is over: approved or denied */
-  | { readonly kind: 'done'; readonly title: string; readonly message: string };
+  /**
+   * the confirmation page (RFC 8628 §5.4): client, scopes and the code to compare with the
+   * device; its form posts `decision` to `returnUrl`; remembering is offered when the client requires consent
+   */
+  | {
+    readonly kind: 'confirm'; readonly returnUrl: string; readonly request: ConsentPageRequest; readonly userCode: string;
+    readonly userDisplayName?: string; readonly allowRemember: boolean;
+  }
+  /** the flow is over: the device connected, or denied (its next poll gets access_denied) */
+  | { readonly kind: 'done'; readonly outcome: 'connected' | 'denied'; readonly clientName: string };
 
 /** A device authorization still waiting for the user's decision, and its (enabled) client. */
 interface PendingAuthorization {
   readonly authorization: DeviceAuthorization;
   readonly client: Client;
+  /** normalized, as the device shows it (`BCDF-GHJK`) */
+  readonly userCode: string;
 }
 
 /**
@@ -79,16 +90,16 @@ export class DeviceInteractionService {
   async enterCode(typed: string | undefined, browser: DeviceBrowser): Promise<DeviceInteractionStep> {
     // RFC 8628 §5.1: guessing user codes is rate-limited per client address.
     if (await this.attempts.isLimited(browser.clientIp)) {
-      return { kind: 'enter-code', userCode: typed, error: TOO_MANY_USER_CODE_ATTEMPTS, status: 429 };
+      return { kind: 'enter-code', userCode: typed, error: 'too-many-attempts', status: 429 };
     }
     const userCode = normalizeUserCode(typed ?? '');
     const authorization = userCode && (await this.deviceCodes.findByUserCode(userCode));
     if (!userCode || !authorization || authorization.data.decision) {
       await this.attempts.recordFailure(browser.clientIp);
-      return { kind: 'enter-code', userCode: typed, error: INVALID_USER_CODE, status: 400 };
+      return { kind: 'enter-code', userCode: typed, error: 'invalid', status: 400 };
     }
     // Already loaded: carry on with it rather than reading back the interaction just protected.
-    const pending = { authorization, client: await this.enabledClientOf(authorization) };
+    const pending = { authorization, client: await this.enabledClientOf(authorization), userCode };
     return this.proceed(await this.protectInteraction(userCode, authorization, browser), pending, browser);
   }
 
@@ -97,7 +108,7 @@ export class DeviceInteractionService {
     return this.proceed(interaction, await this.readInteraction(interaction, browser), browser);
   }
 
-  /** The user's answer on the consent page. */
+  /** The user's answer on the confirmation page. */
   async decide(
     interaction: string, browser: DeviceBrowser, decision: { readonly allow: boolean; readonly remember: boolean },
   ): Promise<DeviceInteractionStep> {
@@ -105,20 +116,23 @@ export class DeviceInteractionService {
     const session = await browser.session();
     if (!session) throw new ErrorPageError('login_required', 'Your session has ended. Please enter the code again.');
     if (!decision.allow) {
+      // The device's next poll answers access_denied (RFC 8628 §3.5).
       await this.deviceCodes.decide(authorization, { approved: false });
-      return {
-        kind: 'done',
-        title: 'Access denied',
-        message: `You did not allow ${clientDisplayName(client)} to access your account. You can close this window.`,
-      };
+      return { kind: 'done', outcome: 'denied', clientName: clientDisplayName(client) };
     }
     if (decision.remember) await this.consents.remember(session.subjectId, client.clientId, authorization.data.requestedScopes);
     return this.approve(authorization, client, session);
   }
 
-  /** After the code: login when needed, then consent or approval. */
+  /**
+   * After the code: login when needed, then always the confirmation page. RFC 8628 §5.4: a user
+   * tricked into typing an attacker's code must see which client and what access they approve,
+   * and the code to compare with their own device, before anything is connected — remembered
+   * consent does not skip it. Remembering is offered when the client requires consent (it then
+   * also spares the consent page of the authorization code flow).
+   */
   private async proceed(interaction: string, pending: PendingAuthorization, browser: DeviceBrowser): Promise<DeviceInteractionStep> {
-    const { authorization, client } = pending;
+    const { authorization, client, userCode } = pending;
     const returnUrl = `${PAGE_PATHS.device}?${new URLSearchParams({ request: interaction })}`;
     const session = await browser.session();
     if (!session) return { kind: 'login', returnUrl };
@@ -130,11 +144,14 @@ export class DeviceInteractionService {
       // Remembered consent matters only to clients that require consent: skip the read otherwise.
       rememberedScopes: client.requireConsent ? await this.consents.getRememberedScopes(session.subjectId, client.clientId) : undefined,
     });
-    if (consentRequired) {
-      const request = describeScopes(await this.catalog.getIndex(), client, scopes);
-      return { kind: 'consent', returnUrl, request, userDisplayName: session.displayName };
-    }
-    return this.approve(authorization, client, session);
+    return {
+      kind: 'confirm',
+      returnUrl,
+      request: describeScopes(await this.catalog.getIndex(), client, scopes),
+      userCode,
+      userDisplayName: session.displayName,
+      allowRemember: consentRequired,
+    };
   }
 
   private async approve(authorization: DeviceAuthorization, client: Client, session: UserSession): Promise<DeviceInteractionStep> {
@@ -149,7 +166,7 @@ export class DeviceInteractionService {
     if (!recorded) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
     // The device takes part in the session: end session and back-channel logout reach it too.
     await this.sessions.addClient(session, client.clientId);
-    return { kind: 'done', title: 'Device connected', message: `${clientDisplayName(client)} is now connected. You can return to your device.` };
+    return { kind: 'done', outcome: 'connected', clientName: clientDisplayName(client) };
   }
 
   /**
@@ -173,10 +190,10 @@ export class DeviceInteractionService {
     }
     const binding = browserBinding(browser);
     if (binding === undefined || parsed.browser !== binding) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
-    const userCode = parsed.userCode;
-    const authorization = typeof userCode === 'string' ? await this.deviceCodes.findByUserCode(userCode) : undefined;
+    const userCode = typeof parsed.userCode === 'string' ? parsed.userCode : '';
+    const authorization = userCode ? await this.deviceCodes.findByUserCode(userCode) : undefined;
     if (!authorization || authorization.data.decision) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
-    return { authorization, client: await this.enabledClientOf(authorization) };
+    return { authorization, client: await this.enabledClientOf(authorization), userCode };
   }
 
   private async enabledClientOf(authorization: DeviceAuthorization): Promise<Client> {

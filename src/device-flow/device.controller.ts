@@ -8,6 +8,7 @@ import { ANTIFORGERY_COOKIE_NAME, AntiforgeryService } from '../ui/antiforgery.s
 import { buildConsentPageModel } from '../ui/consent-page-model';
 import { toFormFields } from '../ui/form-body';
 import { sendHtml } from '../ui/html-response';
+import { PageLanguage } from '../ui/page-language';
 import { Ui } from '../ui/ui';
 import { DeviceInteractionService, type DeviceBrowser, type DeviceInteractionStep } from './device-interaction.service';
 
@@ -16,7 +17,8 @@ const MAX_ECHOED_USER_CODE = 20;
 
 /**
  * `GET|POST /device` (RFC 8628 §3.3, docs/endpoints.md): the user types the code, signs in if needed,
- * consents when the client requires it, and the device's next poll gets the tokens.
+ * confirms on a page showing the client, the scopes and the code (RFC 8628 §5.4), and the
+ * device's next poll gets the tokens (or access_denied).
  * A code from verification_uri_complete is only prefilled — the user still confirms it with the
  * form (RFC 8628 §5.4: a link alone must not authorize a device). DeviceInteractionService
  * decides each step; this controller reads the request and renders the step.
@@ -28,6 +30,7 @@ export class DeviceController {
     private readonly antiforgery: AntiforgeryService,
     private readonly sessions: SessionService,
     private readonly interactions: DeviceInteractionService,
+    private readonly language: PageLanguage,
   ) {}
 
   @Get()
@@ -68,28 +71,45 @@ export class DeviceController {
   }
 
   private async render(step: DeviceInteractionStep, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const language = this.language.of(request);
+    const t = this.language.translate(request);
     switch (step.kind) {
       case 'enter-code': {
         const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
         const userCode = step.userCode?.slice(0, MAX_ECHOED_USER_CODE);
-        const error = step.error === undefined ? {} : { error: step.error };
-        sendHtml(reply, this.ui.userCodePage({ action: PAGE_PATHS.device, antiforgeryToken, userCode, ...error }), step.status);
+        const error = step.error === undefined ? {} : { error: t(step.error === 'invalid' ? 'device.invalidCode' : 'device.tooManyAttempts') };
+        sendHtml(reply, this.ui.userCodePage({ language, action: PAGE_PATHS.device, antiforgeryToken, userCode, ...error }), step.status);
         return;
       }
       case 'login':
         reply.header('cache-control', 'no-store').redirect(`${PAGE_PATHS.login}?${new URLSearchParams({ returnUrl: step.returnUrl })}`, 302);
         return;
-      case 'consent': {
+      case 'confirm': {
         const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-        sendHtml(reply, this.ui.consentPage(buildConsentPageModel(
-          { action: step.returnUrl, antiforgeryToken, returnUrl: step.returnUrl, userDisplayName: step.userDisplayName },
-          step.request,
-        )));
+        const scopes = buildConsentPageModel({ action: step.returnUrl, antiforgeryToken, returnUrl: step.returnUrl }, step.request);
+        sendHtml(reply, this.ui.deviceConfirmationPage({
+          language,
+          action: step.returnUrl,
+          antiforgeryToken,
+          clientName: scopes.clientName,
+          ...(scopes.clientLogoUri !== undefined && { clientLogoUri: scopes.clientLogoUri }),
+          userCode: step.userCode,
+          userDisplayName: step.userDisplayName,
+          identityScopes: scopes.identityScopes,
+          apiScopes: scopes.apiScopes,
+          allowRemember: step.allowRemember,
+        }));
         return;
       }
-      case 'done':
-        sendHtml(reply, this.ui.messagePage({ title: step.title, message: step.message }));
+      case 'done': {
+        const connected = step.outcome === 'connected';
+        sendHtml(reply, this.ui.messagePage({
+          language,
+          title: t(connected ? 'device.connectedTitle' : 'device.deniedTitle'),
+          message: t(connected ? 'device.connectedMessage' : 'device.deniedMessage', { client: step.clientName }),
+        }));
         return;
+      }
     }
   }
 }

@@ -4,6 +4,7 @@ import { Origin, type RequestOrigin } from '../hosting/request-origin';
 import { ErrorPageError } from '../protocol/protocol-errors';
 import { SessionService } from '../sessions/session.service';
 import { sendHtml } from '../ui/html-response';
+import { PageLanguage } from '../ui/page-language';
 import { Ui } from '../ui/ui';
 import { EndSessionRequestValidator, type EndSessionParameters } from './end-session-request.validator';
 import { EndSessionService, postLogoutRedirectUrl } from './end-session.service';
@@ -23,6 +24,7 @@ export class EndSessionController {
     private readonly endSession: EndSessionService,
     private readonly sessions: SessionService,
     @Inject(Ui) private readonly ui: Ui,
+    private readonly language: PageLanguage,
   ) {}
 
   @Get('endsession')
@@ -51,7 +53,7 @@ export class EndSessionController {
         reply.redirect(postLogoutRedirectUrl(validation.postLogoutRedirectUri, validation.state), 302);
         return;
       }
-      sendHtml(reply, this.ui.loggedOutPage({}));
+      sendHtml(reply, this.ui.loggedOutPage({ language: this.language.of(request) }));
       return;
     }
 

@@ -6,6 +6,7 @@ import { SessionService } from '../sessions/session.service';
 import { AntiforgeryService } from '../ui/antiforgery.service';
 import { toFormFields } from '../ui/form-body';
 import { sendHtml } from '../ui/html-response';
+import { PageLanguage } from '../ui/page-language';
 import { Ui } from '../ui/ui';
 import { EndSessionService, postLogoutRedirectUrl, type LogoutContext } from './end-session.service';
 import { PAGE_PATHS } from '../protocol/paths';
@@ -23,6 +24,7 @@ export class LogoutController {
     private readonly antiforgery: AntiforgeryService,
     private readonly sessions: SessionService,
     private readonly endSession: EndSessionService,
+    private readonly language: PageLanguage,
   ) {}
 
   @Get()
@@ -31,11 +33,11 @@ export class LogoutController {
     const session = await this.sessions.getCurrent(request);
     if (!session) {
       // Nobody to sign out: say so, and offer the way back to the client.
-      this.renderSignedOut(reply, await this.endSession.readLogoutId(id));
+      this.renderSignedOut(request, reply, await this.endSession.readLogoutId(id));
       return;
     }
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    sendHtml(reply, this.ui.logoutPage({ action: PAGE_PATHS.logout, antiforgeryToken, logoutId: id, userDisplayName: session.displayName }));
+    sendHtml(reply, this.ui.logoutPage({ language: this.language.of(request), action: PAGE_PATHS.logout, antiforgeryToken, logoutId: id, userDisplayName: session.displayName }));
   }
 
   @Post()
@@ -45,11 +47,12 @@ export class LogoutController {
     if (fields.decision !== 'logout') throw new ErrorPageError('invalid_request', 'Please use the sign-out button.');
     const context = await this.endSession.readLogoutId(fields.logoutId);
     await this.endSession.signOut(request, reply, origin.issuer);
-    this.renderSignedOut(reply, context);
+    this.renderSignedOut(request, reply, context);
   }
 
-  private renderSignedOut(reply: FastifyReply, context: LogoutContext): void {
+  private renderSignedOut(request: FastifyRequest, reply: FastifyReply, context: LogoutContext): void {
     sendHtml(reply, this.ui.loggedOutPage({
+      language: this.language.of(request),
       postLogoutRedirectUri: context.postLogoutRedirectUri === undefined
         ? undefined
         : postLogoutRedirectUrl(context.postLogoutRedirectUri, context.state),

@@ -1,8 +1,21 @@
+import type { UiLanguage } from '../config/app-config';
+
+/** The application a failed request came from, when it is known and trusted. */
+export interface ErrorPageClient {
+  readonly name: string;
+  /** a registered address of the client to go back to (absent: no link) */
+  readonly uri?: string;
+}
+
 /** What the error page shows (docs/endpoints.md: the error code, its description, the request id). */
 export interface ErrorPageModel {
   readonly error: string;
   readonly description?: string;
   readonly requestId?: string;
+  /** the page language, from Accept-Language (absent: `en`) */
+  readonly language?: UiLanguage;
+  /** the client to offer a link back to */
+  readonly client?: ErrorPageClient;
 }
 
 /**

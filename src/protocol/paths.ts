@@ -17,6 +17,7 @@ export const PAGE_PATHS = {
   logout: '/account/logout',
   consent: '/consent',
   device: '/device',
+  grants: '/grants',
   /** the login and consent pages return here; it resumes the authorization request */
   authorizeCallback: '/connect/authorize/callback',
 } as const;

@@ -1,3 +1,4 @@
+import type { ErrorPageClient } from './error-page-renderer';
 /**
  * OAuth 2.0 / OIDC protocol errors. Thrown by validators and handlers, written as RFC 6749
  * §5.2 JSON (or the error page at interactive endpoints) in exactly one place:
@@ -95,7 +96,15 @@ export class TemporarilyUnavailableError extends ProtocolError {
  * (e.g. unknown client, unregistered redirect_uri).
  */
 export class ErrorPageError extends ProtocolError {
+  /** the application to offer a link back to, when one is known (set with `withClient`) */
+  client?: ErrorPageClient;
+
   constructor(error: string, description?: string, status = 400, headers: Readonly<Record<string, string>> = {}) {
     super(error, description, status, headers);
+  }
+
+  withClient(client: ErrorPageClient | undefined): this {
+    this.client = client;
+    return this;
   }
 }

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger, Optional } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorPageRenderer } from './error-page-renderer';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../common/dependency-unavailable';
@@ -6,6 +6,9 @@ import { dependencyUnavailable } from '../common/dependency-failure';
 import { ENDPOINT_PATHS, PAGE_PATHS } from './paths';
 import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, TemporarilyUnavailableError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
 import { renderErrorPage } from './error-page';
+import { negotiateLanguage } from '../common/accept-language';
+import { APP_CONFIG, UI_LANGUAGES, type AppConfig } from '../config/app-config';
+import { PAGE_SECURITY_HEADERS } from './page-security-headers';
 
 /**
  * The one place errors become responses: protocol errors as RFC 6749 §5.2 JSON (or the error
@@ -17,7 +20,10 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProtocolExceptionFilter');
 
   /** Optional so the filter also works where no renderer is bound (then the built-in page). */
-  constructor(@Optional() private readonly renderer?: ErrorPageRenderer) {}
+  constructor(
+    @Optional() private readonly renderer?: ErrorPageRenderer,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -30,7 +36,10 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
 
     if (error instanceof ErrorPageError) {
-      reply.status(error.status).type('text/html; charset=utf-8').send(this.errorPage(error, String(request.id)));
+      // The error page is a page like the others: never framed, no script, no referrer.
+      for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) reply.header(name, value);
+      reply.header('vary', 'accept-language');
+      reply.status(error.status).type('text/html; charset=utf-8').send(this.errorPage(error, request));
       return;
     }
     reply.status(error.status).type('application/json').send(JSON.stringify(error.toJSON()));
@@ -40,10 +49,12 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
    * The error page through the bound ErrorPageRenderer (by default the application's `Ui`), so a
    * replaced UI restyles it like every other page; the built-in page when the renderer fails.
    */
-  private errorPage(error: ErrorPageError, requestId: string): string {
+  private errorPage(error: ErrorPageError, request: FastifyRequest): string {
+    const requestId = String(request.id);
     if (this.renderer) {
       try {
-        return this.renderer.errorPage({ error: error.error, description: error.description, requestId });
+        const language = negotiateLanguage(request.headers['accept-language'], UI_LANGUAGES, this.config?.ui.defaultLanguage ?? 'en');
+        return this.renderer.errorPage({ error: error.error, description: error.description, requestId, language, client: error.client });
       } catch (renderError: unknown) {
         this.logger.error({ err: renderError, requestId }, 'the error-page renderer failed; showing the built-in page');
       }

@@ -121,6 +121,25 @@ describe('RefreshTokenService family revocation (RFC 9700 §4.14.2, docs/endpoin
     expect(await service.find(second)).toBeUndefined();
   });
 
+  it('revokeAllForSubject (the /grants page), should end every family the client holds for that subject only, even a successor stored later', async () => {
+    const grants = new InMemoryPersistedGrantStore();
+    const service = new RefreshTokenService(grants, new FakeDataProtectionProvider(), new FakeClock(new Date(T0)));
+    const first = await found(service, await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] }));
+    const second = rotated(await service.rotateOneTime(first, client));
+    const another = await service.createRefreshToken({ client, subjectId: '1', scopes: ['offline_access'] });
+    const otherUser = await service.createRefreshToken({ client, subjectId: '2', scopes: ['offline_access'] });
+    const otherClient = await service.createRefreshToken({ client: { ...client, clientId: 'shop' }, subjectId: '1', scopes: ['offline_access'] });
+    // A rotation racing with the revocation stores its successor just after the deletions.
+    const racing = (await found(service, second)).grant;
+
+    expect(await service.revokeAllForSubject('1', client)).toBe(3);
+    await grants.store(racing);
+    expect(await service.find(second)).toBeUndefined();
+    expect(await service.find(another)).toBeUndefined();
+    expect(await service.find(otherUser)).toBeDefined();
+    expect(await service.find(otherClient)).toBeDefined();
+  });
+
   // Two requests present the same token; whichever consumes first is the winner and rotates, the
   // other is the loser and revokes the family. Every order of their store calls is tried.
   it('rotateOneTime raced by two requests, in every order of their store calls, should leave no member of the family stored or usable', async () => {

@@ -225,6 +225,41 @@ export class RefreshTokenService {
   }
 
   /**
+   * The user withdrew this client's access (the `/grants` page): every refresh token the client
+   * holds for the subject stops working, through the same family markers as reuse detection —
+   * stored first, so a rotation racing with this withdraws its successor — then the tokens and
+   * the client's reference tokens for the subject are deleted. Returns how many refresh tokens were.
+   */
+  async revokeAllForSubject(subjectId: string, client: Client): Promise<number> {
+    const members = await this.grants.getAll({ subjectId, clientId: client.clientId, type: PERSISTED_GRANT_TYPES.refreshToken });
+    const now = this.clock.now();
+    const families = new Map<string, PersistedGrant[]>();
+    for (const member of members) {
+      if (member.familyId === undefined) continue;
+      families.set(member.familyId, [...(families.get(member.familyId) ?? []), member]);
+    }
+    for (const [familyId, familyMembers] of families) {
+      // The family began no later than its oldest member: counting from there keeps the marker long enough.
+      const createdAt = Math.min(...familyMembers.map((member) => member.creationTime.getTime()));
+      const expiration = familyRevocationExpiration(client, createdAt, now.getTime(), familyMembers.map((member) => member.expiration));
+      await this.grants.store({
+        key: familyRevocationKey(familyId),
+        type: PERSISTED_GRANT_TYPES.refreshTokenFamilyRevocation,
+        subjectId,
+        clientId: client.clientId,
+        familyId,
+        creationTime: now,
+        expiration: expiration === undefined ? undefined : new Date(expiration),
+        data: '',
+      });
+    }
+    for (const member of members) await this.grants.remove(member.key);
+    await this.grants.removeAll({ subjectId, clientId: client.clientId, type: PERSISTED_GRANT_TYPES.referenceToken });
+    this.logger.log(`subject ${subjectId} revoked the access of client ${client.clientId}: ${members.length} refresh tokens removed`);
+    return members.length;
+  }
+
+  /**
    * The stored token for a handle, consumed or not (the caller decides about reuse); undefined
    * when unknown, unreadable (logged) or of a revoked family.
    */

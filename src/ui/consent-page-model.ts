@@ -1,5 +1,5 @@
 import type { ApiScope, Client, IdentityResource } from '../stores/models';
-import { OFFLINE_ACCESS_CONSENT_SCOPE, type ConsentPageModel } from './ui';
+import { OFFLINE_ACCESS_CONSENT_SCOPE, type ConsentPageModel, type UiLanguage } from './ui';
 
 /**
  * What a consent page asks the user about: the client and the resources behind the requested
@@ -7,7 +7,7 @@ import { OFFLINE_ACCESS_CONSENT_SCOPE, type ConsentPageModel } from './ui';
  * (DeviceInteractionService) both describe themselves this way, so both pages look the same.
  */
 export interface ConsentPageRequest {
-  readonly client: Pick<Client, 'clientId' | 'clientName'>;
+  readonly client: Pick<Client, 'clientId' | 'clientName' | 'logoUri'>;
   readonly identityResources: readonly Pick<IdentityResource, 'name' | 'displayName'>[];
   readonly apiScopes: readonly Pick<ApiScope, 'name' | 'displayName'>[];
   readonly offlineAccess: boolean;
@@ -15,6 +15,7 @@ export interface ConsentPageRequest {
 
 /** The form around the question: where it posts, and who is asked. */
 export interface ConsentPageForm {
+  readonly language?: UiLanguage;
   readonly action: string;
   readonly antiforgeryToken: string;
   /** posted back unchanged (docs/endpoints.md) */
@@ -33,10 +34,12 @@ export function clientDisplayName(client: Pick<Client, 'clientId' | 'clientName'
  */
 export function buildConsentPageModel(form: ConsentPageForm, request: ConsentPageRequest): ConsentPageModel {
   return {
+    ...(form.language !== undefined && { language: form.language }),
     action: form.action,
     antiforgeryToken: form.antiforgeryToken,
     returnUrl: form.returnUrl,
     clientName: clientDisplayName(request.client),
+    ...(request.client.logoUri !== undefined && { clientLogoUri: request.client.logoUri }),
     userDisplayName: form.userDisplayName,
     identityScopes: request.identityResources.map((r) => ({ name: r.name, displayName: r.displayName ?? r.name })),
     apiScopes: [

@@ -9,6 +9,7 @@ import { buildConsentPageModel } from './consent-page-model';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
+import { PageLanguage } from './page-language';
 import { Ui } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
 
@@ -23,6 +24,7 @@ export class ConsentController {
     private readonly antiforgery: AntiforgeryService,
     private readonly sessions: SessionService,
     private readonly interactions: ConsentInteractionService,
+    private readonly language: PageLanguage,
   ) {}
 
   @Get()
@@ -64,7 +66,7 @@ export class ConsentController {
   ): Promise<void> {
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
     sendHtml(reply, this.ui.consentPage(buildConsentPageModel(
-      { action: PAGE_PATHS.consent, antiforgeryToken, returnUrl, userDisplayName: session.displayName },
+      { action: PAGE_PATHS.consent, antiforgeryToken, returnUrl, userDisplayName: session.displayName, language: this.language.of(request) },
       description,
     )));
   }

@@ -1,107 +1,240 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig, type UiSettings } from '../config/app-config';
 import { escapeHtml } from '../protocol/error-page';
+import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
+import { errorExplanationKey, translator, type Translate } from './i18n';
+import { buildSiteStylesheet } from './site-css';
 import {
-  ANTIFORGERY_FIELD, Ui, type ConsentPageModel, type ConsentScopeModel, type ErrorPageModel, type FormModel,
-  type LoggedOutPageModel, type LoginPageModel, type LogoutPageModel, type MessagePageModel, type UserCodePageModel,
+  ANTIFORGERY_FIELD, Ui, type ConsentPageModel, type ConsentScopeModel, type DeviceConfirmationPageModel, type ErrorPageModel,
+  type FormModel, type GrantModel, type GrantsPageModel, type LoggedOutPageModel, type LoginPageModel, type LogoutPageModel,
+  type MessagePageModel, type PageModel, type UserCodePageModel,
 } from './ui';
 
 const e = escapeHtml;
 
-/** Plain, accessible server-rendered pages: no scripts, no external assets, labels on every input. */
+const DEFAULT_UI_SETTINGS: UiSettings = { productName: 'Identity', primaryColor: '#2557d6', defaultLanguage: 'en' };
+
+/**
+ * The default pages: server-rendered, no script, one small stylesheet served by the server
+ * (/ui/site.css), branded by the UI_* settings, in the language of the model (src/ui/i18n).
+ * Every input has a label; errors are announced (`role="alert"`) and tied to their field.
+ */
 @Injectable()
 export class DefaultUi extends Ui {
+  private readonly settings: UiSettings;
+
+  constructor(@Optional() @Inject(APP_CONFIG) config?: AppConfig) {
+    super();
+    this.settings = config?.ui ?? DEFAULT_UI_SETTINGS;
+  }
+
   override loginPage(m: LoginPageModel): string {
-    return layout('Sign in', `
-<h1>Sign in</h1>
-${m.clientName ? `<p>to continue to <strong>${e(m.clientName)}</strong></p>` : ''}
-${m.error ? `<p role="alert" id="error">${e(m.error)}</p>` : ''}
+    const t = this.t(m);
+    const invalid = m.error ? ' aria-invalid="true" aria-describedby="error"' : '';
+    const providers = m.externalProviders ?? [];
+    return this.layout(m, t('login.title'), `
+<h1>${t('login.heading')}</h1>
+${m.clientName ? clientLine(m.clientLogoUri, withStrong(t('login.continueTo', { client: PLACEHOLDER }), m.clientName)) : ''}
+${m.error ? `<p class="alert" role="alert" id="error">${e(m.error)}</p>` : ''}
 <form method="post" action="${e(m.action)}">
 ${hidden(m)}
 <input type="hidden" name="returnUrl" value="${e(m.returnUrl)}">
-<p><label for="username">Username</label><br>
-<input id="username" name="username" type="text" autocomplete="username" required autofocus value="${e(m.username ?? '')}"></p>
-<p><label for="password">Password</label><br>
-<input id="password" name="password" type="password" autocomplete="current-password" required></p>
-<p><button type="submit" name="button" value="login">Sign in</button>
-<button type="submit" name="button" value="cancel" formnovalidate>Cancel</button></p>
-</form>`);
+<div class="field"><label for="username">${t('login.username')}</label>
+<input id="username" name="username" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" required${m.error ? '' : ' autofocus'}${invalid} value="${e(m.username ?? '')}"></div>
+<div class="field"><label for="password">${t('login.password')}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required${m.error ? ' autofocus' : ''}${invalid}></div>
+<div class="actions"><button class="primary" type="submit" name="button" value="login">${t('login.submit')}</button>
+<button type="submit" name="button" value="cancel" formnovalidate>${t('login.cancel')}</button></div>
+</form>
+${providers.length === 0 ? '' : `<p class="separator">${t('login.or')}</p>
+${providers.map((p) => `<a class="button block external" href="${e(p.url)}" data-scheme="${e(p.scheme)}">${e(t('login.external', { provider: p.displayName }))}</a>`).join('\n')}`}`);
   }
 
   override consentPage(m: ConsentPageModel): string {
-    return layout('Consent', `
-<h1>${e(m.clientName)} is requesting your permission</h1>
-${m.userDisplayName ? `<p>Signed in as <strong>${e(m.userDisplayName)}</strong></p>` : ''}
+    const t = this.t(m);
+    return this.layout(m, `${t('consent.title')}: ${m.clientName}`, `
+${clientLogo(m.clientLogoUri)}
+<h1>${e(t('consent.heading', { client: m.clientName }))}</h1>
+${m.userDisplayName ? `<p class="lead">${e(t('consent.signedInAs', { user: m.userDisplayName }))}</p>` : ''}
 <form method="post" action="${e(m.action)}">
 ${hidden(m)}
 <input type="hidden" name="returnUrl" value="${e(m.returnUrl)}">
-${scopeList('Personal information', m.identityScopes)}
-${scopeList('Application access', m.apiScopes)}
-${m.allowRemember ? `<p><input type="checkbox" id="rememberConsent" name="rememberConsent" value="true" checked>
-<label for="rememberConsent">Remember my decision</label></p>` : ''}
-<p><button type="submit" name="decision" value="allow">Yes, allow</button>
-<button type="submit" name="decision" value="deny">No, do not allow</button></p>
+${scopeList(t, t('consent.identityScopes'), m.identityScopes)}
+${scopeList(t, t('consent.apiScopes'), m.apiScopes)}
+${m.allowRemember ? rememberBox(t) : ''}
+<div class="actions"><button class="primary" type="submit" name="decision" value="allow">${t('consent.allow')}</button>
+<button type="submit" name="decision" value="deny">${t('consent.deny')}</button></div>
 </form>`);
   }
 
   override logoutPage(m: LogoutPageModel): string {
-    return layout('Sign out', `
-<h1>Sign out</h1>
-<p>Would you like to sign out${m.userDisplayName ? `, <strong>${e(m.userDisplayName)}</strong>` : ''}?</p>
+    const t = this.t(m);
+    return this.layout(m, t('logout.title'), `
+<h1>${t('logout.heading')}</h1>
+<p>${e(m.userDisplayName ? t('logout.questionNamed', { user: m.userDisplayName }) : t('logout.question'))}</p>
 <form method="post" action="${e(m.action)}">
 ${hidden(m)}
 ${m.logoutId ? `<input type="hidden" name="logoutId" value="${e(m.logoutId)}">` : ''}
-<p><button type="submit" name="decision" value="logout">Yes, sign out</button></p>
+<div class="actions"><button class="primary" type="submit" name="decision" value="logout">${t('logout.submit')}</button></div>
 </form>`);
   }
 
   override loggedOutPage(m: LoggedOutPageModel): string {
-    return layout('Signed out', `
-<h1>You are now signed out</h1>
+    const t = this.t(m);
+    const back = m.postLogoutRedirectUri
+      ? `<p><a class="button primary" id="post-logout-redirect" href="${e(m.postLogoutRedirectUri)}">${e(t('loggedOut.returnTo', { client: m.clientName ?? t('loggedOut.theApplication') }))}</a></p>`
+      : `<p id="close-window">${t('loggedOut.close')}</p>`;
+    return this.layout(m, t('loggedOut.title'), `
+<h1>${t('loggedOut.heading')}</h1>
 ${m.message ? `<p>${e(m.message)}</p>` : ''}
-${m.postLogoutRedirectUri ? `<p><a id="post-logout-redirect" href="${e(m.postLogoutRedirectUri)}">Return to ${e(m.clientName ?? 'the application')}</a></p>` : ''}`);
+${back}`);
   }
 
   override userCodePage(m: UserCodePageModel): string {
-    return layout('Connect a device', `
-<h1>Connect a device</h1>
-<p>Enter the code shown on your device.</p>
-${m.error ? `<p role="alert" id="error">${e(m.error)}</p>` : ''}
+    const t = this.t(m);
+    const invalid = m.error ? ' aria-invalid="true" aria-describedby="error"' : ' aria-describedby="userCode-help"';
+    return this.layout(m, t('device.title'), `
+<h1>${t('device.heading')}</h1>
+<p class="lead" id="userCode-help">${t('device.instructions')}</p>
+${m.error ? `<p class="alert" role="alert" id="error">${e(m.error)}</p>` : ''}
 <form method="post" action="${e(m.action)}">
 ${hidden(m)}
-<p><label for="userCode">Code</label><br>
-<input id="userCode" name="userCode" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus value="${e(m.userCode ?? '')}"></p>
-<p><button type="submit" name="button" value="submit">Continue</button></p>
+<div class="field"><label for="userCode">${t('device.code')}</label>
+<input id="userCode" name="userCode" type="text" autocomplete="off" autocapitalize="characters" spellcheck="false" required autofocus${invalid} value="${e(m.userCode ?? '')}"></div>
+<div class="actions"><button class="primary" type="submit" name="button" value="submit">${t('device.submit')}</button></div>
 </form>`);
   }
 
+  override deviceConfirmationPage(m: DeviceConfirmationPageModel): string {
+    const t = this.t(m);
+    return this.layout(m, `${t('deviceConfirm.title')}: ${m.clientName}`, `
+${clientLogo(m.clientLogoUri)}
+<h1>${e(t('deviceConfirm.heading', { client: m.clientName }))}</h1>
+${m.userDisplayName ? `<p class="lead">${e(t('consent.signedInAs', { user: m.userDisplayName }))}</p>` : ''}
+<h2 id="code-label">${t('deviceConfirm.codeLabel')}</h2>
+<p class="code" id="user-code" aria-labelledby="code-label">${e(m.userCode)}</p>
+<p>${t('deviceConfirm.check')}</p>
+<form method="post" action="${e(m.action)}">
+${hidden(m)}
+${scopeList(t, t('consent.identityScopes'), m.identityScopes)}
+${scopeList(t, t('consent.apiScopes'), m.apiScopes)}
+${m.allowRemember ? rememberBox(t) : ''}
+<div class="actions"><button class="primary" type="submit" name="decision" value="allow">${t('deviceConfirm.allow')}</button>
+<button type="submit" name="decision" value="deny">${t('deviceConfirm.deny')}</button></div>
+</form>`);
+  }
+
+  override grantsPage(m: GrantsPageModel): string {
+    const t = this.t(m);
+    const items = m.grants.map((g) => grantItem(t, m, g)).join('\n');
+    return this.layout(m, t('grants.title'), `
+<h1>${t('grants.heading')}</h1>
+${m.userDisplayName ? `<p class="lead">${e(t('consent.signedInAs', { user: m.userDisplayName }))}</p>` : ''}
+${m.revokedClientName ? `<p class="notice" role="status" id="revoked">${e(t('grants.revoked', { client: m.revokedClientName }))}</p>` : ''}
+${m.grants.length === 0 ? `<p id="no-grants">${t('grants.none')}</p>` : `<p>${t('grants.intro')}</p>\n<ul class="grants">\n${items}\n</ul>`}`, 'wide');
+  }
+
   override messagePage(m: MessagePageModel): string {
-    return layout(m.title, `<h1>${e(m.title)}</h1>\n<p>${e(m.message)}</p>`);
+    return this.layout(m, m.title, `<h1>${e(m.title)}</h1>\n<p>${e(m.message)}</p>`);
   }
 
   override errorPage(m: ErrorPageModel): string {
-    return layout('Error', `
-<h1>Sorry, there was an error</h1>
-<p><strong id="error">${e(m.error)}</strong></p>
-${m.description ? `<p id="error_description">${e(m.description)}</p>` : ''}
-${m.requestId ? `<p><small>Request id: ${e(m.requestId)}</small></p>` : ''}`);
+    const t = this.t(m);
+    const back = m.client?.uri
+      ? `<p><a class="button primary" id="back-to-client" href="${e(m.client.uri)}">${e(t('error.backTo', { client: m.client.name }))}</a></p>`
+      : '';
+    return this.layout(m, t('error.title'), `
+<h1>${t('error.heading')}</h1>
+<p class="alert" role="alert" id="explanation">${t(errorExplanationKey(m.error))}</p>
+${back}
+<dl class="meta">
+<dt>${t('error.code')}</dt><dd id="error">${e(m.error)}</dd>
+${m.description ? `<dt>${t('error.details')}</dt><dd id="error_description">${e(m.description)}</dd>` : ''}
+${m.requestId ? `<dt>${t('error.requestId')}</dt><dd id="request-id">${e(m.requestId)}</dd>` : ''}
+</dl>
+${m.requestId ? `<p class="help">${t('error.requestIdHelp')}</p>` : ''}`);
   }
-}
 
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${e(title)}</title>
+  private t(m: PageModel): Translate {
+    return translator(m.language ?? 'en');
+  }
+
+  /** The page around every body: `<html lang>`, "Where – Product" title, the brand, the stylesheet. */
+  private layout(m: PageModel, where: string, body: string, width: 'narrow' | 'wide' = 'narrow'): string {
+    const language = m.language ?? 'en';
+    const t = translator(language);
+    const { productName, logoUrl, primaryColor } = this.settings;
+    const stylesheet = buildSiteStylesheet(primaryColor);
+    return `<!doctype html>
+<html lang="${language}"><head><meta charset="utf-8"><title>${e(where)} – ${e(productName)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"></head>
-<body><main>${body}
-</main></body></html>`;
+<meta name="referrer" content="no-referrer">
+<meta name="color-scheme" content="light">
+<link rel="stylesheet" href="${e(stylesheet.href)}"></head>
+<body><a class="skip" href="#content">${t('layout.skip')}</a>
+<header class="brand">${logoUrl ? `<img src="${e(logoUrl)}" alt="">` : ''}<span>${e(productName)}</span></header>
+<main id="content"${width === 'wide' ? ' class="wide"' : ''}>${body}
+</main>
+<footer>${e(t('layout.poweredBy', { product: productName }))}</footer>
+</body></html>`;
+  }
 }
 
 function hidden(m: FormModel): string {
   return `<input type="hidden" name="${ANTIFORGERY_FIELD}" value="${e(m.antiforgeryToken)}">`;
 }
 
-function scopeList(heading: string, scopes: readonly ConsentScopeModel[]): string {
+function clientLogo(logoUri: string | undefined): string {
+  return logoUri ? `<div class="client"><img src="${e(logoUri)}" alt=""></div>` : '';
+}
+
+/** Stands for a value that is set in bold after escaping (never in a catalogue string). */
+const PLACEHOLDER = '\u0000';
+
+/** Escapes a translated sentence, then puts `value` (escaped too) in bold where PLACEHOLDER stands. */
+function withStrong(sentence: string, value: string): string {
+  return e(sentence).replace(PLACEHOLDER, `<strong>${e(value)}</strong>`);
+}
+
+/** The client line of the login page; `html` is already escaped. */
+function clientLine(logoUri: string | undefined, html: string): string {
+  return `<div class="client" id="client">${logoUri ? `<img src="${e(logoUri)}" alt="">` : ''}<p>${html}</p></div>`;
+}
+
+function rememberBox(t: Translate): string {
+  return `<div class="check"><input type="checkbox" id="rememberConsent" name="rememberConsent" value="true" checked>
+<label for="rememberConsent">${t('consent.remember')}</label></div>`;
+}
+
+function scopeList(t: Translate, heading: string, scopes: readonly ConsentScopeModel[]): string {
   if (scopes.length === 0) return '';
-  const items = scopes.map((s) => `<li><strong>${e(s.displayName)}</strong>${s.description ? ` — ${e(s.description)}` : ''}</li>`).join('\n');
-  return `<h2>${e(heading)}</h2>\n<ul>\n${items}\n</ul>`;
+  const items = scopes.map((s) => {
+    const [name, description] = s.name === OFFLINE_ACCESS_SCOPE
+      ? [t('consent.offlineAccess'), t('consent.offlineAccessDescription')]
+      : [scopeName(t, s), s.description];
+    return `<li><strong>${e(name)}</strong>${description ? `<span class="desc">${e(description)}</span>` : ''}</li>`;
+  }).join('\n');
+  return `<h2>${e(heading)}</h2>\n<ul class="scopes">\n${items}\n</ul>`;
+}
+
+/** A scope's display name; `openid` without one of its own is worded in the page language. */
+function scopeName(t: Translate, scope: ConsentScopeModel): string {
+  return scope.name === 'openid' && scope.displayName === 'openid' ? t('consent.openid') : scope.displayName;
+}
+
+function grantItem(t: Translate, m: GrantsPageModel, g: GrantModel): string {
+  const details: string[] = [];
+  if (g.rememberedScopes.length > 0) {
+    details.push(`${e(t('grants.remembered'))}: ${g.rememberedScopes.map((s) => e(s.name === OFFLINE_ACCESS_SCOPE ? t('consent.offlineAccess') : scopeName(t, s))).join(', ')}`);
+  }
+  if (g.refreshTokens > 0) details.push(e(t('grants.refreshTokens', { count: g.refreshTokens })));
+  if (g.created) details.push(e(t('grants.created', { date: g.created.toISOString().slice(0, 10) })));
+  return `<li class="grant" data-client-id="${e(g.clientId)}">
+<div class="client">${g.clientLogoUri ? `<img src="${e(g.clientLogoUri)}" alt="">` : ''}<div><strong>${e(g.clientName)}</strong>
+<ul>${details.map((d) => `<li>${d}</li>`).join('')}</ul></div></div>
+<form method="post" action="${e(m.action)}">
+${hidden(m)}
+<button type="submit" name="revoke" value="${e(g.clientId)}" aria-label="${e(t('grants.revokeLabel', { client: g.clientName }))}">${t('grants.revoke')}</button>
+</form>
+</li>`;
 }

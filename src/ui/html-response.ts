@@ -1,16 +1,15 @@
 import type { FastifyReply } from 'fastify';
+import { PAGE_SECURITY_HEADERS } from '../protocol/page-security-headers';
 
 /**
- * Sends a rendered page: never cached (it may carry anti-forgery tokens or user data) and never
- * framed (clickjacking on the login and consent forms).
+ * Sends a rendered page with the page security headers (src/protocol/page-security-headers.ts):
+ * never cached, never framed, no script. The language follows Accept-Language, hence `vary`.
  */
 export function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply {
+  for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) reply.header(name, value);
   return reply
     .status(status)
-    .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "frame-ancestors 'none'")
-    .header('referrer-policy', 'no-referrer')
+    .header('vary', 'accept-language')
     .type('text/html; charset=utf-8')
     .send(html);
 }

@@ -7,6 +7,7 @@ import { AntiforgeryService } from './antiforgery.service';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
+import { PageLanguage } from './page-language';
 import { Ui } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
 
@@ -22,13 +23,13 @@ export class LoginController {
     private readonly users: UserStore,
     private readonly sessions: SessionService,
     private readonly interactions: ConsentInteractionService,
+    private readonly language: PageLanguage,
   ) {}
 
   @Get()
   async show(@Query('returnUrl') returnUrl: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const local = typeof returnUrl === 'string' && isLocalUrl(returnUrl) ? returnUrl : '';
-    const about = local ? await this.interactions.describeLogin(local) : undefined;
-    await this.render(request, reply, { returnUrl: local, username: about?.loginHint, clientName: about?.clientName });
+    await this.render(request, reply, { returnUrl: local }, { useLoginHint: true });
   }
 
   @Post()
@@ -44,13 +45,15 @@ export class LoginController {
         reply.header('cache-control', 'no-store').redirect(next, 302);
         return;
       }
-      sendHtml(reply, this.ui.messagePage({ title: 'Sign-in cancelled', message: 'You did not sign in. You can close this window.' }));
+      const t = this.language.translate(request);
+      sendHtml(reply, this.ui.messagePage({ language: this.language.of(request), title: t('login.cancelledTitle'), message: t('login.cancelledMessage') }));
       return;
     }
     const username = fields.username ?? '';
     const user = username && fields.password ? await this.users.validateCredentials(username, fields.password) : undefined;
     if (!user) {
-      await this.render(request, reply, { returnUrl, username, error: 'Invalid username or password.' }, 400);
+      // The page keeps its context ("to continue to <client>") and marks both fields.
+      await this.render(request, reply, { returnUrl, username, error: this.language.translate(request)('login.invalidCredentials') }, {}, 400);
       return;
     }
     const name = user.claims.name;
@@ -63,16 +66,30 @@ export class LoginController {
       reply.header('cache-control', 'no-store').redirect(returnUrl, 302);
       return;
     }
-    sendHtml(reply, this.ui.messagePage({ title: 'Signed in', message: `You are signed in as ${user.username}.` }));
+    const t = this.language.translate(request);
+    sendHtml(reply, this.ui.messagePage({
+      language: this.language.of(request), title: t('login.signedInTitle'), message: t('login.signedInMessage', { user: user.username }),
+    }));
   }
 
   private async render(
     request: FastifyRequest,
     reply: FastifyReply,
-    model: { returnUrl: string; username?: string; clientName?: string; error?: string },
+    model: { returnUrl: string; username?: string; error?: string },
+    options: { useLoginHint?: boolean } = {},
     status = 200,
   ): Promise<void> {
+    // The client behind the returnUrl, on the first showing and after a failed attempt alike.
+    const about = model.returnUrl ? await this.interactions.describeLogin(model.returnUrl) : undefined;
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    sendHtml(reply, this.ui.loginPage({ action: PAGE_PATHS.login, antiforgeryToken, ...model }), status);
+    sendHtml(reply, this.ui.loginPage({
+      action: PAGE_PATHS.login,
+      antiforgeryToken,
+      language: this.language.of(request),
+      ...model,
+      ...(options.useLoginHint && about?.loginHint !== undefined && { username: about.loginHint }),
+      ...(about?.clientName !== undefined && { clientName: about.clientName }),
+      ...(about?.clientLogoUri !== undefined && { clientLogoUri: about.clientLogoUri }),
+    }), status);
   }
 }

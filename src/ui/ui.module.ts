@@ -4,7 +4,14 @@ import { DataProtectionModule } from '../data-protection/data-protection.module'
 import { SessionsModule } from '../sessions/sessions.module';
 import { AntiforgeryService } from './antiforgery.service';
 import { ConsentController } from './consent.controller';
+import { ConsentModule } from '../consent/consent.module';
+import { ResourcesModule } from '../resources/resources.module';
+import { TokenIssuanceModule } from '../token-issuance/token-issuance.module';
+import { GrantsController } from './grants.controller';
+import { GrantsService } from './grants.service';
 import { LoginController } from './login.controller';
+import { PageLanguage } from './page-language';
+import { SiteCssController } from './site-css.controller';
 
 /**
  * The login and consent pages, and anti-forgery for every form (logout and device pages too).
@@ -12,9 +19,9 @@ import { LoginController } from './login.controller';
  * `IdentityServerOptions.providers` (README.md, "Replacing the login, consent and logout pages").
  */
 @Module({
-  imports: [AuthorizeModule, DataProtectionModule, SessionsModule],
-  controllers: [LoginController, ConsentController],
-  providers: [AntiforgeryService],
-  exports: [AntiforgeryService],
+  imports: [AuthorizeModule, ConsentModule, DataProtectionModule, ResourcesModule, SessionsModule, TokenIssuanceModule],
+  controllers: [LoginController, ConsentController, GrantsController, SiteCssController],
+  providers: [AntiforgeryService, GrantsService, PageLanguage],
+  exports: [AntiforgeryService, PageLanguage],
 })
 export class UiModule {}

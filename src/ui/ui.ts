@@ -1,7 +1,9 @@
 import { ErrorPageRenderer, type ErrorPageModel } from '../protocol/error-page-renderer';
 import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
+import type { UiLanguage } from '../config/app-config';
 
-export type { ErrorPageModel } from '../protocol/error-page-renderer';
+export type { ErrorPageClient, ErrorPageModel } from '../protocol/error-page-renderer';
+export type { UiLanguage } from '../config/app-config';
 
 /**
  * The pages of the interactive flows. The server renders them through this one abstract class,
@@ -13,7 +15,13 @@ export type { ErrorPageModel } from '../protocol/error-page-renderer';
 /** Every form carries this hidden field; its value is bound to the anti-forgery cookie. */
 export const ANTIFORGERY_FIELD = '__RequestVerificationToken';
 
-export interface FormModel {
+/** What every page knows besides its content. */
+export interface PageModel {
+  /** the page language, chosen from Accept-Language with UI_DEFAULT_LANGUAGE as fallback (absent: `en`) */
+  readonly language?: UiLanguage;
+}
+
+export interface FormModel extends PageModel {
   /** the form's action (a local path) */
   readonly action: string;
   /** value of the hidden anti-forgery field */
@@ -33,6 +41,8 @@ export interface LoginPageModel extends FormModel {
   readonly returnUrl: string;
   readonly username?: string;
   readonly clientName?: string;
+  /** the client's `logoUri`, when it has one */
+  readonly clientLogoUri?: string;
   /** shown above the form, e.g. "Invalid username or password" */
   readonly error?: string;
   /** one button per enabled external provider, in configuration order; absent or empty: none */
@@ -55,6 +65,7 @@ export const OFFLINE_ACCESS_CONSENT_SCOPE: ConsentScopeModel = {
 export interface ConsentPageModel extends FormModel {
   readonly returnUrl: string;
   readonly clientName: string;
+  readonly clientLogoUri?: string;
   readonly userDisplayName?: string;
   readonly identityScopes: readonly ConsentScopeModel[];
   readonly apiScopes: readonly ConsentScopeModel[];
@@ -76,14 +87,55 @@ export interface UserCodePageModel extends FormModel {
   readonly error?: string;
 }
 
-export interface LoggedOutPageModel {
+/**
+ * The device flow's confirmation page (RFC 8628 §5.4), after the code is entered and the user
+ * signed in: which client, which scopes, the code to compare with the device's screen. The form
+ * posts `decision=allow|deny` (and `rememberConsent=true` when remembering is offered).
+ */
+export interface DeviceConfirmationPageModel extends FormModel {
+  readonly clientName: string;
+  readonly clientLogoUri?: string;
+  /** the user code, formatted as the device shows it (XXXX-XXXX) */
+  readonly userCode: string;
+  readonly userDisplayName?: string;
+  readonly identityScopes: readonly ConsentScopeModel[];
+  readonly apiScopes: readonly ConsentScopeModel[];
+  /** whether "remember my decision" is offered (the client requires consent) */
+  readonly allowRemember: boolean;
+}
+
+/** What one client holds for the signed-in user. */
+export interface GrantModel {
+  readonly clientId: string;
+  readonly clientName: string;
+  readonly clientLogoUri?: string;
+  /** scopes of the remembered consent (empty: none remembered) */
+  readonly rememberedScopes: readonly ConsentScopeModel[];
+  /** how many live refresh tokens the client holds */
+  readonly refreshTokens: number;
+  /** when the oldest of them was granted */
+  readonly created?: Date;
+}
+
+/**
+ * `/grants`: each client with what it holds; each revoke button is `name="revoke" value="{clientId}"`
+ * in a form posting to `action`.
+ */
+export interface GrantsPageModel extends FormModel {
+  readonly userDisplayName?: string;
+  readonly grants: readonly GrantModel[];
+  /** the client whose access was just revoked, to confirm it */
+  readonly revokedClientName?: string;
+}
+
+export interface LoggedOutPageModel extends PageModel {
   readonly postLogoutRedirectUri?: string;
   readonly clientName?: string;
   /** iframes or nothing: front-channel URIs to render, if any */
   readonly message?: string;
 }
 
-export interface MessagePageModel {
+export interface MessagePageModel extends PageModel {
   readonly title: string;
   readonly message: string;
 }
@@ -95,6 +147,8 @@ export abstract class Ui extends ErrorPageRenderer {
   abstract logoutPage(model: LogoutPageModel): string;
   abstract loggedOutPage(model: LoggedOutPageModel): string;
   abstract userCodePage(model: UserCodePageModel): string;
+  abstract deviceConfirmationPage(model: DeviceConfirmationPageModel): string;
+  abstract grantsPage(model: GrantsPageModel): string;
   abstract messagePage(model: MessagePageModel): string;
   abstract override errorPage(model: ErrorPageModel): string;
 }

@@ -548,6 +548,8 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     const page = await browser.submit(await browser.get(started.url.toString()), { username: 'alice', password: 'wrong' });
     expect(page.status).toBe(400);
     expect(page.body).toContain('Invalid username or password');
+    // The page keeps saying which client the sign-in is for.
+    expect(page.body).toContain('to continue to <strong>Web web</strong>');
     expect(browser.cookies.has('idsrv')).toBe(false);
   });
 

@@ -60,7 +60,7 @@ describe('device flow (RFC 8628) end to end', () => {
     expect(await poll(server.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'slow_down' } });
   });
 
-  it('user code → login → tokens (no consent required); the code then works only once', async () => {
+  it('user code → login → confirmation → tokens (no consent required); the code then works only once', async () => {
     const authorization = await authorizeDevice(server.baseUrl, 'tv', 'openid profile api1 offline_access');
     const browser = new FormBrowser(server.baseUrl);
     const codePage = await browser.get(authorization.verification_uri_complete);
@@ -70,7 +70,17 @@ describe('device flow (RFC 8628) end to end', () => {
 
     const loginPage = await browser.submit(codePage, {});
     expect(loginPage.body).toMatch(/name="password"/);
-    const done = await browser.submit(loginPage, { username: 'alice', password: 'alice' });
+    // RFC 8628 §5.4: nothing is connected before the user confirms client, scopes and code.
+    const confirmation = await browser.submit(loginPage, { username: 'alice', password: 'alice' });
+    expect(confirmation.status).toBe(200);
+    expect(confirmation.body).toContain('<h1>Connect Device tv?</h1>');
+    expect(confirmation.body).toContain(`>${authorization.user_code}</p>`);
+    expect(confirmation.body).toMatch(/name="decision" value="allow"/);
+    expect(confirmation.body).toContain('API 1');
+    expect(confirmation.body).not.toContain('rememberConsent');
+    expect(await poll(server.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
+    clock.advance(6_000); // past the polling interval, so the next poll is not slow_down
+    const done = await browser.submit(confirmation, {}, { name: 'decision', value: 'allow' });
     expect(done.status).toBe(200);
     expect(done.body).toMatch(/connected/i);
 
@@ -79,18 +89,19 @@ describe('device flow (RFC 8628) end to end', () => {
     expect(tokens.body).toMatchObject({ token_type: 'Bearer', scope: 'openid profile api1 offline_access' });
     expect(typeof tokens.body.refresh_token).toBe('string');
     const jwks = (await (await fetch(`${server.baseUrl}/.well-known/openid-configuration/jwks`)).json()) as JSONWebKeySet;
-    const { payload: idToken } = await jwtVerify(tokens.body.id_token as string, createLocalJWKSet(jwks), { issuer: server.baseUrl, audience: 'tv' });
+    // The server's clock was moved ahead above: verify at its time.
+    const { payload: idToken } = await jwtVerify(tokens.body.id_token as string, createLocalJWKSet(jwks), { issuer: server.baseUrl, audience: 'tv', currentDate: clock.now() });
     expect(idToken).toMatchObject({ sub: '1' });
     expect(typeof idToken.sid).toBe('string');
     expect(typeof idToken.at_hash).toBe('string');
-    const { payload: accessToken } = await jwtVerify(tokens.body.access_token as string, createLocalJWKSet(jwks), { audience: 'urn:api1' });
+    const { payload: accessToken } = await jwtVerify(tokens.body.access_token as string, createLocalJWKSet(jwks), { audience: 'urn:api1', currentDate: clock.now() });
     expect(accessToken).toMatchObject({ sub: '1', client_id: 'tv', scope: 'openid profile api1 offline_access' });
 
     const again = await poll(server.baseUrl, 'tv', authorization.device_code);
     expect(again).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   });
 
-  it('with requireConsent, the consent page comes after login; allow yields tokens', async () => {
+  it('with requireConsent, the confirmation page offers to remember; allow yields tokens', async () => {
     const authorization = await authorizeDevice(server.baseUrl, 'tv.consent', 'openid api1');
     const browser = new FormBrowser(server.baseUrl);
     const codePage = await browser.get(authorization.verification_uri_complete);
@@ -98,14 +109,17 @@ describe('device flow (RFC 8628) end to end', () => {
     const consentPage = await browser.submit(loginPage, { username: 'alice', password: 'alice' });
     expect(consentPage.body).toMatch(/name="decision" value="allow"/);
     expect(consentPage.body).toContain('API 1');
+    expect(consentPage.body).toContain('name="rememberConsent"');
     await browser.submit(consentPage, {}, { name: 'decision', value: 'allow' });
     const tokens = await poll(server.baseUrl, 'tv.consent', authorization.device_code);
     expect(tokens).toMatchObject({ status: 200, body: { scope: 'openid api1' } });
 
-    // "Remember my decision" was checked: the next time, no consent page.
+    // "Remember my decision" was checked: the next time, the device is still confirmed, but not asked to remember.
     const next = await authorizeDevice(server.baseUrl, 'tv.consent', 'api1');
     const page = await browser.submit(await browser.get(next.verification_uri_complete), {});
-    expect(page.body).toMatch(/connected/i);
+    expect(page.body).toMatch(/name="decision" value="allow"/);
+    expect(page.body).not.toContain('name="rememberConsent"');
+    expect((await browser.submit(page, {}, { name: 'decision', value: 'allow' })).body).toMatch(/connected/i);
   });
 
   it('deny on the consent page answers access_denied to the device', async () => {
@@ -116,11 +130,13 @@ describe('device flow (RFC 8628) end to end', () => {
     expect(await poll(server.baseUrl, 'tv.consent', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
   });
 
-  it('an already signed-in user goes straight from the code to the result', async () => {
+  it('an already signed-in user goes from the code straight to the confirmation', async () => {
     const browser = new FormBrowser(server.baseUrl);
     await approveOnDevicePage(browser, await authorizeDevice(server.baseUrl, 'tv', 'api1'));
     const second = await authorizeDevice(server.baseUrl, 'tv', 'api1');
-    const page = await browser.submit(await browser.get(`${server.baseUrl}/device`), { userCode: second.user_code.toLowerCase().replace('-', ' ') });
+    const confirmation = await browser.submit(await browser.get(`${server.baseUrl}/device`), { userCode: second.user_code.toLowerCase().replace('-', ' ') });
+    expect(confirmation.body).toContain(`>${second.user_code}</p>`);
+    const page = await browser.submit(confirmation, {}, { name: 'decision', value: 'allow' });
     expect(page.body).toMatch(/connected/i);
     expect((await poll(server.baseUrl, 'tv', second.device_code)).status).toBe(200);
   });

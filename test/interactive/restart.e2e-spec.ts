@@ -26,11 +26,13 @@ async function survivesRestart(env: Record<string, string>): Promise<void> {
     });
     expect(refreshed).toMatchObject({ status: 200, body: { scope: 'openid api1 offline_access' } });
 
-    // The same browser is still signed in on the new process: the code goes straight through.
+    // The same browser is still signed in on the new process: the code goes straight to the confirmation.
     const again = new FormBrowser(server.baseUrl);
     again.cookies.set('idsrv', { value: sessionCookie ?? '', httpOnly: true });
     const authorization = await authorizeDevice(server.baseUrl, 'tv', 'api1');
-    const page = await again.submit(await again.get(authorization.verification_uri_complete), {});
+    const confirmation = await again.submit(await again.get(authorization.verification_uri_complete), {});
+    expect(confirmation.body).not.toMatch(/name="password"/);
+    const page = await again.submit(confirmation, {}, { name: 'decision', value: 'allow' });
     expect(page.body).toMatch(/connected/i);
     expect((await poll(server.baseUrl, 'tv', authorization.device_code)).status).toBe(200);
   } finally {

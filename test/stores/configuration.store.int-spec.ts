@@ -20,6 +20,7 @@ const RICH_CONFIG = {
     {
       clientId: 'rich',
       clientName: 'Rich client',
+      logoUri: 'https://rich.example/logo.png',
       enabled: false,
       clientSecrets: [
         { type: 'SharedSecret', value: 'plain-secret', expiration: '2031-01-01T00:00:00Z' },

@@ -136,6 +136,15 @@ describe('loadIdentityConfig', () => {
       ]);
     });
 
+    it('parse, when a logoUri is not an http(s) URL, should name it; an https logo is kept', async () => {
+      expect(await problemsOf(aConfig({ clients: [aClient({ logoUri: 'javascript:alert(1)' })] })))
+        .toEqual(['clients[0].logoUri: must be an https:// or http:// URL']);
+      expect(await problemsOf(aConfig({ clients: [aClient({ logoUri: '/local.png' })] })))
+        .toEqual(['clients[0].logoUri: must be an https:// or http:// URL']);
+      const config = await parseIdentityConfig(JSON.stringify(aConfig({ clients: [aClient({ logoUri: 'https://app.example/logo.svg' })] })), 'identity.json');
+      expect(config.clients[0].logoUri).toBe('https://app.example/logo.svg');
+    });
+
     it('parse, when several things are wrong, should report all of them at once', async () => {
       const client = aClient({ accessTokenLifetime: -5, accessTokenType: 'opaque', allowedGrantTypes: ['implicit'] });
       const problems = await problemsOf(aConfig({ clients: [client], users: [{ subjectId: '1', username: 'x' }] }));

@@ -22,6 +22,19 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 const scopeName = nonEmpty.regex(SCOPE_TOKEN, 'must be a scope token (printable ASCII, no spaces, quotes or backslashes)');
 
 /** RFC 6749 §3.1.2: redirection endpoints are absolute URIs without a fragment component. */
+/** A client's logo (shown on login, consent and the device pages): an http(s) URL. */
+const logoUri = z.string().max(2000, 'must be at most 2000 characters').superRefine((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be an https:// or http:// URL' });
+  }
+});
+
 const absoluteUri = z.string().superRefine((value, ctx) => {
   let url: URL;
   try {
@@ -149,6 +162,7 @@ export function clientSchemaFor(grantTypes: readonly string[]) {
   return z.object({
     clientId: nonEmpty.regex(VSCHAR, 'must be printable ASCII (RFC 6749 Appendix A.1)'),
     clientName: z.string().optional(),
+    logoUri: logoUri.optional(),
     enabled: z.boolean().default(true),
     clientSecrets: z.array(clientSecretSchema).default([]),
     requireClientSecret: z.boolean().default(true),

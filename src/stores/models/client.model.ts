@@ -27,6 +27,8 @@ export const GRANT_TYPES = {
 export interface Client {
   readonly clientId: string;
   readonly clientName?: string;
+  /** the client's logo on the login, consent and device pages (an http(s) URL) */
+  readonly logoUri?: string;
   readonly enabled: boolean;
   readonly clientSecrets: readonly ClientSecret[];
   readonly requireClientSecret: boolean;

@@ -40,6 +40,7 @@ export function clientToRow(client: Client, position: number): ConfigurationClie
     clientId: client.clientId,
     position,
     clientName: client.clientName ?? null,
+    logoUri: client.logoUri ?? null,
     enabled: client.enabled,
     clientSecrets: JSON.stringify(client.clientSecrets.map(storeSecret)),
     requireClientSecret: client.requireClientSecret,
@@ -70,6 +71,7 @@ export function rowToClient(row: ConfigurationClientRow): Client {
   return {
     clientId: row.clientId,
     ...(row.clientName !== null && { clientName: row.clientName }),
+    ...(row.logoUri !== null && row.logoUri !== undefined && { logoUri: row.logoUri }),
     enabled: Boolean(row.enabled),
     clientSecrets: list<StoredSecret>(row.clientSecrets).map(readSecret),
     requireClientSecret: Boolean(row.requireClientSecret),

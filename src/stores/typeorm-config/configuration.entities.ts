@@ -12,6 +12,7 @@ export interface ConfigurationClientRow {
   clientId: string;
   position: number;
   clientName: string | null;
+  logoUri: string | null;
   enabled: boolean;
   /** JSON: [{ type: 'SharedSecret', value: 'sha256:…', expiration? } | { type: 'JsonWebKey', value: {jwk}, expiration? }] */
   clientSecrets: string;
@@ -45,6 +46,7 @@ export const ConfigurationClientEntity = new EntitySchema<ConfigurationClientRow
     clientId: { name: 'client_id', type: 'varchar', length: 200, primary: true },
     position: { name: 'position', type: 'integer' },
     clientName: { name: 'client_name', type: 'varchar', length: 200, nullable: true },
+    logoUri: { name: 'logo_uri', type: 'varchar', length: 2000, nullable: true },
     enabled: { name: 'enabled', type: Boolean },
     clientSecrets: { name: 'client_secrets', type: 'text' },
     requireClientSecret: { name: 'require_client_secret', type: Boolean },

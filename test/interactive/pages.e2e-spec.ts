@@ -1,0 +1,244 @@
+import { Injectable } from '@nestjs/common';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { Clock } from '../../src/common/clock';
+import { DefaultUi } from '../../src/ui/default.ui';
+import { translator, type UiLanguage } from '../../src/ui/i18n';
+import { Ui, type LoginPageModel } from '../../src/ui/ui';
+import { RunningFakeClock } from '../support/fakes/fake-clock';
+import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
+import { createInteractiveFixtures, webClient } from './interactive-fixtures';
+import { authorizeDevice, DEVICE_GRANT, poll, postForm } from './device-helpers';
+
+const CHROMIUM = '/usr/bin/chromium';
+const chromiumInstalled = existsSync(CHROMIUM);
+if (!chromiumInstalled) process.stdout.write(`\n[tests] ${CHROMIUM} missing (apt-get install chromium): the page suite is skipped\n`);
+const describeIfChromium = chromiumInstalled ? describe : describe.skip;
+
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
+
+/**
+ * The login page with an external provider button, as a deployment with `externalProviders`
+ * shows it (providers are configured elsewhere; here the Ui seam fills the model).
+ */
+@Injectable()
+class WithExternalProviderUi extends DefaultUi {
+  override loginPage(m: LoginPageModel): string {
+    return super.loginPage({ ...m, externalProviders: [{ scheme: 'corp', displayName: 'Corporate SSO', url: '/account/external?scheme=corp' }] });
+  }
+}
+
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
+
+/** axe-core in the page: the serious and critical violations (none expected). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the pages' CSP (no script) stays on for the real checks.
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run({ resultTypes: ['violations'] })).violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+describeIfChromium('default pages in a real browser (Chromium): a person\'s way through, axe-core, both languages', () => {
+  let receiver: Server;
+  let clientBase: string;
+  let server: TestApp;
+  let browser: Browser;
+  // Real time, jumped ahead where the device would wait its polling interval.
+  const clock = new RunningFakeClock();
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    // The client: a redirect target, a signed-out landing page and the client's logo.
+    receiver = createServer((request, response) => {
+      if (request.url === '/logo.svg') {
+        response.writeHead(200, { 'content-type': 'image/svg+xml' });
+        response.end('<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" rx="10" fill="#e4572e"/></svg>');
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end('<!doctype html><html lang="en"><title>Shop</title><h1>Back at the shop</h1></html>');
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    clientBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    server = await startTestAppWithFixtures(createInteractiveFixtures([
+      webClient('pages.shop', {
+        clientName: 'Demo Shop',
+        logoUri: `${clientBase}/logo.svg`,
+        requireConsent: true,
+        redirectUris: [`${clientBase}/signin-oidc`],
+        postLogoutRedirectUris: [`${clientBase}/`],
+      }),
+      {
+        clientId: 'pages.tv', clientName: 'Living-room TV', logoUri: `${clientBase}/logo.svg`, requireClientSecret: false,
+        allowedGrantTypes: [DEVICE_GRANT], allowedScopes: ['openid', 'profile', 'api1'],
+      },
+    ]), { UI_PRODUCT_NAME: 'ACME Identity', UI_PRIMARY_COLOR: '#0b6e4f' }, { providers: [{ provide: Ui, useClass: WithExternalProviderUi }, { provide: Clock, useValue: clock }] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  });
+
+  describe.each([['en', 'en-US'], ['de', 'de-DE']] as const)('in %s', (language: UiLanguage, locale) => {
+    const t = translator(language);
+    let page: Page;
+    const checked: string[] = [];
+
+    /** Every page: its language, its title, no serious axe violation, a screenshot. */
+    async function inspect(name: string, title: string): Promise<void> {
+      expect(await page.getAttribute('html', 'lang')).toBe(language);
+      expect(await page.title()).toBe(`${title} – ACME Identity`);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: join(SCREENSHOTS, `${language}-${name}.png`), fullPage: true });
+      checked.push(name);
+    }
+
+    beforeAll(async () => {
+      const context = await browser.newContext({ locale, viewport: { width: 1000, height: 800 } });
+      page = await context.newPage();
+    });
+    afterAll(async () => {
+      await page?.context().close();
+    });
+
+    it('sign in with a wrong then the right password, consent, and the code reaches the client', async () => {
+      const verifier = randomBytes(32).toString('base64url');
+      const url = new URL('/connect/authorize', server.baseUrl);
+      url.search = new URLSearchParams({
+        client_id: 'pages.shop', response_type: 'code', redirect_uri: `${clientBase}/signin-oidc`,
+        scope: 'openid profile api1 offline_access', state: 'st', nonce: 'n',
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+      }).toString();
+      await page.goto(url.toString());
+      await expectVisible(page.locator('#client', { hasText: 'Demo Shop' }));
+      await expectVisible(page.getByRole('link', { name: t('login.external', { provider: 'Corporate SSO' }) }));
+      // The stylesheet came from the server, under the pages' CSP: the brand colour is on the button.
+      expect(await page.getByRole('button', { name: t('login.submit') }).evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor)).toBe('rgb(11, 110, 79)');
+      await inspect('login', t('login.title'));
+      // On a phone: no sideways scrolling.
+      await page.setViewportSize({ width: 360, height: 740 });
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+      await page.screenshot({ path: join(SCREENSHOTS, `${language}-login-phone.png`), fullPage: true });
+      await page.setViewportSize({ width: 1000, height: 800 });
+
+      await page.getByLabel(t('login.username')).fill('alice');
+      await page.getByLabel(t('login.password')).fill('wrong');
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('login.submit') }).click()]);
+      await expectVisible(page.getByRole('alert'));
+      expect(await page.getByRole('alert').textContent()).toBe(t('login.invalidCredentials'));
+      // The context survives the failure, and the error is tied to the fields.
+      await expectVisible(page.locator('#client', { hasText: 'Demo Shop' }));
+      expect(await page.getByLabel(t('login.password')).getAttribute('aria-invalid')).toBe('true');
+      expect(await page.getByLabel(t('login.password')).getAttribute('aria-describedby')).toBe('error');
+      await inspect('login-error', t('login.title'));
+
+      await page.getByLabel(t('login.password')).fill('alice');
+      await Promise.all([page.waitForURL(/\/consent\?/), page.getByRole('button', { name: t('login.submit') }).click()]);
+      await expectVisible(page.getByRole('heading', { name: t('consent.heading', { client: 'Demo Shop' }) }));
+      await expectVisible(page.getByText('API 1'));
+      await inspect('consent', `${t('consent.title')}: Demo Shop`);
+
+      await Promise.all([
+        page.waitForURL((current) => current.toString().startsWith(`${clientBase}/signin-oidc`)),
+        page.getByRole('button', { name: t('consent.allow') }).click(),
+      ]);
+      const code = new URL(page.url()).searchParams.get('code') ?? '';
+      const tokens = await postForm(server.baseUrl, '/connect/token', {
+        grant_type: 'authorization_code', code, redirect_uri: `${clientBase}/signin-oidc`, code_verifier: verifier,
+      }, { authorization: `Basic ${Buffer.from('pages.shop:secret').toString('base64')}` });
+      expect(tokens.status).toBe(200);
+      refreshTokens.set(language, String(tokens.body.refresh_token));
+    }, 30_000);
+
+    it('connect a device: enter the code, confirm client, scopes and code, and the device gets tokens', async () => {
+      const authorization = await authorizeDevice(server.baseUrl, 'pages.tv', 'openid api1');
+      await page.goto(`${server.baseUrl}/device`);
+      await inspect('device-code', t('device.title'));
+      await page.getByLabel(t('device.code')).fill('bcdf-bcdf');
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('device.submit') }).click()]);
+      expect(await page.getByRole('alert').textContent()).toBe(t('device.invalidCode'));
+      expect(await page.getByLabel(t('device.code')).getAttribute('aria-invalid')).toBe('true');
+      await inspect('device-code-error', t('device.title'));
+
+      await page.getByLabel(t('device.code')).fill(authorization.user_code.toLowerCase());
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('device.submit') }).click()]);
+      await expectVisible(page.getByRole('heading', { name: t('deviceConfirm.heading', { client: 'Living-room TV' }) }));
+      expect(await page.locator('#user-code').textContent()).toBe(authorization.user_code);
+      await expectVisible(page.getByText('API 1'));
+      await inspect('device-confirm', `${t('deviceConfirm.title')}: Living-room TV`);
+      expect(await poll(server.baseUrl, 'pages.tv', authorization.device_code)).toMatchObject({ body: { error: 'authorization_pending' } });
+
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('deviceConfirm.allow') }).click()]);
+      await expectVisible(page.getByRole('heading', { name: t('device.connectedTitle') }));
+      await inspect('device-connected', t('device.connectedTitle'));
+      clock.advance(6_000); // the device waits its polling interval
+      expect(await poll(server.baseUrl, 'pages.tv', authorization.device_code)).toMatchObject({ status: 200 });
+    }, 30_000);
+
+    it('the grants page lists what the shop holds; revoking it makes its refresh token refused', async () => {
+      await page.goto(`${server.baseUrl}/grants`);
+      const shop = page.locator('li.grant', { hasText: 'Demo Shop' });
+      await expectVisible(shop);
+      await inspect('grants', t('grants.title'));
+
+      await Promise.all([page.waitForLoadState('load'), shop.getByRole('button', { name: t('grants.revokeLabel', { client: 'Demo Shop' }) }).click()]);
+      await expectVisible(page.getByRole('status'));
+      expect(await page.locator('li.grant', { hasText: 'Demo Shop' }).count()).toBe(0);
+      await inspect('grants-revoked', t('grants.title'));
+
+      const refreshed = await postForm(server.baseUrl, '/connect/token', { grant_type: 'refresh_token', refresh_token: refreshTokens.get(language) ?? '' },
+        { authorization: `Basic ${Buffer.from('pages.shop:secret').toString('base64')}` });
+      expect(refreshed).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    }, 30_000);
+
+    it('an error explains itself, shows the request id and leads back to the known client', async () => {
+      const query = new URLSearchParams({ client_id: 'pages.shop', response_type: 'code', redirect_uri: 'https://evil.example/cb', scope: 'openid' });
+      const response = await page.goto(`${server.baseUrl}/connect/authorize?${query}`);
+      expect(response?.status()).toBe(400);
+      expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(await page.locator('#explanation').textContent()).toBe(t('error.explain.invalid_request'));
+      expect(await page.locator('#request-id').textContent()).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await page.getByRole('link', { name: t('error.backTo', { client: 'Demo Shop' }) }).getAttribute('href')).toBe(`${clientBase}/`);
+      await inspect('error', t('error.title'));
+    }, 30_000);
+
+    it('sign out, then the signed-out page offers the way back; signed out, /grants asks to sign in', async () => {
+      await page.goto(`${server.baseUrl}/connect/endsession?${new URLSearchParams({ client_id: 'pages.shop', post_logout_redirect_uri: `${clientBase}/` })}`);
+      await inspect('logout', t('logout.title'));
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('logout.submit') }).click()]);
+      await expectVisible(page.getByRole('heading', { name: t('loggedOut.heading') }));
+      expect(await page.getByRole('link', { name: t('loggedOut.returnTo', { client: 'Demo Shop' }) }).getAttribute('href')).toBe(`${clientBase}/`);
+      await inspect('signed-out', t('loggedOut.title'));
+
+      await page.goto(`${server.baseUrl}/grants`);
+      expect(new URL(page.url()).pathname).toBe('/account/login');
+      expect(new URL(page.url()).searchParams.get('returnUrl')).toBe('/grants');
+      expect(checked).toEqual(['login', 'login-error', 'consent', 'device-code', 'device-code-error', 'device-confirm', 'device-connected',
+        'grants', 'grants-revoked', 'error', 'logout', 'signed-out']);
+    }, 30_000);
+  });
+
+  const refreshTokens = new Map<string, string>();
+});
+
+async function expectVisible(locator: { isVisible(): Promise<boolean>; waitFor(options: { state: 'visible'; timeout: number }): Promise<void> }): Promise<void> {
+  await locator.waitFor({ state: 'visible', timeout: 10_000 });
+  expect(await locator.isVisible()).toBe(true);
+}
