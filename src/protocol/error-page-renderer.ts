@@ -3,6 +3,8 @@ export interface ErrorPageModel {
   readonly error: string;
   readonly description?: string;
   readonly requestId?: string;
+  /** a local URL to offer as the way back (e.g. the sign-in page after a failed external sign-in) */
+  readonly backUrl?: string;
 }
 
 /**

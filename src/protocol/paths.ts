@@ -17,6 +17,10 @@ export const PAGE_PATHS = {
   logout: '/account/logout',
   consent: '/consent',
   device: '/device',
+  /** GET ?scheme=&returnUrl=: sends the browser to an external provider */
+  externalChallenge: '/account/external',
+  /** /signin/{scheme}: where an external provider sends the browser back */
+  externalSignInCallback: '/signin',
   /** the login and consent pages return here; it resumes the authorization request */
   authorizeCallback: '/connect/authorize/callback',
 } as const;

@@ -95,7 +95,14 @@ export class TemporarilyUnavailableError extends ProtocolError {
  * (e.g. unknown client, unregistered redirect_uri).
  */
 export class ErrorPageError extends ProtocolError {
-  constructor(error: string, description?: string, status = 400, headers: Readonly<Record<string, string>> = {}) {
+  constructor(
+    error: string,
+    description?: string,
+    status = 400,
+    headers: Readonly<Record<string, string>> = {},
+    /** a local URL the page offers as the way back (e.g. the sign-in page of the interrupted request) */
+    readonly backUrl?: string,
+  ) {
     super(error, description, status, headers);
   }
 }

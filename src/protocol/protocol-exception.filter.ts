@@ -43,7 +43,9 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
   private errorPage(error: ErrorPageError, requestId: string): string {
     if (this.renderer) {
       try {
-        return this.renderer.errorPage({ error: error.error, description: error.description, requestId });
+        return this.renderer.errorPage({
+          error: error.error, description: error.description, requestId, ...(error.backUrl !== undefined && { backUrl: error.backUrl }),
+        });
       } catch (renderError: unknown) {
         this.logger.error({ err: renderError, requestId }, 'the error-page renderer failed; showing the built-in page');
       }
@@ -91,7 +93,9 @@ const INTERACTIVE_PATHS = new Set<string>([
 ]);
 
 function isInteractive(request: FastifyRequest): boolean {
-  return INTERACTIVE_PATHS.has(request.url.split('?')[0].replace(/\/+$/, '') || '/');
+  const path = request.url.split('?')[0].replace(/\/+$/, '') || '/';
+  // /signin/{scheme}: an external provider sends the browser back there
+  return INTERACTIVE_PATHS.has(path) || path.startsWith(`${PAGE_PATHS.externalSignInCallback}/`);
 }
 
 function statusOf(exception: unknown): number | undefined {

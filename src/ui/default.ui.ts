@@ -24,7 +24,7 @@ ${hidden(m)}
 <input id="password" name="password" type="password" autocomplete="current-password" required></p>
 <p><button type="submit" name="button" value="login">Sign in</button>
 <button type="submit" name="button" value="cancel" formnovalidate>Cancel</button></p>
-</form>`);
+</form>${externalProviderList(m)}`);
   }
 
   override consentPage(m: ConsentPageModel): string {
@@ -83,6 +83,7 @@ ${hidden(m)}
 <h1>Sorry, there was an error</h1>
 <p><strong id="error">${e(m.error)}</strong></p>
 ${m.description ? `<p id="error_description">${e(m.description)}</p>` : ''}
+${m.backUrl ? `<p><a id="back" href="${e(m.backUrl)}">Back to sign in</a></p>` : ''}
 ${m.requestId ? `<p><small>Request id: ${e(m.requestId)}</small></p>` : ''}`);
   }
 }
@@ -94,6 +95,14 @@ function layout(title: string, body: string): string {
 <meta name="referrer" content="no-referrer"></head>
 <body><main>${body}
 </main></body></html>`;
+}
+
+/** A list of links, one per external provider (/account/external?scheme=…). */
+function externalProviderList(m: LoginPageModel): string {
+  const providers = m.externalProviders ?? [];
+  if (providers.length === 0) return '';
+  const items = providers.map((p) => `<li><a class="external-provider" id="external-${e(p.scheme)}" href="${e(p.url)}">Sign in with ${e(p.displayName)}</a></li>`).join('\n');
+  return `\n<h2>Or sign in with</h2>\n<ul>\n${items}\n</ul>`;
 }
 
 function hidden(m: FormModel): string {

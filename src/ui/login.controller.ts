@@ -2,12 +2,13 @@ import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsentInteractionService } from '../authorize/consent-interaction.service';
 import { SessionService } from '../sessions/session.service';
+import { ExternalProviderStore } from '../stores/external-provider.store';
 import { UserStore } from '../stores/user.store';
 import { AntiforgeryService } from './antiforgery.service';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
-import { Ui } from './ui';
+import { Ui, type ExternalProviderButtonModel } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
 
 /**
@@ -22,6 +23,7 @@ export class LoginController {
     private readonly users: UserStore,
     private readonly sessions: SessionService,
     private readonly interactions: ConsentInteractionService,
+    private readonly externalProviders: ExternalProviderStore,
   ) {}
 
   @Get()
@@ -73,6 +75,16 @@ export class LoginController {
     status = 200,
   ): Promise<void> {
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
-    sendHtml(reply, this.ui.loginPage({ action: PAGE_PATHS.login, antiforgeryToken, ...model }), status);
+    const externalProviders = await this.externalProviderButtons(model.returnUrl);
+    sendHtml(reply, this.ui.loginPage({ action: PAGE_PATHS.login, antiforgeryToken, ...model, externalProviders }), status);
+  }
+
+  /** One button per enabled external provider, in configuration order; each keeps the returnUrl. */
+  private async externalProviderButtons(returnUrl: string): Promise<ExternalProviderButtonModel[]> {
+    return (await this.externalProviders.getAll()).filter((p) => p.enabled).map((p) => ({
+      scheme: p.scheme,
+      displayName: p.displayName,
+      url: `${PAGE_PATHS.externalChallenge}?${new URLSearchParams({ scheme: p.scheme, ...(returnUrl && { returnUrl }) }).toString()}`,
+    }));
   }
 }
