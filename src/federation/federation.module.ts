@@ -5,6 +5,7 @@ import { ExternalProviderClients } from './external-provider-clients';
 import { ExternalSignInStateStore } from './external-sign-in-state.store';
 import { ExternalSignInController } from './external-sign-in.controller';
 import { ExternalSignInService } from './external-sign-in.service';
+import { ExternalSignOutService } from './external-sign-out.service';
 
 /**
  * Sign-in through external OpenID Connect providers (`externalProviders`, docs/configuration-file.md).
@@ -13,7 +14,7 @@ import { ExternalSignInService } from './external-sign-in.service';
 @Module({
   imports: [DataProtectionModule, SessionsModule],
   controllers: [ExternalSignInController],
-  providers: [ExternalProviderClients, ExternalSignInStateStore, ExternalSignInService],
-  exports: [ExternalProviderClients],
+  providers: [ExternalProviderClients, ExternalSignInStateStore, ExternalSignInService, ExternalSignOutService],
+  exports: [ExternalSignOutService],
 })
 export class FederationModule {}

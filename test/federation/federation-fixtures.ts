@@ -22,7 +22,7 @@ export function writeUpstreamKey(dir: string): UpstreamKey {
 }
 
 /** The upstream server's configuration: the interactive suites' users and one client for the downstream servers. */
-export function writeUpstreamConfig(dir: string, downstreamRedirectUris: readonly string[]): string {
+export function writeUpstreamConfig(dir: string, downstreamRedirectUris: readonly string[], postLogoutRedirectUris: readonly string[] = []): string {
   return writeJson(dir, 'upstream.json', {
     clients: [{
       clientId: 'downstream',
@@ -31,6 +31,7 @@ export function writeUpstreamConfig(dir: string, downstreamRedirectUris: readonl
       allowedGrantTypes: ['authorization_code'],
       allowedScopes: ['openid', 'profile', 'email'],
       redirectUris: downstreamRedirectUris,
+      postLogoutRedirectUris,
     }],
     identityResources: [
       { name: 'openid', userClaims: ['sub'] },

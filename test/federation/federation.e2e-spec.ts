@@ -29,7 +29,7 @@ describe('federation with an external OpenID provider (a second server upstream)
     const b = `http://127.0.0.1:${portB}`;
     const key = writeUpstreamKey(scratch.dir);
     upstream = await startTestApp({
-      CONFIG_FILE: writeUpstreamConfig(scratch.dir, [`${a}/signin/corp`, `${a}/signin/corp-proxy`, `${a}/signin/no-provisioning`, `${b}/signin/corp`]),
+      CONFIG_FILE: writeUpstreamConfig(scratch.dir, [`${a}/signin/corp`, `${a}/signin/corp-proxy`, `${a}/signin/no-provisioning`, `${b}/signin/corp`], [`${a}/account/logout`]),
       SIGNING_CREDENTIALS: `RS256=${key.pemPath}`,
     });
     proxy = new TamperingProxy(Number(new URL(upstream.baseUrl).port), key);
@@ -90,6 +90,8 @@ describe('federation with an external OpenID provider (a second server upstream)
   interface AtCallback {
     readonly started: Started;
     readonly down: FormBrowser;
+    /** the same browser on the upstream's origin (its cookies) */
+    readonly up: FormBrowser;
     /** the upstream's redirect to /signin/{scheme} */
     readonly callbackUrl: string;
     /** the state parameter the downstream sent upstream */
@@ -114,7 +116,7 @@ describe('federation with an external OpenID provider (a second server upstream)
       ? await up.submit(upstreamLogin, {}, button)
       : await up.submit(upstreamLogin, { username, password: username });
     if (!answered.redirectedTo) throw new Error(`the upstream did not send the browser back: ${answered.status}\n${answered.body.slice(0, 400)}`);
-    return { started, down, callbackUrl: answered.redirectedTo, upstreamState };
+    return { started, down, up, callbackUrl: answered.redirectedTo, upstreamState };
   }
 
   async function redeem(started: Started, page: Page): Promise<Record<string, unknown>> {
@@ -217,6 +219,31 @@ describe('federation with an external OpenID provider (a second server upstream)
     expect(login.body).not.toContain('id="external-switched-off"');
     expectErrorPage(await down.get('/account/external?scheme=switched-off'), down, /no sign-in provider/);
     expectErrorPage(await down.get('/account/external?scheme=nope'), down, /no sign-in provider/);
+  });
+
+  it('logout of a user signed in through the provider should sign out there too, then show our signed-out page', async () => {
+    const at = await signInUpstream('corp');
+    const up = at.up;
+    expect(up.cookies.has('idsrv')).toBe(true);
+    const signedIn = await at.down.get(at.callbackUrl);
+    expect(signedIn.redirectedTo?.startsWith(REDIRECT_URI)).toBe(true);
+    expect(at.down.cookies.has('idsrv')).toBe(true);
+
+    const logoutPage = await at.down.get('/account/logout');
+    const leaving = await at.down.submit(logoutPage, {}, { name: 'decision', value: 'logout' });
+    expect(at.down.cookies.has('idsrv')).toBe(false);
+    if (!leaving.redirectedTo) throw new Error(`expected a redirect to the provider's end_session_endpoint, got ${leaving.status}`);
+    const endSession = new URL(leaving.redirectedTo);
+    expect(endSession.pathname).toBe('/connect/endsession');
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${downstreamA.baseUrl}/account/logout`);
+    expect(endSession.searchParams.get('id_token_hint')).toBeTruthy();
+    // The upstream ends its session (a valid hint) and sends the browser back to our signed-out page.
+    const back = await up.get(endSession.href);
+    expect(up.cookies.has('idsrv')).toBe(false);
+    expect(back.redirectedTo?.startsWith(`${downstreamA.baseUrl}/account/logout?`)).toBe(true);
+    const signedOut = await at.down.get(back.redirectedTo ?? '');
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.body).toContain('signed out');
   });
 
   (redisUrl ? it : it.skip)('a sign-in started on instance A should finish on instance B (shared Redis)', async () => {
