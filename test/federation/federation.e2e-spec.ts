@@ -180,6 +180,25 @@ describe('federation with an external OpenID provider (a second server upstream)
     expectErrorPage(await other.get(at.callbackUrl), other, /another browser/);
   });
 
+  it('an answer delivered to the callback of another provider should end on the error page', async () => {
+    const at = await signInUpstream('corp');
+    const url = new URL(at.callbackUrl);
+    url.pathname = '/signin/corp-proxy';
+    expectErrorPage(await at.down.get(url.href), at.down, /does not belong to the sign-in/);
+  });
+
+  it('a returnUrl that is not a local path should be dropped: the sign-in ends on our own page, not elsewhere', async () => {
+    const down = new FormBrowser(downstreamA.baseUrl);
+    const challenge = await down.get(`/account/external?scheme=corp&returnUrl=${encodeURIComponent('https://evil.example/')}`);
+    const up = new FormBrowser(upstream.baseUrl);
+    const upstreamLogin = await up.get(challenge.redirectedTo ?? '');
+    const answered = await up.submit(upstreamLogin, { username: 'alice', password: 'alice' });
+    const done = await down.get(answered.redirectedTo ?? '');
+    expect(done.redirectedTo).toBeUndefined();
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('You are signed in as Alice Upstream');
+  });
+
   it.each([
     ['a wrong nonce', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, nonce: 'not-the-nonce' }) }],
     ['a wrong aud', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, aud: 'someone-else' }) }],
