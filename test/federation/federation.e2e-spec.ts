@@ -180,6 +180,14 @@ describe('federation with an external OpenID provider (a second server upstream)
     expectErrorPage(await other.get(at.callbackUrl), other, /another browser/);
   });
 
+  it('an answer whose RFC 9207 iss names another issuer should end on the error page', async () => {
+    const at = await signInUpstream('corp');
+    const url = new URL(at.callbackUrl);
+    expect(url.searchParams.get('iss')).toBe(upstream.baseUrl);
+    url.searchParams.set('iss', 'https://mix-up.example');
+    expectErrorPage(await at.down.get(url.href), at.down, /could not be verified/);
+  });
+
   it('an answer delivered to the callback of another provider should end on the error page', async () => {
     const at = await signInUpstream('corp');
     const url = new URL(at.callbackUrl);
@@ -203,6 +211,7 @@ describe('federation with an external OpenID provider (a second server upstream)
     ['a wrong nonce', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, nonce: 'not-the-nonce' }) }],
     ['a wrong aud', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, aud: 'someone-else' }) }],
     ['an id token signed by another key', { kind: 'other-key' as const }],
+    ['several audiences without azp', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, aud: [String(c.aud), 'someone-else'], azp: undefined }) }],
   ])('%s should end on the error page with no session', async (_what, tampering) => {
     proxy.tampering = tampering;
     const at = await signInUpstream('corp-proxy');
