@@ -62,7 +62,7 @@ export function provider(scheme: string, authority: string, extra: Record<string
 /** The downstream servers' configuration: one relying party (`web`, id token with user claims) and the providers. */
 export function writeDownstreamConfig(dir: string, name: string, providers: ReadonlyArray<Record<string, unknown>>): string {
   return writeJson(dir, name, {
-    clients: [webClient('web', { alwaysIncludeUserClaimsInIdToken: true, allowOfflineAccess: false, allowedGrantTypes: ['authorization_code'] })],
+    clients: [webClient('web', { alwaysIncludeUserClaimsInIdToken: true })],
     identityResources: [
       { name: 'openid', userClaims: ['sub'] },
       { name: 'profile', userClaims: ['name'] },

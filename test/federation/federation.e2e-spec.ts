@@ -80,7 +80,7 @@ describe('federation with an external OpenID provider (a second server upstream)
     const state = client.randomState();
     const nonce = client.randomNonce();
     const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI, scope: 'openid profile email',
+      redirect_uri: REDIRECT_URI, scope: 'openid profile email offline_access',
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce,
     });
     return { config, verifier, state, nonce, url };
@@ -119,11 +119,14 @@ describe('federation with an external OpenID provider (a second server upstream)
     return { started, down, up, callbackUrl: answered.redirectedTo, upstreamState };
   }
 
+  let lastTokens: { access_token: string; refresh_token?: string } | undefined;
+
   async function redeem(started: Started, page: Page): Promise<Record<string, unknown>> {
     if (!page.redirectedTo) throw new Error(`expected a redirect to the relying party, got ${page.status} at ${page.url}:\n${page.body.slice(0, 600)}`);
     const tokens = await client.authorizationCodeGrant(started.config, new URL(page.redirectedTo), {
       pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce, idTokenExpected: true,
     });
+    lastTokens = tokens;
     return decodeJwt(tokens.id_token ?? '');
   }
 
@@ -146,6 +149,11 @@ describe('federation with an external OpenID provider (a second server upstream)
     expect(firstToken).toMatchObject({ idp: 'corp', email: 'alice@corp.example', name: 'Alice Upstream' });
     expect(firstToken.sub).not.toBe('up-1');
     expect(firstToken.amr).toEqual(['pwd']);
+    expect(decodeJwt(lastTokens?.access_token ?? '')).toMatchObject({ idp: 'corp', sub: firstToken.sub });
+    // A refresh keeps the identity provider of the sign-in.
+    const refreshed = await client.refreshTokenGrant(first.started.config, lastTokens?.refresh_token ?? '');
+    expect(decodeJwt(refreshed.access_token)).toMatchObject({ idp: 'corp', sub: firstToken.sub });
+    expect(decodeJwt(refreshed.id_token ?? '')).toMatchObject({ idp: 'corp', sub: firstToken.sub, email: 'alice@corp.example' });
 
     const links = downstreamA.app.get(UserLinkStore);
     const link = await links.find('corp', 'up-1');
