@@ -153,14 +153,14 @@ export class ExternalSignInService {
     }
     const state = id === undefined ? undefined : await this.states.take(id);
     if (!state) {
-      this.logger.warn(`External sign-in callback for "${scheme}" with a state that is unknown, used already or expired`);
+      this.logger.warn(`External sign-in callback for "${scheme.slice(0, 64)}" with a state that is unknown, used already or expired`);
       throw new ExternalSignInError(
         'invalid_request',
         'This sign-in link is no longer valid (it was used already, has expired, or was changed). Start the sign-in again.',
       );
     }
     if (state.scheme !== scheme) {
-      this.logger.warn(`External sign-in callback for "${scheme}" with the state of a sign-in through "${state.scheme}"`);
+      this.logger.warn(`External sign-in callback for "${scheme.slice(0, 64)}" with the state of a sign-in through "${state.scheme}"`);
       throw new ExternalSignInError('invalid_request', 'This sign-in answer does not belong to the sign-in that was started. Start the sign-in again.', state.returnUrl);
     }
     if (cookie === undefined || !sameHash(sha256(cookie), state.correlation)) {
@@ -177,7 +177,7 @@ export class ExternalSignInService {
   private async enabledProvider(scheme: string, returnUrl: string): Promise<ExternalProvider> {
     const provider = await this.providers.findByScheme(scheme);
     if (!provider || !provider.enabled) {
-      throw new ExternalSignInError('invalid_request', `There is no sign-in provider "${scheme}" here (unknown or disabled).`, returnUrl);
+      throw new ExternalSignInError('invalid_request', `There is no sign-in provider "${scheme.slice(0, 64)}" here (unknown or disabled).`, returnUrl);
     }
     return provider;
   }
