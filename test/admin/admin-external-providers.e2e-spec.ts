@@ -7,6 +7,8 @@ import { exportConfiguration } from '../../src/stores/configuration-store.cli';
 import { externalProviderSecretProtector, revealExternalProviderSecret } from '../../src/stores/external-provider-secret';
 import { ExternalProviderStore } from '../../src/stores/external-provider.store';
 import { DatabaseConfiguration } from '../../src/stores/typeorm-config';
+import { ConfigurationExternalProviderEntity } from '../../src/stores/typeorm-config/configuration.entities';
+import { createTestDatabase } from '../support/postgres';
 import { startTestAppWithFixtures, writeJson, type TestApp, type TestAppFixtures } from '../support/test-app';
 
 const ADMIN_SECRET = 'admin-secret';
@@ -37,12 +39,20 @@ const PROVIDER = {
   autoProvision: true,
 };
 
-describe('admin API: /admin/external-providers (secrets write-only, protected at rest)', () => {
+const DATABASES = [
+  { name: 'SQLite', url: async () => ({ url: 'sqlite::memory:', drop: async () => undefined }) },
+  ...(process.env.TEST_DATABASE_URL ? [{ name: 'PostgreSQL', url: createTestDatabase }] : []),
+];
+
+describe.each(DATABASES)('admin API: /admin/external-providers (secrets write-only, protected at rest) on $name', (database) => {
   let app: TestApp;
   let token: string;
+  let drop: () => Promise<unknown>;
 
   beforeAll(async () => {
-    app = await startTestAppWithFixtures(fixtures(), { ADMIN_API_ENABLED: 'true', CONFIGURATION_STORE: 'database' });
+    const created = await database.url();
+    drop = created.drop;
+    app = await startTestAppWithFixtures(fixtures(), { ADMIN_API_ENABLED: 'true', CONFIGURATION_STORE: 'database', DATABASE_URL: created.url });
     const response = await fetch(`${app.baseUrl}/connect/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`admin:${ADMIN_SECRET}`).toString('base64')}` },
@@ -52,6 +62,7 @@ describe('admin API: /admin/external-providers (secrets write-only, protected at
   }, 60_000);
   afterAll(async () => {
     await app?.close();
+    await drop?.();
   });
 
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: Record<string, unknown> }> {
@@ -65,8 +76,8 @@ describe('admin API: /admin/external-providers (secrets write-only, protected at
   }
 
   async function storedSecretColumn(scheme: string): Promise<string | null> {
-    const rows = await app.app.get(DataSource).query('SELECT client_secret FROM configuration_external_providers WHERE scheme = ?', [scheme]) as { client_secret: string | null }[];
-    return rows[0]?.client_secret ?? null;
+    const row = await app.app.get(DataSource).getRepository(ConfigurationExternalProviderEntity).findOneBy({ scheme });
+    return row?.clientSecret ?? null;
   }
 
   async function revealed(scheme: string): Promise<string | undefined> {
