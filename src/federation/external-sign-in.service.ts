@@ -22,6 +22,9 @@ import { ExternalSignInStateStore, EXTERNAL_SIGN_IN_STATE_LIFETIME_MS, type Exte
  */
 export const CORRELATION_COOKIE_NAME = 'idsrv.external';
 
+/** OIDC Core §2: `sub` must not exceed 255 ASCII characters. */
+const MAX_EXTERNAL_SUBJECT_LENGTH = 255;
+
 /** What the callback received: the authorization response parameters (query, or form for form_post). */
 export type CallbackParameters = Readonly<Record<string, string>>;
 
@@ -109,6 +112,11 @@ export class ExternalSignInService {
     }
     const idToken = tokens.claims();
     if (!idToken) throw new ExternalSignInError('external_sign_in_failed', `${provider.displayName} sent no id token.`, state.returnUrl, 502);
+    // OIDC Core §2: sub is at most 255 ASCII characters (the user-link store's column is that wide).
+    if (idToken.sub.length === 0 || idToken.sub.length > MAX_EXTERNAL_SUBJECT_LENGTH) {
+      this.logger.warn(`External provider "${provider.scheme}" sent an id token whose sub is empty or longer than ${MAX_EXTERNAL_SUBJECT_LENGTH} characters`);
+      throw new ExternalSignInError('external_sign_in_failed', `${provider.displayName} sent an invalid user identifier.`, state.returnUrl, 502);
+    }
     const external = { ...(await this.userInfoOf(provider, configuration, tokens.access_token, idToken.sub, state.returnUrl)), ...idToken };
     const claims = mapClaims(external, provider.claimMappings);
     const subjectId = await this.localSubjectOf(provider, external.sub, claims, state.returnUrl);

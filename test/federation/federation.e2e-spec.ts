@@ -227,6 +227,12 @@ describe('federation with an external OpenID provider (a second server upstream)
     expect(await downstreamA.app.get(UserLinkStore).find('corp-proxy', 'up-2')).toBeUndefined();
   });
 
+  it('an id token whose sub is longer than 255 characters should end on the error page, not a database error', async () => {
+    proxy.tampering = { kind: 'claims', change: (c) => ({ ...c, sub: 's'.repeat(256) }) };
+    const at = await signInUpstream('corp-proxy');
+    expectErrorPage(await at.down.get(at.callbackUrl), at.down, /invalid user identifier/);
+  });
+
   it('the same path through the proxy untouched should sign in (the tampering tests fail for the tampering alone)', async () => {
     const at = await signInUpstream('corp-proxy', 'bob');
     expect(await redeem(at.started, await at.down.get(at.callbackUrl))).toMatchObject({ idp: 'corp-proxy', email: 'bob@corp.example' });
