@@ -7,6 +7,7 @@ import { CreateDataProtectionKeys1795420000200 } from './1795420000200-create-da
 import { AddPersistedGrantFamilyId1795420000300 } from './1795420000300-add-persisted-grant-family-id';
 import { CreateInstances1795420000400 } from './1795420000400-create-instances';
 import { CreateConfigurationStore1795420000500 } from './1795420000500-create-configuration-store';
+import { CreateUserLinksAndExternalProviders1795420000600 } from './1795420000600-create-user-links-and-external-providers';
 import { AddClientLogoUri1795420000700 } from './1795420000700-add-client-logo-uri';
 
 /**
@@ -23,5 +24,6 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   AddPersistedGrantFamilyId1795420000300,
   CreateInstances1795420000400,
   CreateConfigurationStore1795420000500,
+  CreateUserLinksAndExternalProviders1795420000600,
   AddClientLogoUri1795420000700,
 ];

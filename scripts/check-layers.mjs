@@ -30,6 +30,8 @@ export const LAYERS = [
   // endpoints and pages
   ['authorize'],
   ['ui'],
+  // sign-in through external providers: a page flow beside the login page; end session calls it at logout
+  ['federation'],
   ['device-flow', 'end-session'],
   ['token-endpoint'],
   ['token-exchange'],

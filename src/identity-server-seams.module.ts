@@ -10,7 +10,7 @@ import { ErrorPageRenderer } from './protocol/error-page-renderer';
 import { SupportedGrantTypes } from './protocol/grant-types';
 import { ConfigurationReloadMetrics, identityConfigurationHolderProvider, identityConfigurationProvider } from './stores/config-file';
 import { DEFAULT_STORE_PROVIDERS } from './stores/store.defaults';
-import { OPERATIONAL_STORE_ENTITIES } from './stores/typeorm';
+import { OPERATIONAL_STORE_ENTITIES, UserLinkEntity } from './stores/typeorm';
 import { CONFIGURATION_STORE_ENTITIES, DatabaseConfiguration } from './stores/typeorm-config';
 import { DefaultUi } from './ui/default.ui';
 import { Ui } from './ui/ui';
@@ -32,7 +32,7 @@ const SEAM_DEFAULTS: readonly Provider[] = [
 ];
 
 /** Tables the defaults use; registered whatever is replaced, so migrations and the CLI see them all. */
-const ENTITIES = [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES, SigningKeyEntity, DataProtectionKeyEntity];
+const ENTITIES = [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES, UserLinkEntity, SigningKeyEntity, DataProtectionKeyEntity];
 
 function tokenOf(provider: Provider): InjectionToken {
   return typeof provider === 'function' ? provider : provider.provide;

@@ -22,6 +22,7 @@ import { EndSessionModule } from './end-session/end-session.module';
 import { TokenCleanupModule } from './token-cleanup/token-cleanup.module';
 import { AuthorizeModule } from './authorize/authorize.module';
 import { UiModule } from './ui/ui.module';
+import { FederationModule } from './federation/federation.module';
 import { UserInfoModule } from './userinfo/userinfo.module';
 import { AdminModule } from './admin/admin.module';
 import { ConfigurationFileReloadModule } from './stores/config-file';
@@ -96,6 +97,7 @@ export class IdentityServerModule {
         TokenCleanupModule,
         AuthorizeModule,
         UiModule,
+        FederationModule,
         UserInfoModule,
         // absent (404) unless ADMIN_API_ENABLED=true
         ...(config.adminApi.enabled ? [AdminModule] : []),

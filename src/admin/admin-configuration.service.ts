@@ -7,14 +7,17 @@ import { SupportedGrantTypes } from '../protocol/grant-types';
 import { NotFoundError, InvalidTokenError } from '../protocol/protocol-errors';
 import { OFFLINE_ACCESS_SCOPE } from '../protocol/scopes';
 import { parseConfigurationItem, type ConfigurationItem, type ConfigurationItemKind } from '../stores/config-file/identity-config.loader';
-import type { ApiResource, ApiScope, Client, ClientSecret, IdentityResource } from '../stores/models';
+import { DataProtectionProvider, type DataProtector } from '../data-protection/data-protector';
+import { externalProviderSecretProtector, protectExternalProviderSecret } from '../stores/external-provider-secret';
+import type { ApiResource, ApiScope, Client, ClientSecret, ExternalProvider, IdentityResource } from '../stores/models';
 import { DatabaseConfiguration } from '../stores/typeorm-config';
 import {
-  apiResourceToRow, clientToRow, rowToApiResource, rowToClient, rowToScope, scopeToRow,
+  apiResourceToRow, clientToRow, externalProviderToRow, rowToApiResource, rowToClient, rowToExternalProvider, rowToScope, scopeToRow,
 } from '../stores/typeorm-config/configuration-rows';
 import { readConfigurationTables } from '../stores/typeorm-config/configuration-tables';
 import {
-  ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity, ConfigurationIdentityResourceEntity,
+  ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity, ConfigurationExternalProviderEntity,
+  ConfigurationIdentityResourceEntity,
 } from '../stores/typeorm-config/configuration.entities';
 import { InsufficientScopeError, readBearerToken } from '../userinfo/bearer-token';
 import { AccessTokenValidator } from '../token-issuance/access-token.validator';
@@ -31,17 +34,20 @@ export const ADMIN_SCOPE = 'identity.admin';
 interface Kind {
   readonly kind: ConfigurationItemKind;
   /** the item's key in the file's JSON shape */
-  readonly key: 'clientId' | 'name';
+  readonly key: 'clientId' | 'name' | 'scheme';
   readonly entity: EntitySchema<ObjectLiteral>;
   readonly toRow: (item: never, position: number) => ObjectLiteral;
-  readonly fromRow: (row: never) => Client | IdentityResource | ApiScope | ApiResource;
+  readonly fromRow: (row: never) => Item;
 }
+
+type Item = Client | IdentityResource | ApiScope | ApiResource | ExternalProvider;
 
 const KINDS: Readonly<Record<string, Kind>> = {
   clients: { kind: 'clients', key: 'clientId', entity: ConfigurationClientEntity as EntitySchema<ObjectLiteral>, toRow: clientToRow as Kind['toRow'], fromRow: rowToClient as Kind['fromRow'] },
   'identity-resources': { kind: 'identityResources', key: 'name', entity: ConfigurationIdentityResourceEntity as EntitySchema<ObjectLiteral>, toRow: scopeToRow as Kind['toRow'], fromRow: rowToScope as Kind['fromRow'] },
   'api-scopes': { kind: 'apiScopes', key: 'name', entity: ConfigurationApiScopeEntity as EntitySchema<ObjectLiteral>, toRow: scopeToRow as Kind['toRow'], fromRow: rowToScope as Kind['fromRow'] },
   'api-resources': { kind: 'apiResources', key: 'name', entity: ConfigurationApiResourceEntity as EntitySchema<ObjectLiteral>, toRow: apiResourceToRow as Kind['toRow'], fromRow: rowToApiResource as Kind['fromRow'] },
+  'external-providers': { kind: 'externalProviders', key: 'scheme', entity: ConfigurationExternalProviderEntity as EntitySchema<ObjectLiteral>, toRow: externalProviderToRow as Kind['toRow'], fromRow: rowToExternalProvider as Kind['fromRow'] },
 };
 
 export type AdminAction = 'create' | 'replace' | 'delete';
@@ -60,6 +66,7 @@ export interface AdminItem {
 @Injectable()
 export class AdminConfigurationService {
   private readonly logger = new Logger('AdminApi');
+  private readonly providerSecrets: DataProtector;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -67,7 +74,10 @@ export class AdminConfigurationService {
     private readonly grantTypes: SupportedGrantTypes,
     private readonly accessTokens: AccessTokenValidator,
     private readonly configuration: DatabaseConfiguration,
-  ) {}
+    dataProtection: DataProtectionProvider,
+  ) {
+    this.providerSecrets = externalProviderSecretProtector(dataProtection);
+  }
 
   /**
    * The admin client's id: the request's bearer JWT must be valid here (our keys, issuer, `at+jwt`,
@@ -107,7 +117,7 @@ export class AdminConfigurationService {
   }
 
   async create(kind: Kind, body: unknown, admin: string): Promise<AdminItem> {
-    const parsed = await this.validate(kind, body);
+    const parsed = await this.protectSecrets(await this.validate(kind, body));
     const id = idOf(parsed);
     const exists = () => new AlreadyExistsError(`${describeKind(kind)} "${id}" exists already; use PUT to replace it`);
     try {
@@ -128,12 +138,17 @@ export class AdminConfigurationService {
 
   async replace(kind: Kind, id: string, body: unknown, ifMatch: string | undefined, admin: string): Promise<AdminItem> {
     const withKey = body && typeof body === 'object' && !Array.isArray(body) && !(kind.key in body) ? { ...body, [kind.key]: id } : body;
-    const parsed = await this.validate(kind, withKey);
+    let parsed = await this.protectSecrets(await this.validate(kind, withKey));
     if (idOf(parsed) !== id) throw new InvalidAdminBodyError([`${kind.key}: must be "${id}" as in the URL (the ${kind.key} cannot be changed)`]);
     await this.dataSource.transaction(async (manager) => {
       const current = await this.findRow(manager, kind, id);
       if (!current) throw notFound(kind, id);
       checkIfMatch(ifMatch, kind, current);
+      // A provider replaced without `clientSecret` keeps the stored one (secrets are write-only, so a GET-edit-PUT has none).
+      if (parsed.kind === 'externalProviders' && !parsed.item.clientSecret) {
+        const stored = kind.fromRow(current as never) as ExternalProvider;
+        if (stored.clientSecret) parsed = { kind: 'externalProviders', item: { ...parsed.item, clientSecret: stored.clientSecret } };
+      }
       await manager.getRepository(kind.entity).save(kind.toRow(parsed.item as never, current.position as number));
     });
     await this.changed(admin, 'replace', kind, id);
@@ -152,6 +167,12 @@ export class AdminConfigurationService {
 
   private findRow(manager: EntityManager, kind: Kind, id: string): Promise<ObjectLiteral | null> {
     return manager.getRepository(kind.entity).findOneBy({ [kind.key]: id });
+  }
+
+  /** A provider's client secret is stored only protected by data protection (never plaintext, never hashed: it is sent to the provider). */
+  private async protectSecrets(parsed: ConfigurationItem): Promise<ConfigurationItem> {
+    if (parsed.kind !== 'externalProviders') return parsed;
+    return { kind: parsed.kind, item: await protectExternalProviderSecret(parsed.item, this.providerSecrets) };
   }
 
   /** The file schema for one item, then the references the whole file's rules check (scopes defined). */
@@ -175,6 +196,8 @@ export class AdminConfigurationService {
           if (!apiScopeNames.has(scope)) problems.push(`scopes[${index}]: scope "${scope}" is not defined in apiScopes`);
         });
         break;
+      case 'externalProviders':
+        break;
       case 'identityResources':
       case 'apiScopes': {
         const name = parsed.item.name;
@@ -196,11 +219,15 @@ export class AdminConfigurationService {
 }
 
 function idOf(parsed: ConfigurationItem): string {
-  return parsed.kind === 'clients' ? parsed.item.clientId : parsed.item.name;
+  if (parsed.kind === 'clients') return parsed.item.clientId;
+  if (parsed.kind === 'externalProviders') return parsed.item.scheme;
+  return parsed.item.name;
 }
 
 function describeKind(kind: Kind): string {
-  return { clients: 'client', identityResources: 'identity resource', apiScopes: 'API scope', apiResources: 'API resource' }[kind.kind];
+  return {
+    clients: 'client', identityResources: 'identity resource', apiScopes: 'API scope', apiResources: 'API resource', externalProviders: 'external provider',
+  }[kind.kind];
 }
 
 function notFound(kind: Kind, id: string): NotFoundError {
@@ -211,7 +238,7 @@ function notFound(kind: Kind, id: string): NotFoundError {
  * A strong ETag: the SHA-256 of the item as stored (secrets as their digests), written the same
  * way whatever the database returned (booleans, column order), so PostgreSQL and SQLite agree.
  */
-function etagOf(kind: Kind, item: Client | IdentityResource | ApiScope | ApiResource): string {
+function etagOf(kind: Kind, item: Item): string {
   const row = kind.toRow(item as never, 0);
   const stable = Object.keys(row).sort().map((key) => [key, row[key] as unknown]);
   return `"${createHash('sha256').update(JSON.stringify(stable)).digest('base64url')}"`;
@@ -225,10 +252,14 @@ function checkIfMatch(ifMatch: string | undefined, kind: Kind, row: ObjectLitera
   if (!ifMatch.split(',').map((tag) => tag.trim()).includes(current)) throw new PreconditionFailedError();
 }
 
-/** The file's JSON shape with secret values left out: only their type and expiration. */
-function present(item: Client | IdentityResource | ApiScope | ApiResource): Record<string, unknown> {
+/** The file's JSON shape with secret values left out: only their type and expiration; a provider's secret not at all. */
+function present(item: Item): Record<string, unknown> {
   const secrets = (list: readonly ClientSecret[]) => list.map((s) => ({ type: s.type, ...(s.expiration && { expiration: s.expiration.toISOString() }) }));
-  if ('clientId' in item) return { ...item, clientSecrets: secrets(item.clientSecrets) };
+  if ('scheme' in item) {
+    const { clientSecret: _secret, ...rest } = item;
+    return { ...rest };
+  }
+  if ('clientSecrets' in item) return { ...item, clientSecrets: secrets(item.clientSecrets) };
   if ('apiSecrets' in item) return { ...item, apiSecrets: secrets(item.apiSecrets) };
   return { ...item };
 }

@@ -4,7 +4,7 @@ import { Origin, type RequestOrigin } from '../hosting/request-origin';
 import { AdminConfigurationService } from './admin-configuration.service';
 
 /**
- * `/admin/{clients|api-resources|api-scopes|identity-resources}[/{id}]` (docs/endpoints.md,
+ * `/admin/{clients|api-resources|api-scopes|identity-resources|external-providers}[/{id}]` (docs/endpoints.md,
  * "Admin API"), served only when ADMIN_API_ENABLED=true. Any other kind answers 404.
  */
 @Controller('admin')

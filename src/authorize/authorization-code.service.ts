@@ -24,6 +24,8 @@ export interface AuthorizationCodePayload {
   /** ms */
   readonly authTime: number;
   readonly amr: readonly string[];
+  /** the external provider's scheme; absent: local */
+  readonly idp?: string;
   /** ms */
   readonly issuedAt: number;
 }
@@ -41,6 +43,7 @@ const authorizationCodePayloadSchema: z.ZodType<AuthorizationCodePayload, z.ZodT
   sessionId: z.string(),
   authTime: z.number(),
   amr: z.array(z.string()),
+  idp: z.string().optional(),
   issuedAt: z.number(),
 });
 

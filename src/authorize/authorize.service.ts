@@ -102,6 +102,7 @@ export class AuthorizeService {
           sessionId: current.sessionId,
           authTime: current.authTime.getTime(),
           amr: current.amr,
+          ...(current.idp !== undefined && { idp: current.idp }),
         });
         return sendAuthorizeResponse(reply, {
           ...targetOf(validated),

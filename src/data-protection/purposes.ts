@@ -20,6 +20,10 @@ export const DATA_PROTECTION_PURPOSES = {
   antiforgery: ['ui', 'antiforgery'],
   sessionCookie: ['sessions', 'cookie'],
   sessionTicket: ['sessions', 'ticket'],
+  /** an external provider's client secret in the database configuration store */
+  externalProviderSecret: ['configuration', 'external-provider', 'client-secret'],
+  /** the correlation state of an external sign-in, kept in the distributed cache */
+  externalSignInState: ['external-sign-in', 'state'],
 } as const satisfies Record<string, readonly [string, ...string[]]>;
 
 export type DataProtectionPurpose = (typeof DATA_PROTECTION_PURPOSES)[keyof typeof DATA_PROTECTION_PURPOSES];

@@ -7,6 +7,8 @@ export type DeviceDecision =
     /** epoch ms */
     readonly authTime: number;
     readonly amr: readonly string[];
+    /** an external provider's scheme; absent: local */
+    readonly idp?: string;
     /** what the user allowed: a subset of the requested scopes */
     readonly scopes: readonly string[];
   }

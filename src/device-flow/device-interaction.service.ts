@@ -161,6 +161,7 @@ export class DeviceInteractionService {
       sessionId: session.sessionId,
       authTime: session.authTime.getTime(),
       amr: session.amr,
+      ...(session.idp !== undefined && { idp: session.idp }),
       scopes: authorization.data.requestedScopes,
     });
     if (!recorded) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);

@@ -48,7 +48,17 @@ export class EndSessionController {
     // nobody is signed in: that page then shows the signed-out page, never an unasked redirect.
     const hintMatches = validation.hint !== undefined && (!session || session.subjectId === validation.hint.subjectId);
     if (hintMatches) {
-      await this.endSession.signOut(request, reply, origin.issuer);
+      const ended = await this.endSession.signOut(request, reply, origin.issuer);
+      const external = await this.endSession.externalSignOutUrl(ended, origin.issuer, {
+        clientId: validation.client?.clientId,
+        clientName: validation.client ? validation.client.clientName ?? validation.client.clientId : undefined,
+        postLogoutRedirectUri: validation.postLogoutRedirectUri,
+        state: validation.state,
+      });
+      if (external) {
+        reply.redirect(external, 302);
+        return;
+      }
       if (validation.postLogoutRedirectUri !== undefined) {
         reply.redirect(postLogoutRedirectUrl(validation.postLogoutRedirectUri, validation.state), 302);
         return;

@@ -3,6 +3,7 @@ import { DataProtectionModule } from '../data-protection/data-protection.module'
 import { KeyManagementModule } from '../key-management/key-management.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UiModule } from '../ui/ui.module';
+import { FederationModule } from '../federation/federation.module';
 import { BackChannelLogoutService } from './back-channel-logout.service';
 import { EndSessionRequestValidator } from './end-session-request.validator';
 import { EndSessionController } from './end-session.controller';
@@ -14,7 +15,7 @@ import { LogoutController } from './logout.controller';
  * (`/account/logout`, rendered by the UI module's `Ui`), and back-channel logout.
  */
 @Module({
-  imports: [SessionsModule, DataProtectionModule, KeyManagementModule, UiModule],
+  imports: [SessionsModule, DataProtectionModule, KeyManagementModule, UiModule, FederationModule],
   controllers: [EndSessionController, LogoutController],
   providers: [EndSessionRequestValidator, EndSessionService, BackChannelLogoutService],
   exports: [EndSessionService, BackChannelLogoutService],

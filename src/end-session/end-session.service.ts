@@ -6,6 +6,7 @@ import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
 import { SessionService } from '../sessions/session.service';
 import type { UserSession } from '../sessions/user-session';
 import { BackChannelLogoutService } from './back-channel-logout.service';
+import { ExternalSignOutService } from '../federation/external-sign-out.service';
 
 /** What the logout page needs to finish an end-session request: travels data-protected as `logoutId`. */
 export interface LogoutContext {
@@ -34,6 +35,7 @@ export class EndSessionService {
     private readonly backChannel: BackChannelLogoutService,
     dataProtection: DataProtectionProvider,
     private readonly clock: Clock,
+    private readonly externalSignOut: ExternalSignOutService,
   ) {
     this.protector = dataProtection.createProtector(...DATA_PROTECTION_PURPOSES.endSessionContext);
   }
@@ -50,6 +52,16 @@ export class EndSessionService {
       });
     }
     return session;
+  }
+
+  /**
+   * For a session signed in through an external provider with an end_session_endpoint: the URL
+   * that signs the user out there too and comes back to /account/logout with `context` (as the
+   * `state` the provider echoes), which then shows the signed-out page. Undefined otherwise.
+   */
+  async externalSignOutUrl(session: UserSession | undefined, issuer: string, context: LogoutContext): Promise<string | undefined> {
+    if (!session?.idp) return undefined;
+    return this.externalSignOut.endSessionUrl(session, issuer, await this.createLogoutId(context));
   }
 
   async createLogoutId(context: LogoutContext): Promise<string> {

@@ -28,8 +28,11 @@ export class LogoutController {
   ) {}
 
   @Get()
-  async show(@Query('logoutId') logoutId: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const id = typeof logoutId === 'string' ? logoutId : undefined;
+  async show(
+    @Query('logoutId') logoutId: unknown, @Query('state') state: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // `state`: an external provider's logout sends the browser back here with our logoutId as its state.
+    const id = typeof logoutId === 'string' ? logoutId : typeof state === 'string' ? state : undefined;
     const session = await this.sessions.getCurrent(request);
     if (!session) {
       // Nobody to sign out: say so, and offer the way back to the client.
@@ -46,7 +49,12 @@ export class LogoutController {
     await this.antiforgery.validate(request, fields);
     if (fields.decision !== 'logout') throw new ErrorPageError('invalid_request', 'Please use the sign-out button.');
     const context = await this.endSession.readLogoutId(fields.logoutId);
-    await this.endSession.signOut(request, reply, origin.issuer);
+    const ended = await this.endSession.signOut(request, reply, origin.issuer);
+    const external = await this.endSession.externalSignOutUrl(ended, origin.issuer, context);
+    if (external) {
+      reply.header('cache-control', 'no-store').redirect(external, 302);
+      return;
+    }
     this.renderSignedOut(request, reply, context);
   }
 

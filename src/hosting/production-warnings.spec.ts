@@ -13,7 +13,7 @@ function identity(secrets: string[], users = 0): IdentityConfiguration {
     clientId: `c${i}`, clientSecrets: [{ type: 'SharedSecret', sha256: sha256(secret) }],
   }) as unknown as Client);
   return {
-    clients, identityResources: [], apiScopes: [], apiResources: [],
+    clients, identityResources: [], apiScopes: [], apiResources: [], externalProviders: [],
     users: Array.from({ length: users }, (_, i) => ({ subjectId: `${i}`, username: `u${i}`, claims: [], passwordHash: 'x' })) as never,
   };
 }

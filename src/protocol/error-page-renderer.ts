@@ -16,6 +16,8 @@ export interface ErrorPageModel {
   readonly language?: UiLanguage;
   /** the client to offer a link back to */
   readonly client?: ErrorPageClient;
+  /** a local URL to offer as the way back (e.g. the sign-in page after a failed external sign-in) */
+  readonly backUrl?: string;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ProtocolError } from './protocol-errors';
+import { ErrorPageError, type ProtocolError } from './protocol-errors';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -13,6 +13,7 @@ export function renderErrorPage(error: ProtocolError, requestId: string): string
 <h1>Sorry, there was an error</h1>
 <p><strong id="error">${escapeHtml(error.error)}</strong></p>
 ${error.description ? `<p id="error_description">${escapeHtml(error.description)}</p>` : ''}
+${error instanceof ErrorPageError && error.backUrl !== undefined ? `<p><a id="back" href="${escapeHtml(error.backUrl)}">Back</a></p>` : ''}
 <p><small>Request id: ${escapeHtml(requestId)}</small></p>
 </main></body></html>`;
 }

@@ -18,6 +18,10 @@ export const PAGE_PATHS = {
   consent: '/consent',
   device: '/device',
   grants: '/grants',
+  /** GET ?scheme=&returnUrl=: sends the browser to an external provider */
+  externalChallenge: '/account/external',
+  /** /signin/{scheme}: where an external provider sends the browser back */
+  externalSignInCallback: '/signin',
   /** the login and consent pages return here; it resumes the authorization request */
   authorizeCallback: '/connect/authorize/callback',
 } as const;

@@ -99,7 +99,14 @@ export class ErrorPageError extends ProtocolError {
   /** the application to offer a link back to, when one is known (set with `withClient`) */
   client?: ErrorPageClient;
 
-  constructor(error: string, description?: string, status = 400, headers: Readonly<Record<string, string>> = {}) {
+  constructor(
+    error: string,
+    description?: string,
+    status = 400,
+    headers: Readonly<Record<string, string>> = {},
+    /** a local URL the page offers as the way back (e.g. the sign-in page of the interrupted request) */
+    readonly backUrl?: string,
+  ) {
     super(error, description, status, headers);
   }
 

@@ -54,7 +54,10 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     if (this.renderer) {
       try {
         const language = negotiateLanguage(request.headers['accept-language'], UI_LANGUAGES, this.config?.ui.defaultLanguage ?? 'en');
-        return this.renderer.errorPage({ error: error.error, description: error.description, requestId, language, client: error.client });
+        return this.renderer.errorPage({
+          error: error.error, description: error.description, requestId, language, client: error.client,
+          ...(error.backUrl !== undefined && { backUrl: error.backUrl }),
+        });
       } catch (renderError: unknown) {
         this.logger.error({ err: renderError, requestId }, 'the error-page renderer failed; showing the built-in page');
       }
@@ -102,7 +105,9 @@ const INTERACTIVE_PATHS = new Set<string>([
 ]);
 
 function isInteractive(request: FastifyRequest): boolean {
-  return INTERACTIVE_PATHS.has(request.url.split('?')[0].replace(/\/+$/, '') || '/');
+  const path = request.url.split('?')[0].replace(/\/+$/, '') || '/';
+  // /signin/{scheme}: an external provider sends the browser back there
+  return INTERACTIVE_PATHS.has(path) || path.startsWith(`${PAGE_PATHS.externalSignInCallback}/`);
 }
 
 function statusOf(exception: unknown): number | undefined {

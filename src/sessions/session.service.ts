@@ -9,7 +9,7 @@ import { getRequestOrigin } from '../hosting/request-origin';
 import { ServerSideSessionStore } from '../stores/server-side-session.store';
 import type { ServerSideSession } from '../stores/models';
 import { SESSION_COOKIE_NAME, sessionCookieOptions } from './session-cookie';
-import { isSessionTicket, type SessionTicket, type SignInUser, type UserSession } from './user-session';
+import { isSessionTicket, LOCAL_IDENTITY_PROVIDER, type SessionTicket, type SignInUser, type UserSession } from './user-session';
 
 /** How long a session lives without activity; every sign-in or client addition renews it. */
 export const SESSION_LIFETIME_MS = 10 * 60 * 60 * 1000;
@@ -65,6 +65,8 @@ export class SessionService {
       authTime: now.getTime(),
       amr: user.amr ?? ['pwd'],
       clients: [],
+      ...(user.idp !== undefined && user.idp !== LOCAL_IDENTITY_PROVIDER && { idp: user.idp }),
+      ...(user.externalIdToken !== undefined && { externalIdToken: user.externalIdToken }),
     };
     const record: ServerSideSession = {
       key: hashHandle(handle),
@@ -167,5 +169,7 @@ function toUserSession(stored: ServerSideSession, ticket: SessionTicket): UserSe
     clientIds: ticket.clients,
     created: stored.created,
     expires: stored.expires ?? new Date(stored.created.getTime() + SESSION_LIFETIME_MS),
+    ...(ticket.idp !== undefined && { idp: ticket.idp }),
+    ...(ticket.externalIdToken !== undefined && { externalIdToken: ticket.externalIdToken }),
   };
 }

@@ -9,13 +9,17 @@ import { parseDuration } from '../config/duration';
 import { SupportedGrantTypes } from '../protocol/grant-types';
 import { IDENTITY_CONFIGURATION } from './config-file';
 import { parseIdentityConfig, type IdentityConfiguration } from './config-file/identity-config.loader';
-import type { ApiResource, Client, ClientSecret, Resources } from './models';
+import { DataProtectionModule } from '../data-protection/data-protection.module';
+import { DataProtectionProvider } from '../data-protection/data-protector';
+import { externalProviderSecretProtector, protectExternalProviderSecret } from './external-provider-secret';
+import type { ApiResource, Client, ClientSecret, ExternalProvider, Resources } from './models';
 import { DatabaseConfiguration } from './typeorm-config';
 import {
-  ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity,
+  ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity, ConfigurationExternalProviderEntity,
   ConfigurationIdentityResourceEntity, type ConfigurationApiResourceRow, type ConfigurationClientRow,
+  type ConfigurationExternalProviderRow,
 } from './typeorm-config/configuration.entities';
-import { apiResourceToRow, clientToRow, rowToClient, scopeToRow } from './typeorm-config/configuration-rows';
+import { apiResourceToRow, clientToRow, externalProviderToRow, rowToClient, scopeToRow } from './typeorm-config/configuration-rows';
 
 /*
  * `config import|export` and `clients …` (docs/cli.md): the configuration store from the command
@@ -36,11 +40,13 @@ function requireDatabaseStore(app: INestApplicationContext, refusal = FILE_READ_
 }
 
 /** What the configuration store holds now: the tables, or CONFIG_FILE with the file store. */
-async function currentConfiguration(app: INestApplicationContext): Promise<{ clients: readonly Client[]; resources: Resources }> {
+async function currentConfiguration(app: INestApplicationContext): Promise<{
+  clients: readonly Client[]; resources: Resources; externalProviders: readonly ExternalProvider[];
+}> {
   const store = app.get(DatabaseConfiguration);
   if (store.active) return store.snapshot();
   const file = app.get<IdentityConfiguration>(IDENTITY_CONFIGURATION);
-  return { clients: file.clients, resources: file };
+  return { clients: file.clients, resources: file, externalProviders: file.externalProviders };
 }
 
 /** Runs `body`, turning a refusal into its line on stderr and exit code 1. */
@@ -78,13 +84,21 @@ function apiResourceJson(resource: ApiResource): Record<string, unknown> {
   return { ...rest, apiSecrets: [] };
 }
 
-/** The configuration as configuration-file JSON, shared secrets omitted, users omitted. */
-export function exportConfiguration(clients: readonly Client[], resources: Resources): Record<string, unknown> {
+function externalProviderJson(provider: ExternalProvider): Record<string, unknown> {
+  const { clientSecret: _secret, ...rest } = provider;
+  return { ...rest };
+}
+
+/** The configuration as configuration-file JSON, shared and provider secrets omitted, users omitted. */
+export function exportConfiguration(
+  clients: readonly Client[], resources: Resources, externalProviders: readonly ExternalProvider[] = [],
+): Record<string, unknown> {
   return {
     clients: clients.map(clientJson),
     identityResources: resources.identityResources.map((r) => ({ ...r })),
     apiScopes: resources.apiScopes.map((s) => ({ ...s })),
     apiResources: resources.apiResources.map(apiResourceJson),
+    externalProviders: externalProviders.map(externalProviderJson),
   };
 }
 
@@ -95,8 +109,8 @@ export const configExportCommand: CliCommand = {
   // The output is JSON either way; --json is accepted like on every read-only command.
   options: [JSON_OPTION],
   async run(app, _args, out) {
-    const { clients, resources } = await currentConfiguration(app);
-    out.json(exportConfiguration(clients, resources));
+    const { clients, resources, externalProviders } = await currentConfiguration(app);
+    out.json(exportConfiguration(clients, resources, externalProviders));
     return 0;
   },
 };
@@ -182,10 +196,31 @@ async function keepStoredApiSecrets(manager: EntityManager, resources: readonly 
   });
 }
 
+/**
+ * As for clients: a provider the file lists without `clientSecret` keeps the stored one; a given
+ * one is stored protected by data protection.
+ */
+async function protectedProviderRows(
+  manager: EntityManager, providers: readonly ExternalProvider[], app: INestApplicationContext,
+): Promise<ConfigurationExternalProviderRow[]> {
+  const stored = new Map((await manager.getRepository<ConfigurationExternalProviderRow>(ConfigurationExternalProviderEntity).find())
+    .map((row) => [row.scheme, row]));
+  const protector = externalProviderSecretProtector(app.get(DataProtectionProvider, { strict: false }));
+  const rows: ConfigurationExternalProviderRow[] = [];
+  for (const [index, provider] of providers.entries()) {
+    const row = externalProviderToRow(await protectExternalProviderSecret(provider, protector), index);
+    const old = stored.get(provider.scheme);
+    rows.push(!provider.clientSecret && old ? { ...row, clientSecret: old.clientSecret } : row);
+  }
+  return rows;
+}
+
 export const configImportCommand: CliCommand = {
   name: 'config import',
-  description: 'validate a configuration file (default CONFIG_FILE) and upsert its clients and resources into the database store',
+  description: 'validate a configuration file (default CONFIG_FILE) and upsert its clients, resources and external providers into the database store',
   access: 'writes',
+  // provider client secrets are stored protected by data protection
+  imports: [DataProtectionModule],
   options: [JSON_OPTION],
   arguments: [{ name: 'FILE', description: 'the configuration file (default: CONFIG_FILE)', optional: true }],
   async run(app, args, out) {
@@ -206,6 +241,7 @@ export const configImportCommand: CliCommand = {
         identityResources: await upsert(manager, ConfigurationIdentityResourceEntity, 'name', file.identityResources.map(scopeToRow)),
         apiScopes: await upsert(manager, ConfigurationApiScopeEntity, 'name', file.apiScopes.map(scopeToRow)),
         apiResources: await upsert(manager, ConfigurationApiResourceEntity, 'name', await keepStoredApiSecrets(manager, file.apiResources)),
+        externalProviders: await upsert(manager, ConfigurationExternalProviderEntity, 'scheme', await protectedProviderRows(manager, file.externalProviders, app)),
       }));
       await store.configurationChanged();
       if (args.json) {

@@ -151,6 +151,8 @@ describe('DATA_PROTECTION_PURPOSES', () => {
       antiforgery: ['ui', 'antiforgery'],
       sessionCookie: ['sessions', 'cookie'],
       sessionTicket: ['sessions', 'ticket'],
+      externalProviderSecret: ['configuration', 'external-provider', 'client-secret'],
+      externalSignInState: ['external-sign-in', 'state'],
     });
   });
 });

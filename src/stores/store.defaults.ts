@@ -9,17 +9,21 @@ import { PersistedGrantStore } from './persisted-grant.store';
 import { ResourceStore } from './resource.store';
 import { ServerSideSessionStore } from './server-side-session.store';
 import { UserStore } from './user.store';
-import { ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore } from './config-file';
+import { ExternalProviderStore } from './external-provider.store';
+import { FederatedUserStore } from './federated-user.store';
+import { UserLinkStore } from './user-link.store';
+import { ConfigFileClientStore, ConfigFileExternalProviderStore, ConfigFileResourceStore, ConfigFileUserStore } from './config-file';
 import { IdentityConfigurationHolder } from './config-file';
-import { DatabaseConfiguration, TypeOrmClientStore, TypeOrmResourceStore } from './typeorm-config';
+import { DatabaseConfiguration, TypeOrmClientStore, TypeOrmExternalProviderStore, TypeOrmResourceStore } from './typeorm-config';
 import { RedisDeviceFlowStore, RedisOperationalConnection, RedisPersistedGrantStore, RedisServerSideSessionStore } from './redis';
 import {
   DeviceCodeEntity, PersistedGrantEntity, ServerSideSessionEntity,
-  TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore,
+  TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore, TypeOrmUserLinkStore, UserLinkEntity,
 } from './typeorm';
 import type { DeviceCodeRow } from './typeorm/device-code.entity';
 import type { PersistedGrantRow } from './typeorm/persisted-grant.entity';
 import type { ServerSideSessionRow } from './typeorm/server-side-session.entity';
+import type { UserLinkRow } from './typeorm/user-link.entity';
 
 /** The Redis connection of the operational stores: opened only when OPERATIONAL_STORE=redis (else null). */
 const redisOperationalConnectionProvider: FactoryProvider<Promise<RedisOperationalConnection | null>> = {
@@ -67,7 +71,23 @@ export const DEFAULT_STORE_PROVIDERS: readonly Provider[] = [
     useFactory: (config: AppConfig, file: IdentityConfigurationHolder, database: DatabaseConfiguration): ResourceStore =>
       config.configuration.store === 'database' ? new TypeOrmResourceStore(database) : new ConfigFileResourceStore(file),
   },
-  { provide: UserStore, useClass: ConfigFileUserStore },
+  {
+    provide: ExternalProviderStore,
+    inject: [APP_CONFIG, IdentityConfigurationHolder, DatabaseConfiguration],
+    useFactory: (config: AppConfig, file: IdentityConfigurationHolder, database: DatabaseConfiguration): ExternalProviderStore =>
+      config.configuration.store === 'database' ? new TypeOrmExternalProviderStore(database) : new ConfigFileExternalProviderStore(file),
+  },
+  {
+    provide: UserLinkStore,
+    inject: [getRepositoryToken(UserLinkEntity)],
+    useFactory: (repository: Repository<UserLinkRow>): UserLinkStore => new TypeOrmUserLinkStore(repository),
+  },
+  // The file's users, then those auto-provisioned through external providers.
+  {
+    provide: UserStore,
+    inject: [IdentityConfigurationHolder, UserLinkStore],
+    useFactory: (file: IdentityConfigurationHolder, links: UserLinkStore): UserStore => new FederatedUserStore(new ConfigFileUserStore(file), links),
+  },
   redisOperationalConnectionProvider,
   operationalStore<PersistedGrantStore, PersistedGrantRow>(PersistedGrantStore, PersistedGrantEntity,
     (connection, clock) => new RedisPersistedGrantStore(connection, clock), (repository) => new TypeOrmPersistedGrantStore(repository)),

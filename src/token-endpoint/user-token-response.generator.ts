@@ -9,6 +9,7 @@ import { AccessTokenService } from '../token-issuance/access-token.service';
 import { IdentityTokenService } from '../token-issuance/identity-token.service';
 import { RefreshTokenService } from '../token-issuance/refresh-token.service';
 import type { TokenResponse } from './grants/grant-handler';
+import { LOCAL_IDENTITY_PROVIDER } from '../sessions/user-session';
 
 /** Where the response's refresh token comes from; each grant handler says which. */
 export type RefreshTokenIssuance =
@@ -28,6 +29,8 @@ export interface UserTokenRequest {
   readonly sessionId?: string;
   readonly authTime?: Date;
   readonly amr?: readonly string[];
+  /** the identity provider the user signed in with (an external provider's scheme); absent: local */
+  readonly idp?: string;
   /** the scopes the grant carries; validated again here */
   readonly scopes: readonly string[];
   /** RFC 8707 resource the grant was narrowed to */
@@ -78,7 +81,7 @@ export class UserTokenResponseGenerator {
       sessionId,
       authTime,
       amr,
-      idp: 'local',
+      idp: request.idp ?? LOCAL_IDENTITY_PROVIDER,
     });
     // OIDC Core §3.1.3.6 / §12.2: at_hash binds the identity token to this access token.
     const idToken = resources.scopes.includes('openid')
@@ -93,6 +96,7 @@ export class UserTokenResponseGenerator {
         nonce: request.nonce,
         accessToken: accessToken.accessToken,
         user,
+        idp: request.idp,
       })
       : undefined;
     const refreshToken = request.refresh.kind === 'rotate' ? rotated : await this.startFamily(request, resources);
@@ -117,6 +121,7 @@ export class UserTokenResponseGenerator {
       sessionId: request.sessionId,
       authTime: request.authTime,
       amr: request.amr,
+      idp: request.idp,
       resource: request.resource,
     });
   }

@@ -6,6 +6,7 @@ import type { SigningAlgorithm } from '../config/app-config';
 import { NoSigningKeyError, SigningService } from '../key-management/signing.service';
 import { InvalidRequestError, ServerError } from '../protocol/protocol-errors';
 import { UserStore } from '../stores/user.store';
+import { LOCAL_IDENTITY_PROVIDER } from '../sessions/user-session';
 import type { ClaimValue, Client, IdentityResource, User } from '../stores/models';
 
 export interface IdentityTokenRequest {
@@ -17,6 +18,8 @@ export interface IdentityTokenRequest {
   readonly sessionId?: string;
   readonly authTime?: Date;
   readonly amr?: readonly string[];
+  /** an external provider's scheme; absent: local */
+  readonly idp?: string;
   /** echoed from the authorization request (OIDC Core §3.1.3.6) */
   readonly nonce?: string;
   /** the access token issued with it: adds at_hash */
@@ -60,7 +63,7 @@ export class IdentityTokenService {
       ...(request.authTime ? { auth_time: Math.floor(request.authTime.getTime() / 1000) } : {}),
       ...(request.amr && request.amr.length > 0 ? { amr: [...request.amr] } : {}),
       ...(request.sessionId ? { sid: request.sessionId } : {}),
-      idp: 'local',
+      idp: request.idp ?? LOCAL_IDENTITY_PROVIDER,
       ...(request.nonce !== undefined ? { nonce: request.nonce } : {}),
       ...(request.accessToken !== undefined ? { at_hash: tokenHash(request.accessToken, alg) } : {}),
       ...(request.code !== undefined ? { c_hash: tokenHash(request.code, alg) } : {}),

@@ -20,6 +20,8 @@ export interface RefreshTokenPayload {
   /** ms since epoch */
   readonly authTime?: number;
   readonly amr?: readonly string[];
+  /** the external provider's scheme; absent: local */
+  readonly idp?: string;
   /** RFC 8707 resource the original grant was narrowed to */
   readonly resource?: string;
   /** all tokens rotated from one grant share this id (RFC 9700 §4.14 reuse detection) */
@@ -38,6 +40,7 @@ const refreshTokenPayloadSchema: z.ZodType<RefreshTokenPayload, z.ZodTypeDef, un
   sessionId: z.string().optional(),
   authTime: z.number().optional(),
   amr: z.array(z.string()).optional(),
+  idp: z.string().optional(),
   resource: z.string().optional(),
   familyId: z.string(),
   familyCreatedAt: z.number(),
@@ -51,6 +54,7 @@ export interface RefreshTokenRequest {
   readonly sessionId?: string;
   readonly authTime?: Date;
   readonly amr?: readonly string[];
+  readonly idp?: string;
   readonly resource?: string;
 }
 
@@ -163,6 +167,7 @@ export class RefreshTokenService {
       sessionId: payload.sessionId,
       authTime: payload.authTime === undefined ? undefined : new Date(payload.authTime),
       amr: payload.amr,
+      idp: payload.idp,
       resource: payload.resource,
     }, { familyId: payload.familyId, familyCreatedAt: payload.familyCreatedAt }, this.clock.now().getTime());
     let consumed: boolean;
@@ -287,6 +292,7 @@ export class RefreshTokenService {
       sessionId: request.sessionId,
       authTime: request.authTime?.getTime(),
       amr: request.amr ? [...request.amr] : undefined,
+      ...(request.idp !== undefined && { idp: request.idp }),
       resource: request.resource,
       familyId: family.familyId,
       familyCreatedAt: family.familyCreatedAt,

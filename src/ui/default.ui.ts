@@ -47,7 +47,7 @@ ${hidden(m)}
 <button type="submit" name="button" value="cancel" formnovalidate>${t('login.cancel')}</button></div>
 </form>
 ${providers.length === 0 ? '' : `<p class="separator">${t('login.or')}</p>
-${providers.map((p) => `<a class="button block external" href="${e(p.url)}" data-scheme="${e(p.scheme)}">${e(t('login.external', { provider: p.displayName }))}</a>`).join('\n')}`}`);
+${providers.map((p) => `<a class="button block external" id="external-${e(p.scheme)}" href="${e(p.url)}" data-scheme="${e(p.scheme)}">${e(t('login.external', { provider: p.displayName }))}</a>`).join('\n')}`}`);
   }
 
   override consentPage(m: ConsentPageModel): string {
@@ -142,7 +142,9 @@ ${m.grants.length === 0 ? `<p id="no-grants">${t('grants.none')}</p>` : `<p>${t(
     const t = this.t(m);
     const back = m.client?.uri
       ? `<p><a class="button primary" id="back-to-client" href="${e(m.client.uri)}">${e(t('error.backTo', { client: m.client.name }))}</a></p>`
-      : '';
+      : m.backUrl
+        ? `<p><a class="button primary" id="back" href="${e(m.backUrl)}">${t('error.backToSignIn')}</a></p>`
+        : '';
     return this.layout(m, t('error.title'), `
 <h1>${t('error.heading')}</h1>
 <p class="alert" role="alert" id="explanation">${t(errorExplanationKey(m.error))}</p>
@@ -178,6 +180,14 @@ ${m.requestId ? `<p class="help">${t('error.requestIdHelp')}</p>` : ''}`);
 <footer>${e(t('layout.poweredBy', { product: productName }))}</footer>
 </body></html>`;
   }
+}
+
+/** A list of links, one per external provider (/account/external?scheme=…). */
+function externalProviderList(m: LoginPageModel): string {
+  const providers = m.externalProviders ?? [];
+  if (providers.length === 0) return '';
+  const items = providers.map((p) => `<li><a class="external-provider" id="external-${e(p.scheme)}" href="${e(p.url)}">Sign in with ${e(p.displayName)}</a></li>`).join('\n');
+  return `\n<h2>Or sign in with</h2>\n<ul>\n${items}\n</ul>`;
 }
 
 function hidden(m: FormModel): string {

@@ -2,13 +2,14 @@ import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsentInteractionService } from '../authorize/consent-interaction.service';
 import { SessionService } from '../sessions/session.service';
+import { ExternalProviderStore } from '../stores/external-provider.store';
 import { UserStore } from '../stores/user.store';
 import { AntiforgeryService } from './antiforgery.service';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
 import { PageLanguage } from './page-language';
-import { Ui } from './ui';
+import { Ui, type ExternalProviderButtonModel } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
 
 /**
@@ -24,6 +25,7 @@ export class LoginController {
     private readonly sessions: SessionService,
     private readonly interactions: ConsentInteractionService,
     private readonly language: PageLanguage,
+    private readonly externalProviders: ExternalProviderStore,
   ) {}
 
   @Get()
@@ -82,14 +84,25 @@ export class LoginController {
     // The client behind the returnUrl, on the first showing and after a failed attempt alike.
     const about = model.returnUrl ? await this.interactions.describeLogin(model.returnUrl) : undefined;
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
+    const externalProviders = await this.externalProviderButtons(model.returnUrl);
     sendHtml(reply, this.ui.loginPage({
       action: PAGE_PATHS.login,
       antiforgeryToken,
       language: this.language.of(request),
       ...model,
+      externalProviders,
       ...(options.useLoginHint && about?.loginHint !== undefined && { username: about.loginHint }),
       ...(about?.clientName !== undefined && { clientName: about.clientName }),
       ...(about?.clientLogoUri !== undefined && { clientLogoUri: about.clientLogoUri }),
     }), status);
+  }
+
+  /** One button per enabled external provider, in configuration order; each keeps the returnUrl. */
+  private async externalProviderButtons(returnUrl: string): Promise<ExternalProviderButtonModel[]> {
+    return (await this.externalProviders.getAll()).filter((p) => p.enabled).map((p) => ({
+      scheme: p.scheme,
+      displayName: p.displayName,
+      url: `${PAGE_PATHS.externalChallenge}?${new URLSearchParams({ scheme: p.scheme, ...(returnUrl && { returnUrl }) }).toString()}`,
+    }));
   }
 }

@@ -72,7 +72,7 @@ describe('config and clients CLI commands on SQLite (docs/cli.md)', () => {
 
     const exported = await ok(['config', 'export'], env);
     expect(exported).not.toMatch(/sha256|"password"|"users"/);
-    expect(Object.keys(JSON.parse(exported) as object)).toEqual(['clients', 'identityResources', 'apiScopes', 'apiResources']);
+    expect(Object.keys(JSON.parse(exported) as object)).toEqual(['clients', 'identityResources', 'apiScopes', 'apiResources', 'externalProviders']);
 
     for (const args of [['clients', 'secret', 'add', 'm2m'], ['clients', 'secret', 'remove', 'm2m', '0'], ['clients', 'remove', 'm2m']]) {
       const run = await cli(args, env);
@@ -103,6 +103,7 @@ describe('config and clients CLI commands on SQLite (docs/cli.md)', () => {
       identityResources: { created: 3, updated: 0 },
       apiScopes: { created: 2, updated: 0 },
       apiResources: { created: 2, updated: 0 },
+      externalProviders: { created: 0, updated: 0 },
     });
     expect((await ok(['config', 'import', DEMO_CONFIG], db)).trim().split('\n')[0]).toBe(`clients: 0 created, ${config.clients.length} updated`);
 

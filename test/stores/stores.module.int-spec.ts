@@ -10,9 +10,12 @@ import { PersistedGrantStore } from '../../src/stores/persisted-grant.store';
 import { ResourceStore } from '../../src/stores/resource.store';
 import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
 import { UserStore } from '../../src/stores/user.store';
-import { ConfigFileClientStore, ConfigFileResourceStore, ConfigFileUserStore } from '../../src/stores/config-file';
+import { ConfigFileClientStore, ConfigFileExternalProviderStore, ConfigFileResourceStore } from '../../src/stores/config-file';
+import { ExternalProviderStore } from '../../src/stores/external-provider.store';
+import { FederatedUserStore } from '../../src/stores/federated-user.store';
+import { UserLinkStore } from '../../src/stores/user-link.store';
 import { RedisDeviceFlowStore, RedisPersistedGrantStore, RedisServerSideSessionStore } from '../../src/stores/redis';
-import { TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore } from '../../src/stores/typeorm';
+import { TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore, TypeOrmUserLinkStore } from '../../src/stores/typeorm';
 
 /** A user store a deployment might bring: every user is "carol" with password "secret". */
 @Injectable()
@@ -42,7 +45,11 @@ describe('IdentityServerModule.forRoot, store seams', () => {
     try {
       expect(context.get(ClientStore)).toBeInstanceOf(ConfigFileClientStore);
       expect(context.get(ResourceStore)).toBeInstanceOf(ConfigFileResourceStore);
-      expect(context.get(UserStore)).toBeInstanceOf(ConfigFileUserStore);
+      // the file's users, then users auto-provisioned through external providers
+      expect(context.get(UserStore)).toBeInstanceOf(FederatedUserStore);
+      expect(context.get(ExternalProviderStore)).toBeInstanceOf(ConfigFileExternalProviderStore);
+      expect(context.get(UserLinkStore)).toBeInstanceOf(TypeOrmUserLinkStore);
+      expect(await context.get(UserStore).findBySubjectId('1')).toMatchObject({ username: 'alice' });
       expect(context.get(PersistedGrantStore)).toBeInstanceOf(TypeOrmPersistedGrantStore);
       expect(context.get(DeviceFlowStore)).toBeInstanceOf(TypeOrmDeviceFlowStore);
       expect(context.get(ServerSideSessionStore)).toBeInstanceOf(TypeOrmServerSideSessionStore);

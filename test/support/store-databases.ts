@@ -11,7 +11,7 @@ import { dataSourceOptionsFor } from '../../src/database/data-source-options';
 import { runPendingMigrations } from '../../src/database/database.migrator';
 import {
   DeviceCodeEntity, OPERATIONAL_STORE_ENTITIES, PersistedGrantEntity, ServerSideSessionEntity,
-  TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore,
+  TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore, UserLinkEntity,
 } from '../../src/stores/typeorm';
 import { CONFIGURATION_STORE_ENTITIES } from '../../src/stores/typeorm-config';
 import { createTestDatabase } from './postgres';
@@ -34,7 +34,7 @@ export const STORE_DATABASES: readonly StoreDatabase[] = [
     name: 'SQLite (memory)',
     async open() {
       const dataSource = await new DataSource({
-        ...dataSourceOptionsFor('sqlite::memory:'), entities: [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES],
+        ...dataSourceOptionsFor('sqlite::memory:'), entities: [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES, UserLinkEntity],
       }).initialize();
       await runPendingMigrations(dataSource);
       return { dataSource, close: () => dataSource.destroy() };
@@ -46,7 +46,7 @@ export const STORE_DATABASES: readonly StoreDatabase[] = [
     async open() {
       const database = await createTestDatabase();
       const dataSource = await new DataSource({
-        ...dataSourceOptionsFor(database.url), entities: [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES],
+        ...dataSourceOptionsFor(database.url), entities: [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES, UserLinkEntity],
       }).initialize();
       return {
         dataSource,

@@ -35,7 +35,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: Cr
     ...env,
   });
   const app = await createApp(config, options, createRootLogger(config, logDestination));
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  // PORT 0 (the default here): the OS picks; a test that must know the port first passes one from freePort().
+  await app.listen({ port: config.port, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   if (!address || typeof address === 'string') throw new Error('test app did not bind a TCP port');
   return {

@@ -93,7 +93,7 @@ describe('loadIdentityConfig', () => {
 
     it('parse, when a section is absent, should give an empty list', async () => {
       const config = await load({});
-      expect(config).toEqual({ clients: [], identityResources: [], apiScopes: [], apiResources: [], users: [] });
+      expect(config).toEqual({ clients: [], identityResources: [], apiScopes: [], apiResources: [], users: [], externalProviders: [] });
     });
 
     it('parse, when values are set explicitly, should keep them', async () => {
@@ -381,6 +381,40 @@ describe('loadIdentityConfig', () => {
     it('parse, when the JWK names an unsupported alg, should reject it', async () => {
       expect(await problemsOf(withJwk({ ...rsaPublicJwk(), alg: 'HS256' })))
         .toEqual([expect.stringMatching(/^clients\[0\]\.clientSecrets\[0\]\.value: alg must be one of RS256/)]);
+    });
+  });
+
+  describe('externalProviders', () => {
+    const corp = { scheme: 'corp', authority: 'https://sso.corp.example', clientId: 'identity', clientSecret: 's3cret' };
+
+    it('parse, with the minimum, should fill in the defaults and keep the secret for sending', async () => {
+      const config = await load(aConfig({ externalProviders: [corp] }));
+      expect(config.externalProviders).toEqual([{
+        scheme: 'corp', displayName: 'corp', enabled: true, authority: 'https://sso.corp.example', clientId: 'identity',
+        clientSecret: { plaintext: 's3cret' }, scopes: ['openid', 'profile'], claimMappings: {}, autoProvision: false,
+      }]);
+    });
+
+    it('parse, with an http authority on loopback, should accept it; elsewhere, should require https', async () => {
+      await expect(load(aConfig({ externalProviders: [{ ...corp, authority: 'http://127.0.0.1:5001' }] }))).resolves.toBeDefined();
+      expect(await problemsOf(aConfig({ externalProviders: [{ ...corp, authority: 'http://sso.corp.example' }] })))
+        .toEqual(['externalProviders[0].authority: must use https (http only for localhost / 127.0.0.1 / [::1])']);
+    });
+
+    it('parse, with a bad scheme, no openid scope, a mapped sub, a duplicate or an unknown field, should name each', async () => {
+      const problems = await problemsOf(aConfig({
+        externalProviders: [
+          { ...corp, scheme: 'has space', scopes: ['profile'], claimMappings: { sub: 'email' }, autoProvison: true },
+          corp, corp,
+        ],
+      }));
+      expect(problems).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^externalProviders\[0\]\.scheme: must be 1-64 letters/),
+        'externalProviders[0].scopes: must include "openid" (the provider signs the user in with an id token)',
+        'externalProviders[0].claimMappings.sub: "sub" is set by the server and cannot be mapped',
+        'externalProviders[0].autoProvison: unknown field (check the spelling; see docs/configuration-file.md)',
+        'externalProviders[2].scheme: duplicate scheme "corp" (already used by externalProviders[1])',
+      ]));
     });
   });
 

@@ -4,13 +4,13 @@ import type { JWK } from 'jose';
 import { parse as parseTolerant, type ParseError } from 'jsonc-parser';
 import { z } from 'zod';
 import type {
-  ApiResource, ApiScope, Client, ClientSecret, IdentityResource, SharedSecret, User,
+  ApiResource, ApiScope, Client, ClientSecret, ExternalProvider, IdentityResource, SharedSecret, User,
 } from '../models';
 import { hashPassword, type PasswordHash } from './password-hash';
 import { ConfigError } from '../../config/config-error';
 import {
-  apiResourceSchema, apiScopeSchema, BUILT_IN_GRANT_TYPES, clientSchemaFor, identityConfigSchemaFor, identityResourceSchema,
-  type ClientConfig, type IdentityConfigFile,
+  apiResourceSchema, apiScopeSchema, BUILT_IN_GRANT_TYPES, clientSchemaFor, externalProviderSchema, identityConfigSchemaFor,
+  identityResourceSchema, type ClientConfig, type ExternalProviderConfig, type IdentityConfigFile,
 } from './identity-config.schema';
 
 /** A configured user as the demo user store keeps it: the password only as its scrypt hash. */
@@ -25,6 +25,7 @@ export interface IdentityConfiguration {
   readonly apiScopes: readonly ApiScope[];
   readonly apiResources: readonly ApiResource[];
   readonly users: readonly ConfiguredUser[];
+  readonly externalProviders: readonly ExternalProvider[];
 }
 
 /**
@@ -62,13 +63,14 @@ export async function parseIdentityConfig(
 }
 
 /** The kinds of item the configuration file lists (and the admin API edits one at a time). */
-export type ConfigurationItemKind = 'clients' | 'identityResources' | 'apiScopes' | 'apiResources';
+export type ConfigurationItemKind = 'clients' | 'identityResources' | 'apiScopes' | 'apiResources' | 'externalProviders';
 
 export type ConfigurationItem =
   | { readonly kind: 'clients'; readonly item: Client }
   | { readonly kind: 'identityResources'; readonly item: IdentityResource }
   | { readonly kind: 'apiScopes'; readonly item: ApiScope }
-  | { readonly kind: 'apiResources'; readonly item: ApiResource };
+  | { readonly kind: 'apiResources'; readonly item: ApiResource }
+  | { readonly kind: 'externalProviders'; readonly item: ExternalProvider };
 
 /**
  * One item in the configuration file's JSON shape (e.g. one entry of `clients`), validated with
@@ -96,6 +98,10 @@ export function parseConfigurationItem(
       const result = apiResourceSchema.safeParse(json, options);
       return result.success ? { kind, item: toApiResource(result.data) } : { problems: formatIssues(result.error.issues) };
     }
+    case 'externalProviders': {
+      const result = externalProviderSchema.safeParse(json, options);
+      return result.success ? { kind, item: toExternalProvider(result.data) } : { problems: formatIssues(result.error.issues) };
+    }
   }
 }
 
@@ -111,6 +117,22 @@ async function toDomain(file: IdentityConfigFile): Promise<IdentityConfiguration
     apiScopes: file.apiScopes.map((s) => ({ ...s })),
     apiResources: file.apiResources.map(toApiResource),
     users,
+    externalProviders: file.externalProviders.map(toExternalProvider),
+  };
+}
+
+/** The provider as the stores keep it: display name defaulted to the scheme, the secret still plaintext (see ExternalProviderSecret). */
+export function toExternalProvider(p: ExternalProviderConfig): ExternalProvider {
+  return {
+    scheme: p.scheme,
+    displayName: p.displayName ?? p.scheme,
+    enabled: p.enabled,
+    authority: p.authority,
+    clientId: p.clientId,
+    ...(p.clientSecret !== undefined && { clientSecret: { plaintext: p.clientSecret } }),
+    scopes: p.scopes,
+    claimMappings: p.claimMappings,
+    autoProvision: p.autoProvision,
   };
 }
 

@@ -245,6 +245,55 @@ const userSchema = z.object({
   }),
 }).strict();
 
+/** Loopback hosts, where an http:// authority is allowed (development and tests); anywhere else https is required. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** An issuer URL (OIDC Discovery §4.3 appends /.well-known/openid-configuration): https, no query or fragment. */
+const authorityUri = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be an absolute URL (the provider\'s issuer)' });
+    return;
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must use https (http only for localhost / 127.0.0.1 / [::1])' });
+  }
+  if (url.search || url.hash || value.includes('#') || value.includes('?')) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must not contain a query or fragment' });
+  }
+});
+
+/** A scheme is a URL path segment (/signin/{scheme}) and the `idp` claim: short, URL-safe. */
+export const EXTERNAL_PROVIDER_SCHEME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** Claims the server sets itself; a mapping must not overwrite them. */
+const RESERVED_LOCAL_CLAIMS = new Set(['sub', 'iss', 'aud', 'exp', 'iat', 'nbf', 'auth_time', 'amr', 'idp', 'sid', 'nonce', 'azp', 'jti']);
+
+/** One external OpenID Connect provider (federation). */
+export const externalProviderSchema = z.object({
+  scheme: nonEmpty.regex(EXTERNAL_PROVIDER_SCHEME, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+  displayName: z.string().min(1, 'must not be empty').optional(),
+  enabled: z.boolean().default(true),
+  authority: authorityUri,
+  clientId: nonEmpty.regex(VSCHAR, 'must be printable ASCII (RFC 6749 Appendix A.1)'),
+  clientSecret: nonEmpty.optional(),
+  scopes: uniqueList(scopeName).default(['openid', 'profile']).superRefine((scopes, ctx) => {
+    if (!scopes.includes('openid')) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must include "openid" (the provider signs the user in with an id token)' });
+  }),
+  claimMappings: z.record(nonEmpty).default({}).superRefine((mappings, ctx) => {
+    for (const local of Object.keys(mappings)) {
+      if (RESERVED_LOCAL_CLAIMS.has(local)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [local], message: `"${local}" is set by the server and cannot be mapped` });
+      }
+    }
+  }),
+  autoProvision: z.boolean().default(false),
+}).strict();
+
+export type ExternalProviderConfig = z.output<typeof externalProviderSchema>;
+
 type Ctx = z.RefinementCtx;
 
 function requireUnique<T>(ctx: Ctx, items: readonly T[], key: (item: T) => string, collection: string, field: string): void {
@@ -277,6 +326,7 @@ export function identityConfigSchemaFor(grantTypes: readonly string[] = BUILT_IN
     apiScopes: z.array(apiScopeSchema).default([]),
     apiResources: z.array(apiResourceSchema).default([]),
     users: z.array(userSchema).default([]),
+    externalProviders: z.array(externalProviderSchema).default([]),
   }).strict().superRefine((config, ctx) => {
     requireUnique(ctx, config.clients, (c) => c.clientId, 'clients', 'clientId');
     requireUnique(ctx, config.identityResources, (r) => r.name, 'identityResources', 'name');
@@ -284,6 +334,7 @@ export function identityConfigSchemaFor(grantTypes: readonly string[] = BUILT_IN
     requireUnique(ctx, config.apiResources, (r) => r.name, 'apiResources', 'name');
     requireUnique(ctx, config.users, (u) => u.username, 'users', 'username');
     requireUnique(ctx, config.users, (u) => u.subjectId, 'users', 'subjectId');
+    requireUnique(ctx, config.externalProviders, (p) => p.scheme, 'externalProviders', 'scheme');
 
     // Identity resources and API scopes share one scope namespace (as Duende's resource validation).
     const identityNames = new Set(config.identityResources.map((r) => r.name));

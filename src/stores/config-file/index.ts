@@ -7,3 +7,4 @@ export { ConfigFileClientStore } from './config-file-client.store';
 export { ConfigFileResourceStore } from './config-file-resource.store';
 export { ConfigFileUserStore } from './config-file-user.store';
 export type { IdentityConfiguration, ConfiguredUser } from './identity-config.loader';
+export { ConfigFileExternalProviderStore } from './config-file-external-provider.store';

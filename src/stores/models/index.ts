@@ -5,3 +5,5 @@ export * from './persisted-grant.model';
 export * from './device-code.model';
 export * from './server-side-session.model';
 export * from './signing-key.model';
+export * from './external-provider.model';
+export * from './user-link.model';

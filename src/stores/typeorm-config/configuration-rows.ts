@@ -1,8 +1,10 @@
 import type { JWK } from 'jose';
 import type { SigningAlgorithm } from '../../config/app-config';
-import type { ApiResource, ApiScope, Client, ClientSecret, IdentityResource, Resources, SharedSecret } from '../models';
 import type {
-  ConfigurationApiResourceRow, ConfigurationClientRow, ConfigurationScopeRow,
+  ApiResource, ApiScope, Client, ClientSecret, ExternalProvider, IdentityResource, Resources, SharedSecret,
+} from '../models';
+import type {
+  ConfigurationApiResourceRow, ConfigurationClientRow, ConfigurationExternalProviderRow, ConfigurationScopeRow,
 } from './configuration.entities';
 
 /** A secret as stored: a shared secret only as `sha256:` + base64 of its digest (docs/configuration-file.md). */
@@ -131,8 +133,48 @@ export function rowToApiResource(row: ConfigurationApiResourceRow): ApiResource 
   };
 }
 
+/**
+ * An external provider as a row. Its client secret must already be protected (see
+ * ExternalProviderSecret): a plaintext secret never reaches the tables.
+ */
+export function externalProviderToRow(provider: ExternalProvider, position: number): ConfigurationExternalProviderRow {
+  if (provider.clientSecret && !('protected' in provider.clientSecret)) {
+    throw new Error(`external provider "${provider.scheme}": its client secret must be protected before it is stored`);
+  }
+  return {
+    scheme: provider.scheme,
+    position,
+    displayName: provider.displayName,
+    enabled: provider.enabled,
+    authority: provider.authority,
+    clientId: provider.clientId,
+    clientSecret: provider.clientSecret?.protected ?? null,
+    scopes: JSON.stringify(provider.scopes),
+    claimMappings: JSON.stringify(provider.claimMappings),
+    autoProvision: provider.autoProvision,
+  };
+}
+
+export function rowToExternalProvider(row: ConfigurationExternalProviderRow): ExternalProvider {
+  const mappings: unknown = JSON.parse(row.claimMappings);
+  if (mappings === null || typeof mappings !== 'object' || Array.isArray(mappings)) throw new Error('expected a JSON object of claim mappings');
+  return {
+    scheme: row.scheme,
+    displayName: row.displayName,
+    enabled: Boolean(row.enabled),
+    authority: row.authority,
+    clientId: row.clientId,
+    ...(row.clientSecret !== null && { clientSecret: { protected: row.clientSecret } }),
+    scopes: list(row.scopes),
+    claimMappings: mappings as Record<string, string>,
+    autoProvision: Boolean(row.autoProvision),
+  };
+}
+
 /** Everything the configuration store holds, as the file store's models. */
 export interface ConfigurationSnapshot {
   readonly clients: readonly Client[];
   readonly resources: Resources;
+  /** provider secrets as stored: protected */
+  readonly externalProviders: readonly ExternalProvider[];
 }

@@ -1,25 +1,26 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Client, Resources } from '../models';
+import type { Client, ExternalProvider, Resources } from '../models';
 import {
-  ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity,
+  ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity, ConfigurationExternalProviderEntity,
   ConfigurationIdentityResourceEntity, type ConfigurationApiResourceRow, type ConfigurationClientRow,
-  type ConfigurationScopeRow,
+  type ConfigurationExternalProviderRow, type ConfigurationScopeRow,
 } from './configuration.entities';
 import {
-  apiResourceToRow, clientToRow, rowToApiResource, rowToClient, rowToScope, scopeToRow,
+  apiResourceToRow, clientToRow, externalProviderToRow, rowToApiResource, rowToClient, rowToExternalProvider, rowToScope, scopeToRow,
   type ConfigurationSnapshot,
 } from './configuration-rows';
 
 const ORDER = { position: 'ASC', name: 'ASC' } as const;
 
-/** Reads the whole configuration store (four queries, one snapshot). */
+/** Reads the whole configuration store (five queries, one snapshot). */
 export async function readConfigurationTables(dataSource: DataSource | EntityManager): Promise<ConfigurationSnapshot> {
   const manager = 'manager' in dataSource ? dataSource.manager : dataSource;
-  const [clients, identityResources, apiScopes, apiResources] = await Promise.all([
+  const [clients, identityResources, apiScopes, apiResources, externalProviders] = await Promise.all([
     manager.getRepository<ConfigurationClientRow>(ConfigurationClientEntity).find({ order: { position: 'ASC', clientId: 'ASC' } }),
     manager.getRepository<ConfigurationScopeRow>(ConfigurationIdentityResourceEntity).find({ order: ORDER }),
     manager.getRepository<ConfigurationScopeRow>(ConfigurationApiScopeEntity).find({ order: ORDER }),
     manager.getRepository<ConfigurationApiResourceRow>(ConfigurationApiResourceEntity).find({ order: ORDER }),
+    manager.getRepository<ConfigurationExternalProviderRow>(ConfigurationExternalProviderEntity).find({ order: { position: 'ASC', scheme: 'ASC' } }),
   ]);
   return {
     clients: clients.map(rowToClient),
@@ -28,20 +29,30 @@ export async function readConfigurationTables(dataSource: DataSource | EntityMan
       apiScopes: apiScopes.map(rowToScope),
       apiResources: apiResources.map(rowToApiResource),
     },
+    externalProviders: externalProviders.map(rowToExternalProvider),
   };
 }
 
 /** Whether the store holds nothing at all (then it is seeded from CONFIG_FILE). */
 export async function configurationTablesEmpty(manager: EntityManager): Promise<boolean> {
-  for (const entity of [ConfigurationClientEntity, ConfigurationIdentityResourceEntity, ConfigurationApiScopeEntity, ConfigurationApiResourceEntity]) {
+  for (const entity of [
+    ConfigurationClientEntity, ConfigurationIdentityResourceEntity, ConfigurationApiScopeEntity, ConfigurationApiResourceEntity,
+    ConfigurationExternalProviderEntity,
+  ]) {
     if (await manager.getRepository(entity).count() > 0) return false;
   }
   return true;
 }
 
-/** Inserts clients and resources (CONFIG_FILE order kept in `position`). */
-export async function insertConfiguration(manager: EntityManager, clients: readonly Client[], resources: Resources): Promise<void> {
+/**
+ * Inserts clients, resources and external providers (CONFIG_FILE order kept in `position`);
+ * the providers' secrets must already be protected (protectExternalProviderSecret).
+ */
+export async function insertConfiguration(
+  manager: EntityManager, clients: readonly Client[], resources: Resources, externalProviders: readonly ExternalProvider[] = [],
+): Promise<void> {
   const rows = {
+    externalProviders: externalProviders.map(externalProviderToRow),
     clients: clients.map(clientToRow),
     identityResources: resources.identityResources.map(scopeToRow),
     apiScopes: resources.apiScopes.map(scopeToRow),
@@ -51,4 +62,5 @@ export async function insertConfiguration(manager: EntityManager, clients: reado
   if (rows.identityResources.length > 0) await manager.getRepository(ConfigurationIdentityResourceEntity).insert(rows.identityResources);
   if (rows.apiScopes.length > 0) await manager.getRepository(ConfigurationApiScopeEntity).insert(rows.apiScopes);
   if (rows.apiResources.length > 0) await manager.getRepository(ConfigurationApiResourceEntity).insert(rows.apiResources);
+  if (rows.externalProviders.length > 0) await manager.getRepository(ConfigurationExternalProviderEntity).insert(rows.externalProviders);
 }

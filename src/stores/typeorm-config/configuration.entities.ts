@@ -123,7 +123,40 @@ export const ConfigurationApiResourceEntity = new EntitySchema<ConfigurationApiR
   },
 });
 
+export interface ConfigurationExternalProviderRow {
+  scheme: string;
+  position: number;
+  displayName: string;
+  enabled: boolean;
+  authority: string;
+  clientId: string;
+  /** the client secret protected by data protection (purpose externalProviderSecret), never plaintext; null: public client */
+  clientSecret: string | null;
+  scopes: string;
+  /** JSON object: local claim → provider claim */
+  claimMappings: string;
+  autoProvision: boolean;
+}
+
+export const ConfigurationExternalProviderEntity = new EntitySchema<ConfigurationExternalProviderRow>({
+  name: 'ConfigurationExternalProvider',
+  tableName: 'configuration_external_providers',
+  columns: {
+    scheme: { name: 'scheme', type: 'varchar', length: 64, primary: true },
+    position: { name: 'position', type: 'integer' },
+    displayName: { name: 'display_name', type: 'varchar', length: 200 },
+    enabled: { name: 'enabled', type: Boolean },
+    authority: { name: 'authority', type: 'varchar', length: 2000 },
+    clientId: { name: 'client_id', type: 'varchar', length: 200 },
+    clientSecret: { name: 'client_secret', type: 'text', nullable: true },
+    scopes: { name: 'scopes', type: 'text' },
+    claimMappings: { name: 'claim_mappings', type: 'text' },
+    autoProvision: { name: 'auto_provision', type: Boolean },
+  },
+});
+
 /** Entities of the database configuration store, registered with TypeOrmModule.forFeature. */
 export const CONFIGURATION_STORE_ENTITIES = [
   ConfigurationClientEntity, ConfigurationIdentityResourceEntity, ConfigurationApiScopeEntity, ConfigurationApiResourceEntity,
+  ConfigurationExternalProviderEntity,
 ];

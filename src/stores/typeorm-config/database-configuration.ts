@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -8,6 +9,8 @@ import { ProcessMutex } from '../../common/process-mutex';
 import { WriteAccess } from '../../common/write-access';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { withAdvisoryLock } from '../../database/advisory-lock';
+import { DataProtectionProvider } from '../../data-protection/data-protector';
+import { externalProviderSecretProtector, protectExternalProviderSecret } from '../external-provider-secret';
 import { ConfigurationReloadMetrics } from '../config-file/configuration-reload.metrics';
 import { IDENTITY_CONFIGURATION } from '../config-file/identity-configuration.provider';
 import type { IdentityConfiguration } from '../config-file/identity-config.loader';
@@ -71,6 +74,8 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
     private readonly metrics: ConfigurationReloadMetrics,
     // Bound only by the CLI: a command neither seeds nor listens; it reads on first use.
     @Optional() private readonly writeAccess?: WriteAccess,
+    // Seeding protects the external providers' client secrets; Nest always provides it.
+    @Optional() private readonly moduleRef?: ModuleRef,
   ) {}
 
   /** true when CONFIGURATION_STORE=database */
@@ -209,9 +214,10 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
    */
   async seedIfEmpty(): Promise<void> {
     this.writeAccess?.assertWritable('seed the configuration store');
+    const externalProviders = await this.protectedExternalProviders();
     const seed = () => this.dataSource.transaction(async (manager) => {
       if (!await configurationTablesEmpty(manager)) return false;
-      await insertConfiguration(manager, this.file.clients, this.file);
+      await insertConfiguration(manager, this.file.clients, this.file, externalProviders);
       return true;
     });
     let mutex = SEED_MUTEXES.get(this.dataSource);
@@ -222,9 +228,23 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
     if (seeded) {
       this.logger.log(
         `Seeded the empty configuration store from ${this.config.configFile}: ${this.file.clients.length} clients, `
-        + `${this.file.identityResources.length} identity resources, ${this.file.apiScopes.length} API scopes, ${this.file.apiResources.length} API resources`,
+        + `${this.file.identityResources.length} identity resources, ${this.file.apiScopes.length} API scopes, ${this.file.apiResources.length} API resources, `
+        + `${externalProviders.length} external providers`,
       );
     }
+  }
+
+  /**
+   * The file's external providers with their client secrets protected by data protection, as the
+   * tables keep them. Data protection is looked up here, not injected: this store sits below the
+   * data-protection module in the composition, and only seeding needs it.
+   */
+  private async protectedExternalProviders() {
+    const providers = this.file.externalProviders;
+    if (!providers.some((p) => p.clientSecret)) return providers;
+    if (!this.moduleRef) throw new Error('seeding external providers with client secrets needs data protection (ModuleRef)');
+    const protector = externalProviderSecretProtector(this.moduleRef.get(DataProtectionProvider, { strict: false }));
+    return Promise.all(providers.map((p) => protectExternalProviderSecret(p, protector)));
   }
 }
 

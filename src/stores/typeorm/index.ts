@@ -4,6 +4,8 @@ export { TypeOrmServerSideSessionStore } from './typeorm-server-side-session.sto
 export { PersistedGrantEntity } from './persisted-grant.entity';
 export { DeviceCodeEntity } from './device-code.entity';
 export { ServerSideSessionEntity } from './server-side-session.entity';
+export { UserLinkEntity } from './user-link.entity';
+export { TypeOrmUserLinkStore } from './typeorm-user-link.store';
 
 /** Entities of the operational stores, registered with TypeOrmModule.forFeature. */
 export { OPERATIONAL_STORE_ENTITIES } from './operational-store.entities';

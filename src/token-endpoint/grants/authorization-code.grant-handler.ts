@@ -56,6 +56,7 @@ export class AuthorizationCodeGrantHandler extends GrantHandler {
       sessionId: payload.sessionId,
       authTime: new Date(payload.authTime),
       amr: payload.amr,
+      idp: payload.idp,
       scopes: payload.scopes,
       resource: payload.resource,
       nonce: payload.nonce,

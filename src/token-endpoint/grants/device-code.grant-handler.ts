@@ -74,6 +74,7 @@ export class DeviceCodeGrantHandler extends GrantHandler {
       sessionId: decision.sessionId,
       authTime: new Date(decision.authTime),
       amr: decision.amr,
+      idp: decision.idp,
       scopes: decision.scopes,
       refresh: { kind: 'new-family' },
     });

@@ -44,12 +44,13 @@ export function narrowScopes(granted: readonly string[], scopeParam: string | un
 }
 
 /** The user grant a refresh token carries: what both the response and the rotated token repeat. */
-function userGrantOf(payload: RefreshTokenPayload): Pick<RefreshTokenRequest, 'subjectId' | 'sessionId' | 'authTime' | 'amr' | 'resource'> {
+function userGrantOf(payload: RefreshTokenPayload): Pick<RefreshTokenRequest, 'subjectId' | 'sessionId' | 'authTime' | 'amr' | 'idp' | 'resource'> {
   return {
     subjectId: payload.subjectId,
     sessionId: payload.sessionId,
     authTime: payload.authTime === undefined ? undefined : new Date(payload.authTime),
     amr: payload.amr,
+    idp: payload.idp,
     resource: payload.resource,
   };
 }

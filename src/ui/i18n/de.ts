@@ -81,6 +81,7 @@ export const de: Catalogue = {
   'error.requestId': 'Anfrage-ID',
   'error.requestIdHelp': 'Wenn Sie den Support kontaktieren, nennen Sie bitte diese Anfrage-ID.',
   'error.backTo': 'Zurück zu {client}',
+  'error.backToSignIn': 'Zurück zur Anmeldung',
   'error.explain.invalid_request': 'Die Anfrage war unvollständig, ungültig oder ist abgelaufen. Bitte kehren Sie zur Anwendung zurück und versuchen Sie es erneut.',
   'error.explain.invalid_client': 'Die Anwendung, die Sie hierher geschickt hat, ist unbekannt oder darf Sie nicht anmelden.',
   'error.explain.unauthorized_client': 'Diese Anwendung darf diese Art von Anfrage nicht stellen.',

@@ -82,6 +82,7 @@ export const en = {
   'error.requestId': 'Request id',
   'error.requestIdHelp': 'If you contact support, please give them this request id.',
   'error.backTo': 'Back to {client}',
+  'error.backToSignIn': 'Back to sign in',
   'error.explain.invalid_request': 'The request was incomplete or invalid, or it has expired. Please return to the application and try again.',
   'error.explain.invalid_client': 'The application that sent you here is not known or not allowed to sign you in.',
   'error.explain.unauthorized_client': 'This application is not allowed to make this kind of request.',
