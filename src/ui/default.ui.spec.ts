@@ -38,7 +38,7 @@ describe('DefaultUi', () => {
     });
     const afterForm = html.slice(html.indexOf('</form>'));
     expect(afterForm).toContain('<p class="separator">or</p>');
-    expect(afterForm).toContain('<a class="button block external" href="/account/external?scheme=corp&amp;returnUrl=%2F" data-scheme="corp">Sign in with Corporate SSO</a>');
+    expect(afterForm).toContain('<a class="button block external" id="external-corp" href="/account/external?scheme=corp&amp;returnUrl=%2F" data-scheme="corp">Sign in with Corporate SSO</a>');
     expect(afterForm).toContain('>Sign in with Google</a>');
     expect(ui.loginPage({ ...form, returnUrl: '', language: 'de', externalProviders: [{ scheme: 'corp', displayName: 'Corp', url: '/x' }] }))
       .toContain('>Mit Corp anmelden</a>');
