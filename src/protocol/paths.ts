@@ -20,3 +20,13 @@ export const PAGE_PATHS = {
   /** the login and consent pages return here; it resumes the authorization request */
   authorizeCallback: '/connect/authorize/callback',
 } as const;
+
+/** Paths a browser visits (the pages, authorize, end session): their errors are shown as a page. */
+const INTERACTIVE_PATHS: ReadonlySet<string> = new Set<string>([
+  ...Object.values(PAGE_PATHS), ENDPOINT_PATHS.authorization, ENDPOINT_PATHS.endSession,
+]);
+
+/** True for the path (no query) of a page a browser visits; a trailing slash is ignored. */
+export function isInteractivePath(path: string): boolean {
+  return INTERACTIVE_PATHS.has(path.replace(/\/+$/, '') || '/');
+}

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorPageRenderer } from './error-page-renderer';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../common/dependency-unavailable';
 import { dependencyUnavailable } from '../common/dependency-failure';
-import { ENDPOINT_PATHS, PAGE_PATHS } from './paths';
+import { isInteractivePath } from './paths';
 import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, TemporarilyUnavailableError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
 import { renderErrorPage } from './error-page';
 
@@ -23,13 +23,17 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
+    // The client went away (a body answered 408 by the server, a reset): nobody to answer, and
+    // its ECONNRESET is not an outage.
+    if (request.raw?.destroyed) return;
     const error = this.toProtocolError(exception, request);
 
     if (reply.sent) return;
     reply.header('cache-control', 'no-store');
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
 
-    if (error instanceof ErrorPageError) {
+    // A browser's page shows every error as the error page, framework ones (a malformed form) too.
+    if (error instanceof ErrorPageError || isInteractive(request)) {
       reply.status(error.status).type('text/html; charset=utf-8').send(this.errorPage(error, String(request.id)));
       return;
     }
@@ -40,7 +44,7 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
    * The error page through the bound ErrorPageRenderer (by default the application's `Ui`), so a
    * replaced UI restyles it like every other page; the built-in page when the renderer fails.
    */
-  private errorPage(error: ErrorPageError, requestId: string): string {
+  private errorPage(error: ProtocolError, requestId: string): string {
     if (this.renderer) {
       try {
         return this.renderer.errorPage({ error: error.error, description: error.description, requestId });
@@ -85,13 +89,8 @@ class UnavailablePageError extends ErrorPageError {
   }
 }
 
-/** Paths a browser visits (the pages, authorize, end session): their errors are shown as a page. */
-const INTERACTIVE_PATHS = new Set<string>([
-  ...Object.values(PAGE_PATHS), ENDPOINT_PATHS.authorization, ENDPOINT_PATHS.endSession,
-]);
-
 function isInteractive(request: FastifyRequest): boolean {
-  return INTERACTIVE_PATHS.has(request.url.split('?')[0].replace(/\/+$/, '') || '/');
+  return isInteractivePath(request.url.split('?')[0]);
 }
 
 function statusOf(exception: unknown): number | undefined {

@@ -6,7 +6,7 @@ import { UserStore } from '../stores/user.store';
 import { AntiforgeryService } from './antiforgery.service';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
-import { isLocalUrl } from './local-url';
+import { isLocalUrl, toLocationHeader } from './local-url';
 import { Ui } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
 
@@ -41,7 +41,7 @@ export class LoginController {
       // Back to the client with access_denied when the login belongs to an authorization request.
       const next = returnUrl ? await this.interactions.cancelLogin(returnUrl) : undefined;
       if (next) {
-        reply.header('cache-control', 'no-store').redirect(next, 302);
+        reply.header('cache-control', 'no-store').redirect(toLocationHeader(next), 302);
         return;
       }
       sendHtml(reply, this.ui.messagePage({ title: 'Sign-in cancelled', message: 'You did not sign in. You can close this window.' }));
@@ -60,7 +60,7 @@ export class LoginController {
       amr: ['pwd'],
     });
     if (returnUrl) {
-      reply.header('cache-control', 'no-store').redirect(returnUrl, 302);
+      reply.header('cache-control', 'no-store').redirect(toLocationHeader(returnUrl), 302);
       return;
     }
     sendHtml(reply, this.ui.messagePage({ title: 'Signed in', message: `You are signed in as ${user.username}.` }));
