@@ -25,7 +25,7 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     const request = ctx.getRequest<FastifyRequest>();
     // The client went away (a body answered 408 by the server, a reset): nobody to answer, and
     // its ECONNRESET is not an outage.
-    if (request.raw?.destroyed) return;
+    if (request.raw?.socket?.destroyed) return;
     const error = this.toProtocolError(exception, request);
 
     if (reply.sent) return;
