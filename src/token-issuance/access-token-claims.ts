@@ -47,7 +47,6 @@ export const ACCESS_TOKEN_CLOCK_SKEW_SECONDS = 30;
  */
 export function accessTokenClaimsProblem(payload: JWTPayload, clientLifetimeSeconds: number, nowSeconds: number): string | undefined {
   const claims: Readonly<Record<string, unknown>> = payload;
-  if (typeof claims.iss !== 'string' || claims.iss === '') return 'iss is missing';
   if (typeof claims.client_id !== 'string' || claims.client_id === '') return 'client_id is missing';
   if (typeof claims.scope !== 'string') return 'scope is not a string';
   if (typeof claims.jti !== 'string' || claims.jti === '') return 'jti is missing';
