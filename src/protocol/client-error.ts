@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -5,6 +6,8 @@ import { renderErrorPage } from './error-page';
 import type { ErrorPageRenderer } from './error-page-renderer';
 import { isInteractivePath } from './paths';
 import { ProtocolError } from './protocol-errors';
+
+const logger = new Logger('ClientErrorHandler');
 
 /** Longest request line plus headers Node's parser accepts; more is answered 431 (or 414). */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -70,8 +73,8 @@ function pageOf(error: ProtocolError, renderer: ErrorPageRenderer | undefined, r
   if (renderer) {
     try {
       return renderer.errorPage({ error: error.error, description: error.description, requestId });
-    } catch {
-      // A replaced UI that cannot render this page: the built-in one (the filter logs such failures).
+    } catch (renderError: unknown) {
+      logger.error({ err: renderError, requestId }, 'the error-page renderer failed; showing the built-in page');
     }
   }
   return renderErrorPage(error, requestId);
