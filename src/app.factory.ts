@@ -18,10 +18,10 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * Slow clients (HTTP_IDLE_TIMEOUT, HTTP_REQUEST_TIMEOUT; docs/settings.md, "Connections"): a
- * keep-alive connection that sends nothing after a response is closed after the idle timeout (and
- * any socket silent that long); a request whose headers and body have not all arrived within the
- * request timeout is answered 408 and closed — Node starts that clock when the connection opens,
- * so a new connection that never sends a byte gets the 408 too. Node checks those deadlines every
+ * connection that sends nothing, new or between keep-alive requests, is closed after the idle
+ * timeout (the socket timeout; Node's 408 for a new connection that never sent a byte is
+ * suppressed in clientErrorHandler); a request whose headers and body have not all arrived within
+ * the request timeout is answered 408 and closed. Node checks those deadlines every
  * `connectionsCheckingInterval` (30 s by default), so that is kept well below the request timeout.
  */
 function connectionLimits(config: AppConfig) {
