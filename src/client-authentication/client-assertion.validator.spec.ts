@@ -35,11 +35,13 @@ describe('ClientAssertionValidator', () => {
   beforeEach(() => { clock = new FakeClock(); cache = new InMemoryDistributedCache(clock); });
   afterEach(() => cache.onModuleDestroy());
 
-  const validator = (c: DistributedCache = cache): ClientAssertionValidator => new ClientAssertionValidator(c, clock);
+  /** CLIENT_ASSERTION_MAX_LIFETIME at its default of 60 minutes unless given. */
+  const validator = (c: DistributedCache = cache, maxLifetimeMs = 60 * 60_000): ClientAssertionValidator =>
+    new ClientAssertionValidator(c, clock, { clientAssertionMaxLifetime: maxLifetimeMs });
   const assertion = (claims: Record<string, unknown> = {}, expiresIn = 60): Promise<string> =>
     new SignJWT({ jti: `j-${Math.random()}`, ...claims }).setProtectedHeader({ alg: 'ES256' })
       .setIssuer('jwt-client').setSubject('jwt-client').setAudience(AUD)
-      .setIssuedAt(Math.floor(clock.now().getTime() / 1000))
+      .setIssuedAt(typeof claims.iat === 'number' ? claims.iat : Math.floor(clock.now().getTime() / 1000))
       .setExpirationTime(Math.floor(clock.now().getTime() / 1000) + expiresIn).sign(privateKey);
 
   it('validate, when the assertion is valid, should accept it once and refuse a replay', async () => {
@@ -48,8 +50,30 @@ describe('ClientAssertionValidator', () => {
     await expect(validator().validate(client, jwt, { audiences: [AUD] })).rejects.toThrow(/already been used/);
   });
 
-  it('validate, when exp is too far ahead, should refuse', async () => {
-    await expect(validator().validate(client, await assertion({}, 3600), { audiences: [AUD] })).rejects.toBeInstanceOf(InvalidClientError);
+  it('validate, when exp is 3,600 s ahead (Authlib, FAPI 2.0), should accept it and remember its jti an hour', async () => {
+    const jwt = await assertion({ jti: 'hour-long' }, 3600);
+    await expect(validator().validate(client, jwt, { audiences: [AUD] })).resolves.toBeUndefined();
+    clock.current = new Date(clock.current.getTime() + 3599_000);
+    await expect(validator().validate(client, jwt, { audiences: [AUD] })).rejects.toThrow(/already been used/);
+    expect(await cache.get('jti:jwt-client:hour-long')).toBe('1');
+  });
+
+  it.each([
+    ['the default 60 minutes', 60 * 60_000, 3600 + 31],
+    ['CLIENT_ASSERTION_MAX_LIFETIME=5m', 5 * 60_000, 301 + 30],
+  ])('validate, when exp lies beyond %s plus the clock skew, should refuse', async (_, maxLifetimeMs, expiresIn) => {
+    await expect(validator(cache, maxLifetimeMs).validate(client, await assertion({}, expiresIn), { audiences: [AUD] }))
+      .rejects.toThrow(/exp must be at most/);
+  });
+
+  it('validate, when exp lies within the setting plus the clock skew, should accept', async () => {
+    await expect(validator(cache, 5 * 60_000).validate(client, await assertion({}, 330), { audiences: [AUD] })).resolves.toBeUndefined();
+  });
+
+  it('validate, when iat lies in the future beyond the clock skew, should refuse', async () => {
+    const now = Math.floor(clock.now().getTime() / 1000);
+    await expect(validator().validate(client, await assertion({ iat: now + 31 }), { audiences: [AUD] })).rejects.toThrow(/iat is in the future/);
+    await expect(validator().validate(client, await assertion({ iat: now + 30 }), { audiences: [AUD] })).resolves.toBeUndefined();
   });
 
   it('validate, when the audience is another server, should refuse', async () => {

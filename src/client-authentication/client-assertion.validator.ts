@@ -1,11 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   createLocalJWKSet, decodeJwt, errors, jwtVerify,
   type JWK, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions,
 } from 'jose';
 import { Clock } from '../common/clock';
 import { DependencyUnavailableError } from '../common/dependency-unavailable';
-import { SIGNING_ALGORITHMS } from '../config/app-config';
+import { APP_CONFIG, SIGNING_ALGORITHMS, type AppConfig } from '../config/app-config';
 import { DistributedCache } from '../caching/distributed-cache';
 import { InvalidClientError } from '../protocol/protocol-errors';
 import type { Client, JsonWebKeySecret } from '../stores/models';
@@ -17,11 +17,9 @@ import { isExpired } from './shared-secret';
  */
 export const CLIENT_ASSERTION_ALGORITHMS: readonly string[] = SIGNING_ALGORITHMS;
 
-/** Longest accepted assertion lifetime ahead of now: short-lived assertions keep the replay cache small. */
-export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
 export const MAX_JTI_LENGTH = 256;
 /** Clock skew tolerated between the client and us. */
-const CLOCK_TOLERANCE_SECONDS = 30;
+export const CLIENT_ASSERTION_CLOCK_SKEW_SECONDS = 30;
 
 export interface AssertionContext {
   /** audiences this endpoint accepts: the token endpoint URL, the issuer, the endpoint's own URL */
@@ -39,7 +37,16 @@ export class ClientAssertionValidator {
   /** Imported key sets per client object, so keys are parsed once, not per request. */
   private readonly keySets = new WeakMap<Client, { readonly signature: string; readonly getKey: JWTVerifyGetKey }>();
 
-  constructor(private readonly cache: DistributedCache, private readonly clock: Clock) {}
+  /** CLIENT_ASSERTION_MAX_LIFETIME in seconds: how far ahead `exp` may lie, and how long a jti is remembered. */
+  private readonly maxLifetimeSeconds: number;
+
+  constructor(
+    private readonly cache: DistributedCache,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'clientAssertionMaxLifetime'>,
+  ) {
+    this.maxLifetimeSeconds = Math.floor(config.clientAssertionMaxLifetime / 1000);
+  }
 
   /** The client id the assertion claims (iss/sub), read without verification to find the client. */
   static claimedClientId(assertion: string): string {
@@ -70,7 +77,7 @@ export class ClientAssertionValidator {
         audience: [...context.audiences],
         requiredClaims: ['exp', 'jti'],
         currentDate: now,
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        clockTolerance: CLIENT_ASSERTION_CLOCK_SKEW_SECONDS,
       });
     } catch (error) {
       if (error instanceof errors.JOSEError) {
@@ -82,14 +89,19 @@ export class ClientAssertionValidator {
 
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const exp = payload.exp ?? 0;
-    if (exp - nowSeconds > MAX_ASSERTION_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) {
-      throw new InvalidClientError(`client_assertion exp must be at most ${MAX_ASSERTION_LIFETIME_SECONDS} seconds ahead`);
+    // FAPI 2.0 §5.3.2.1: up to 60 minutes ahead (CLIENT_ASSERTION_MAX_LIFETIME); the jti is kept that long.
+    if (exp - nowSeconds > this.maxLifetimeSeconds + CLIENT_ASSERTION_CLOCK_SKEW_SECONDS) {
+      throw new InvalidClientError(`client_assertion exp must be at most ${this.maxLifetimeSeconds} seconds ahead`);
+    }
+    // jose checks iat only against a maximum age: one issued in the future is refused here.
+    if (payload.iat !== undefined && payload.iat > nowSeconds + CLIENT_ASSERTION_CLOCK_SKEW_SECONDS) {
+      throw new InvalidClientError('client_assertion iat is in the future');
     }
     if (typeof payload.jti !== 'string' || payload.jti === '') throw new InvalidClientError('client_assertion jti is missing');
     // Bounded so a caller cannot make the replay cache store arbitrarily large keys.
     if (payload.jti.length > MAX_JTI_LENGTH) throw new InvalidClientError('client_assertion jti is too long');
 
-    await this.rememberJti(client.clientId, payload.jti, (exp + CLOCK_TOLERANCE_SECONDS - nowSeconds) * 1000);
+    await this.rememberJti(client.clientId, payload.jti, (exp + CLIENT_ASSERTION_CLOCK_SKEW_SECONDS - nowSeconds) * 1000);
   }
 
   /**

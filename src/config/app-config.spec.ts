@@ -76,6 +76,8 @@ describe('loadAppConfig', () => {
         validationKeys: [],
         tokenCleanup: { interval: HOUR, batchSize: 100 },
         ui: { productName: 'Identity', logoUrl: undefined, primaryColor: '#2557d6', defaultLanguage: 'en' },
+        http: { idleTimeout: 75_000, requestTimeout: 30_000 },
+        clientAssertionMaxLifetime: 60 * 60_000,
         logLevel: 'info',
         logFormat: 'json',
       });
@@ -116,6 +118,9 @@ describe('loadAppConfig', () => {
         SIGNING_CREDENTIALS: 'rs256=keys/a.pem,ES256=keys/b.p12',
         DATA_PROTECTION_MASTER_KEY: MASTER_KEY_32,
         TOKEN_CLEANUP_INTERVAL: '500ms',
+        HTTP_IDLE_TIMEOUT: '2m',
+        HTTP_REQUEST_TIMEOUT: '1500ms',
+        CLIENT_ASSERTION_MAX_LIFETIME: '5m',
         LOG_LEVEL: 'debug',
       });
       expect(config.port).toBe(8080);
@@ -139,6 +144,8 @@ describe('loadAppConfig', () => {
       expect(config.signingCredentials).toEqual([{ alg: 'RS256', path: 'keys/a.pem' }, { alg: 'ES256', path: 'keys/b.p12' }]);
       expect(config.dataProtection.masterKey?.equals(Buffer.alloc(32, 7))).toBe(true);
       expect(config.tokenCleanup.interval).toBe(500);
+      expect(config.http).toEqual({ idleTimeout: 120_000, requestTimeout: 1500 });
+      expect(config.clientAssertionMaxLifetime).toBe(300_000);
       expect(config.logLevel).toBe('debug');
     });
 
@@ -156,6 +163,9 @@ describe('loadAppConfig', () => {
       ['KEY_MANAGEMENT_CHECK_INTERVAL', '0'],
       ['DATA_PROTECTION_KEY_LIFETIME', '-90d'],
       ['TOKEN_CLEANUP_INTERVAL', '1h30m'],
+      ['HTTP_IDLE_TIMEOUT', '0'],
+      ['HTTP_REQUEST_TIMEOUT', 'forever'],
+      ['CLIENT_ASSERTION_MAX_LIFETIME', '-1m'],
     ])('duration %s=%p', (variable, value) => {
       expect(onlyProblem({ [variable]: value }, variable)).toContain(`got "${value}"`);
     });

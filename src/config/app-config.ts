@@ -69,6 +69,13 @@ export interface AppConfig {
   readonly validationKeys: readonly KeyFileSetting[];
   readonly tokenCleanup: { readonly interval: number; readonly batchSize: number };
   /**
+   * Slow clients (docs/settings.md, "Connections"): a connection that sends nothing is closed
+   * after `idleTimeout`; a request not fully received within `requestTimeout` is answered 408.
+   */
+  readonly http: { readonly idleTimeout: number; readonly requestTimeout: number };
+  /** CLIENT_ASSERTION_MAX_LIFETIME: how far ahead a client assertion's `exp` may lie (FAPI 2.0: 60 minutes) */
+  readonly clientAssertionMaxLifetime: number;
+  /**
    * Where clients and resources live (docs/deployment.md, "Configuration in the database"):
    * `file` (CONFIG_FILE) or `database` (tables, seeded from CONFIG_FILE when empty), and how long
    * an instance caches what it read from the database.
@@ -365,6 +372,11 @@ export function loadAppConfig(env: Env): AppConfig {
       interval: r.duration('TOKEN_CLEANUP_INTERVAL', '1h'),
       batchSize: r.int('TOKEN_CLEANUP_BATCH_SIZE', 100, 1, 100_000),
     },
+    http: {
+      idleTimeout: r.duration('HTTP_IDLE_TIMEOUT', '75s'),
+      requestTimeout: r.duration('HTTP_REQUEST_TIMEOUT', '30s'),
+    },
+    clientAssertionMaxLifetime: r.duration('CLIENT_ASSERTION_MAX_LIFETIME', '60m'),
     logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     logFormat: r.oneOf('LOG_FORMAT', 'json', LOG_FORMATS),
     nodeEnv: r.optional('NODE_ENV'),

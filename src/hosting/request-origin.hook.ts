@@ -10,6 +10,7 @@ import {
 } from './forwarded-headers.policy';
 import { ForwardedHeadersMonitor } from './forwarded-headers.monitor';
 import type { RequestOrigin } from './request-origin';
+import { InvalidRequestError } from '../protocol/protocol-errors';
 
 /**
  * Resolves `request.requestOrigin` once per request in a Fastify onRequest hook — before
@@ -35,6 +36,12 @@ export class RequestOriginHook implements OnModuleInit {
     fastify.decorateRequest('requestOrigin', undefined);
     // Callback style, not async: no promise per request on every route.
     fastify.addHook('onRequest', (request, _reply, done) => {
+      // RFC 9112 §3.2: an HTTP/1.1 request without Host is refused with 400 (here rather than by
+      // Node, whose own answer has an empty body, not RFC 6749 §5.2 JSON or the error page).
+      if (request.headers.host === undefined && request.raw.httpVersion === '1.1') {
+        done(new InvalidRequestError('the Host header is missing'));
+        return;
+      }
       request.requestOrigin = this.resolve(request);
       done();
     });

@@ -25,3 +25,15 @@ export const PAGE_PATHS = {
   /** the login and consent pages return here; it resumes the authorization request */
   authorizeCallback: '/connect/authorize/callback',
 } as const;
+
+/** Paths a browser visits (the pages, authorize, end session): their errors are shown as a page. */
+const INTERACTIVE_PATHS: ReadonlySet<string> = new Set<string>([
+  ...Object.values(PAGE_PATHS), ENDPOINT_PATHS.authorization, ENDPOINT_PATHS.endSession,
+]);
+
+/** True for the path (no query) of a page a browser visits; a trailing slash is ignored. */
+export function isInteractivePath(path: string): boolean {
+  const trimmed = path.replace(/\/+$/, '') || '/';
+  // /signin/{scheme}: an external provider sends the browser back there
+  return INTERACTIVE_PATHS.has(trimmed) || trimmed.startsWith(`${PAGE_PATHS.externalSignInCallback}/`);
+}

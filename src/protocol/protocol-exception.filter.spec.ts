@@ -11,7 +11,7 @@ interface Sent {
 }
 
 /** Runs the filter on one exception for a request to `url`; returns what it sent. */
-function answer(exception: unknown, url = '/connect/token'): Sent {
+function answer(exception: unknown, url = '/connect/token', socketDestroyed = false): Sent {
   const sent: Sent = { headers: {} };
   const reply = {
     sent: false,
@@ -20,7 +20,7 @@ function answer(exception: unknown, url = '/connect/token'): Sent {
     type(value: string) { sent.type = value; return reply; },
     send(body: string) { sent.body = body; return reply; },
   };
-  const request = { id: 'req-1', method: 'POST', url };
+  const request = { id: 'req-1', method: 'POST', url, raw: { socket: { destroyed: socketDestroyed } } };
   const host = {
     switchToHttp: () => ({ getResponse: () => reply as unknown as FastifyReply, getRequest: () => request as unknown as FastifyRequest }),
   } as unknown as ArgumentsHost;
@@ -72,6 +72,20 @@ describe('ProtocolExceptionFilter and outages', () => {
       const sent = answer(new DependencyUnavailableError('database', 'down'), url);
       expect(sent).toMatchObject({ status: 503, type: 'text/html; charset=utf-8', headers: { 'retry-after': '5' } });
       expect(sent.body).toContain('temporarily_unavailable');
+    },
+  );
+
+  it('the client gone (its body answered 408 by the server, then the read aborted with ECONNRESET), should send nothing and log no outage', () => {
+    const sent = answer(withCode('aborted', 'ECONNRESET'), '/connect/token', true);
+    expect(sent).toEqual({ headers: {} });
+    expect(logged).not.toHaveBeenCalled();
+  });
+
+  it.each(['/account/login', '/device', '/connect/authorize'])(
+    'a malformed body at the page %s, should show the error page with its 4xx status, not JSON', (url) => {
+      const sent = answer(Object.assign(new Error('Unexpected token'), { statusCode: 400 }), url);
+      expect(sent).toMatchObject({ status: 400, type: 'text/html; charset=utf-8' });
+      expect(sent.body).toContain('invalid_request');
     },
   );
 });

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorPageRenderer } from './error-page-renderer';
 import { DEPENDENCY_RETRY_AFTER_SECONDS, DependencyUnavailableError } from '../common/dependency-unavailable';
 import { dependencyUnavailable } from '../common/dependency-failure';
-import { ENDPOINT_PATHS, PAGE_PATHS } from './paths';
+import { isInteractivePath } from './paths';
 import { ErrorPageError, NotFoundError, PayloadTooLargeError, ProtocolError, ServerError, TemporarilyUnavailableError, UnsupportedMediaTypeError, InvalidRequestError } from './protocol-errors';
 import { renderErrorPage } from './error-page';
 import { negotiateLanguage } from '../common/accept-language';
@@ -29,13 +29,17 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
+    // The client went away (a body answered 408 by the server, a reset): nobody to answer, and
+    // its ECONNRESET is not an outage.
+    if (request.raw?.socket?.destroyed) return;
     const error = this.toProtocolError(exception, request);
 
     if (reply.sent) return;
     reply.header('cache-control', 'no-store');
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
 
-    if (error instanceof ErrorPageError) {
+    // A browser's page shows every error as the error page, framework ones (a malformed form) too.
+    if (error instanceof ErrorPageError || isInteractive(request)) {
       // The error page is a page like the others: never framed, no script, no referrer.
       for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) reply.header(name, value);
       reply.header('vary', 'accept-language');
@@ -49,14 +53,15 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
    * The error page through the bound ErrorPageRenderer (by default the application's `Ui`), so a
    * replaced UI restyles it like every other page; the built-in page when the renderer fails.
    */
-  private errorPage(error: ErrorPageError, request: FastifyRequest): string {
+  private errorPage(error: ProtocolError, request: FastifyRequest): string {
     const requestId = String(request.id);
     if (this.renderer) {
       try {
         const language = negotiateLanguage(request.headers['accept-language'], UI_LANGUAGES, this.config?.ui.defaultLanguage ?? 'en');
         return this.renderer.errorPage({
-          error: error.error, description: error.description, requestId, language, client: error.client,
-          ...(error.backUrl !== undefined && { backUrl: error.backUrl }),
+          error: error.error, description: error.description, requestId, language,
+          ...(error instanceof ErrorPageError && { client: error.client }),
+          ...(error instanceof ErrorPageError && error.backUrl !== undefined && { backUrl: error.backUrl }),
         });
       } catch (renderError: unknown) {
         this.logger.error({ err: renderError, requestId }, 'the error-page renderer failed; showing the built-in page');
@@ -99,15 +104,8 @@ class UnavailablePageError extends ErrorPageError {
   }
 }
 
-/** Paths a browser visits (the pages, authorize, end session): their errors are shown as a page. */
-const INTERACTIVE_PATHS = new Set<string>([
-  ...Object.values(PAGE_PATHS), ENDPOINT_PATHS.authorization, ENDPOINT_PATHS.endSession,
-]);
-
 function isInteractive(request: FastifyRequest): boolean {
-  const path = request.url.split('?')[0].replace(/\/+$/, '') || '/';
-  // /signin/{scheme}: an external provider sends the browser back there
-  return INTERACTIVE_PATHS.has(path) || path.startsWith(`${PAGE_PATHS.externalSignInCallback}/`);
+  return isInteractivePath(request.url.split('?')[0]);
 }
 
 function statusOf(exception: unknown): number | undefined {

@@ -9,6 +9,7 @@ import { SigningService, type PublishedKeySet, type SignedJwt, type SignOptions 
 import { ProtocolError } from '../protocol/protocol-errors';
 import { ResourceCatalog } from '../resources/resource-catalog';
 import type { ApiResource, ApiScope, Client, IdentityResource, PersistedGrant, Resources, User } from '../stores/models';
+import { ClientStore } from '../stores/client.store';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import { ResourceStore } from '../stores/resource.store';
 import { UserStore } from '../stores/user.store';
@@ -62,6 +63,13 @@ class StoringGrantStore extends PersistedGrantStore {
   removeExpired(): Promise<number> { return unused(); }
 }
 
+/** Every client id is a known, enabled client (the clients' own lifetimes are at most an hour here). */
+class EveryClientStore extends ClientStore {
+  findClientById(clientId: string): Promise<Client | undefined> {
+    return Promise.resolve(client(clientId, { accessTokenLifetime: 3600 }));
+  }
+}
+
 function unused(): never {
   throw new Error('not used by token exchange');
 }
@@ -101,7 +109,7 @@ async function setUp() {
   const users = new UsersByIdStore();
   users.users.set('1', { subjectId: '1', username: 'alice', claims: {} });
   users.users.set('admin', { subjectId: 'admin', username: 'admin', claims: {} });
-  const handler = new TokenExchangeGrantHandler(new AccessTokenValidator(signing, referenceTokens, clock), catalog, users, accessTokens, clock);
+  const handler = new TokenExchangeGrantHandler(new AccessTokenValidator(signing, referenceTokens, new EveryClientStore(), users, clock), catalog, users, accessTokens, clock);
 
   /** A user access token as the code flow would issue it to `web`. */
   async function userToken(subject = '1', overrides: { client?: Client; scopes?: string[]; act?: { client_id: string } } = {}): Promise<string> {

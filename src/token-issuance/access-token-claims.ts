@@ -34,3 +34,32 @@ export function audiencesOf(claims: Pick<JWTPayload, 'aud'>): readonly string[] 
   if (claims.aud === undefined) return [];
   return typeof claims.aud === 'string' ? [claims.aud] : claims.aud;
 }
+
+/** Clock skew tolerated between instances when a presented token's times are checked, in seconds. */
+export const ACCESS_TOKEN_CLOCK_SKEW_SECONDS = 30;
+
+/**
+ * SPEC section 5: an access token presented to this server (userinfo, introspection, token
+ * exchange) must carry `iss`, `client_id`, a string `scope`, `jti`, `iat` not in the future, and an
+ * `exp` no further ahead than its client's access-token lifetime; `sub` and `aud` well-typed when
+ * present. The signature, issuer and expiry are checked before; this catches a claim set that is
+ * signed by our key yet malformed (never a 500 later). Returns the broken rule, or undefined.
+ */
+export function accessTokenClaimsProblem(payload: JWTPayload, clientLifetimeSeconds: number, nowSeconds: number): string | undefined {
+  const claims: Readonly<Record<string, unknown>> = payload;
+  if (typeof claims.client_id !== 'string' || claims.client_id === '') return 'client_id is missing';
+  if (typeof claims.scope !== 'string') return 'scope is not a string';
+  if (typeof claims.jti !== 'string' || claims.jti === '') return 'jti is missing';
+  if (!isNumericDate(claims.iat)) return 'iat is missing';
+  if (claims.iat > nowSeconds + ACCESS_TOKEN_CLOCK_SKEW_SECONDS) return 'iat is in the future';
+  if (!isNumericDate(claims.exp)) return 'exp is missing';
+  if (claims.exp - nowSeconds > clientLifetimeSeconds + ACCESS_TOKEN_CLOCK_SKEW_SECONDS) return 'exp is further ahead than the client\'s access-token lifetime';
+  if (claims.sub !== undefined && (typeof claims.sub !== 'string' || claims.sub === '')) return 'sub is not a string';
+  const { aud } = claims;
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) return 'aud is malformed';
+  return undefined;
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}

@@ -8,7 +8,7 @@ import { AntiforgeryService } from './antiforgery.service';
 import { buildConsentPageModel } from './consent-page-model';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
-import { isLocalUrl } from './local-url';
+import { isLocalUrl, toLocationHeader } from './local-url';
 import { PageLanguage } from './page-language';
 import { Ui } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
@@ -54,7 +54,7 @@ export class ConsentController {
       remember: fields.rememberConsent === 'true',
     });
     if (!next) throw invalidConsentRequest();
-    reply.header('cache-control', 'no-store').redirect(next, 302);
+    reply.header('cache-control', 'no-store').redirect(toLocationHeader(next), 302);
   }
 
   private async render(

@@ -7,7 +7,7 @@ import { UserStore } from '../stores/user.store';
 import { AntiforgeryService } from './antiforgery.service';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
-import { isLocalUrl } from './local-url';
+import { isLocalUrl, toLocationHeader } from './local-url';
 import { PageLanguage } from './page-language';
 import { Ui, type ExternalProviderButtonModel } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
@@ -44,7 +44,7 @@ export class LoginController {
       // Back to the client with access_denied when the login belongs to an authorization request.
       const next = returnUrl ? await this.interactions.cancelLogin(returnUrl) : undefined;
       if (next) {
-        reply.header('cache-control', 'no-store').redirect(next, 302);
+        reply.header('cache-control', 'no-store').redirect(toLocationHeader(next), 302);
         return;
       }
       const t = this.language.translate(request);
@@ -65,7 +65,7 @@ export class LoginController {
       amr: ['pwd'],
     });
     if (returnUrl) {
-      reply.header('cache-control', 'no-store').redirect(returnUrl, 302);
+      reply.header('cache-control', 'no-store').redirect(toLocationHeader(returnUrl), 302);
       return;
     }
     const t = this.language.translate(request);

@@ -182,7 +182,8 @@ describe('POST /connect/token, refusals', () => {
 
     it.each([
       ['expired', { exp: Math.floor(Date.now() / 1000) - 120 }],
-      ['exp too far ahead', { exp: Math.floor(Date.now() / 1000) + 3600 }],
+      ['exp beyond CLIENT_ASSERTION_MAX_LIFETIME (60 minutes) plus the clock skew', { exp: Math.floor(Date.now() / 1000) + 3600 + 90 }],
+      ['iat in the future beyond the clock skew', { iat: Math.floor(Date.now() / 1000) + 120 }],
       ['exp missing', { exp: undefined }],
       ['jti missing', { jti: undefined }],
       ['a wrong aud', { aud: 'https://elsewhere.example/connect/token' }],
@@ -190,6 +191,12 @@ describe('POST /connect/token, refusals', () => {
     ])('an assertion with %s is refused', async (_name, claims) => {
       const jwt = await assertion(claims).sign(fixtures.ecClientKey.privateKey);
       await expectError(await postForm(tokenUrl, withAssertion(jwt)), 401, 'invalid_client');
+    });
+
+    it('an assertion expiring 3,600 s ahead (as Authlib sends it; FAPI 2.0 allows 60 minutes), should be accepted', async () => {
+      const jwt = await assertion({ exp: Math.floor(Date.now() / 1000) + 3600 }).sign(fixtures.ecClientKey.privateKey);
+      const response = await postForm(tokenUrl, withAssertion(jwt));
+      expect([response.status, response.body.token_type]).toEqual([200, 'Bearer']);
     });
 
     it('an assertion signed by another key is refused exactly like one for an unknown client', async () => {

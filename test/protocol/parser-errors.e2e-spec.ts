@@ -1,0 +1,88 @@
+import { connect } from 'node:net';
+import { startTestApp, type TestApp } from '../support/test-app';
+
+interface RawAnswer {
+  readonly status: number;
+  readonly head: string;
+  readonly body: string;
+}
+
+/** Writes bytes on a fresh connection and reads until the server closes it. */
+function send(port: number, bytes: Buffer): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), head: text.slice(0, split), body: text.slice(split + 4) });
+    });
+  });
+}
+
+const CLOSE = 'Host: localhost\r\nConnection: close\r\n';
+
+/**
+ * Each parser-level refusal once, with its exact answer (issue 13: raw 0xFF gave Fastify's
+ * `{"error":"Bad Request","message":"Client Error","statusCode":400}`): RFC 6749 §5.2 JSON at a
+ * JSON endpoint, the error page at a browser's page.
+ */
+describe('parser-level errors', () => {
+  let app: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    app = await startTestApp();
+    port = Number(new URL(app.baseUrl).port);
+  });
+  afterAll(async () => { await app?.close(); });
+
+  function expectJson(answer: RawAnswer, status: number, description: string): void {
+    expect(answer.status).toBe(status);
+    expect(answer.head).toMatch(/\r\ncontent-type: application\/json/i);
+    expect(answer.head).toMatch(/\r\ncache-control: no-store/i);
+    expect(JSON.parse(answer.body)).toEqual({ error: 'invalid_request', error_description: description });
+  }
+
+  function expectPage(answer: RawAnswer, status: number, description: string): void {
+    expect(answer.status).toBe(status);
+    expect(answer.head).toMatch(/\r\ncontent-type: text\/html/i);
+    expect(answer.body).toContain('<strong id="error">invalid_request</strong>');
+    expect(answer.body).toContain(description);
+  }
+
+  it.each<[string, string, number, string]>([
+    ['raw 0xFF bytes in the URL', `GET /connect/token\xff HTTP/1.1\r\n${CLOSE}\r\n`, 400, 'the request is malformed'],
+    ['17 KB of headers', `GET /connect/userinfo HTTP/1.1\r\n${CLOSE}X-Padding: ${'a'.repeat(17 * 1024)}\r\n\r\n`, 431, 'the request headers are too large'],
+    ['a 20 KB URL', `GET /connect/userinfo?q=${'b'.repeat(20 * 1024)} HTTP/1.1\r\n${CLOSE}\r\n`, 414, 'the request URL is too long'],
+    ['an HTTP version that does not exist', `GET /connect/userinfo HTTP/3.1\r\n${CLOSE}\r\n`, 505, 'the HTTP version is not supported'],
+    ['a Content-Length that is not a number', `POST /connect/token HTTP/1.1\r\n${CLOSE}Content-Length: abc\r\n\r\n`, 400, 'the request is malformed'],
+    ['an HTTP/1.1 request without Host', 'GET /connect/userinfo HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'the Host header is missing'],
+    ['a percent-encoding error in the path', `GET /connect/%zz HTTP/1.1\r\n${CLOSE}\r\n`, 400, 'the request URL is malformed'],
+  ])('%s at a JSON endpoint, should answer RFC 6749 §5.2 JSON', async (_, request, status, description) => {
+    expectJson(await send(port, Buffer.from(request, 'latin1')), status, description);
+  });
+
+  it.each<[string, string, number, string]>([
+    ['raw 0xFF bytes in the returnUrl', `GET /account/login?returnUrl=/\xff HTTP/1.1\r\n${CLOSE}\r\n`, 400, 'the request is malformed'],
+    ['17 KB of headers', `GET /connect/authorize HTTP/1.1\r\n${CLOSE}X-Padding: ${'a'.repeat(17 * 1024)}\r\n\r\n`, 431, 'the request headers are too large'],
+    ['a 20 KB URL', `GET /connect/authorize?q=${'b'.repeat(20 * 1024)} HTTP/1.1\r\n${CLOSE}\r\n`, 414, 'the request URL is too long'],
+    ['an HTTP version that does not exist', `GET /device HTTP/3.1\r\n${CLOSE}\r\n`, 505, 'the HTTP version is not supported'],
+    ['an HTTP/1.1 request without Host', 'GET /connect/endsession HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'the Host header is missing'],
+    ['malformed JSON', `POST /account/login HTTP/1.1\r\n${CLOSE}Content-Type: application/json\r\nContent-Length: 5\r\n\r\n{abc `, 400, 'the request is malformed'],
+    ['a repeated form field', `POST /account/login HTTP/1.1\r\n${CLOSE}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\na=1&a=2`, 400, 'the field a must appear once'],
+  ])('%s at a browser page, should answer the error page', async (_, request, status, description) => {
+    expectPage(await send(port, Buffer.from(request, 'latin1')), status, description);
+  });
+
+  it('a body over 64 KiB at the login page, should answer 413 with the error page', async () => {
+    const response = await fetch(`${app.baseUrl}/account/login`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=${'x'.repeat(70 * 1024)}`,
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await response.text()).toContain('the request body is too large');
+  });
+});
