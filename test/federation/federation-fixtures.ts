@@ -21,8 +21,13 @@ export function writeUpstreamKey(dir: string): UpstreamKey {
   return { pemPath, privateKeyPem };
 }
 
-/** The upstream server's configuration: the interactive suites' users and one client for the downstream servers. */
-export function writeUpstreamConfig(dir: string, downstreamRedirectUris: readonly string[], postLogoutRedirectUris: readonly string[] = []): string {
+/**
+ * The upstream server's configuration: the interactive suites' users and one client for the
+ * downstream servers; `clientSettings` overrides that client's settings (requireConsent, ...).
+ */
+export function writeUpstreamConfig(
+  dir: string, downstreamRedirectUris: readonly string[], postLogoutRedirectUris: readonly string[] = [], clientSettings: Record<string, unknown> = {},
+): string {
   return writeJson(dir, 'upstream.json', {
     clients: [{
       clientId: 'downstream',
@@ -32,6 +37,7 @@ export function writeUpstreamConfig(dir: string, downstreamRedirectUris: readonl
       allowedScopes: ['openid', 'profile', 'email'],
       redirectUris: downstreamRedirectUris,
       postLogoutRedirectUris,
+      ...clientSettings,
     }],
     identityResources: [
       { name: 'openid', userClaims: ['sub'] },
@@ -59,10 +65,15 @@ export function provider(scheme: string, authority: string, extra: Record<string
   };
 }
 
-/** The downstream servers' configuration: one relying party (`web`, id token with user claims) and the providers. */
-export function writeDownstreamConfig(dir: string, name: string, providers: ReadonlyArray<Record<string, unknown>>): string {
+/**
+ * The downstream servers' configuration: one relying party (`web`, id token with user claims;
+ * `webSettings` overrides its settings, redirectUris for one) and the providers.
+ */
+export function writeDownstreamConfig(
+  dir: string, name: string, providers: ReadonlyArray<Record<string, unknown>>, webSettings: Record<string, unknown> = {},
+): string {
   return writeJson(dir, name, {
-    clients: [webClient('web', { alwaysIncludeUserClaimsInIdToken: true })],
+    clients: [webClient('web', { alwaysIncludeUserClaimsInIdToken: true, ...webSettings })],
     identityResources: [
       { name: 'openid', userClaims: ['sub'] },
       { name: 'profile', userClaims: ['name'] },

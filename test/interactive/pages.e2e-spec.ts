@@ -1,26 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Clock } from '../../src/common/clock';
 import { DefaultUi } from '../../src/ui/default.ui';
 import { translator, type UiLanguage } from '../../src/ui/i18n';
 import { Ui, type LoginPageModel } from '../../src/ui/ui';
 import { RunningFakeClock } from '../support/fakes/fake-clock';
+import { describeIfChromium, expectVisible, launchChromium, SCREENSHOTS, seriousViolations } from '../support/chromium';
 import { startTestAppWithFixtures, type TestApp } from '../support/test-app';
 import { createInteractiveFixtures, webClient } from './interactive-fixtures';
 import { authorizeDevice, DEVICE_GRANT, poll, postForm } from './device-helpers';
-
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumInstalled = existsSync(CHROMIUM);
-if (!chromiumInstalled) process.stdout.write(`\n[tests] ${CHROMIUM} missing (apt-get install chromium): the page suite is skipped\n`);
-const describeIfChromium = chromiumInstalled ? describe : describe.skip;
-
-const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const SCREENSHOTS = join(__dirname, '..', '..', 'test-output', 'screenshots');
 
 /**
  * The login page with an external provider button, as a deployment with `externalProviders`
@@ -33,22 +25,7 @@ class WithExternalProviderUi extends DefaultUi {
   }
 }
 
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
-
-/** axe-core in the page: the serious and critical violations (none expected). */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the pages' CSP (no script) stays on for the real checks.
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run({ resultTypes: ['violations'] })).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-describeIfChromium('default pages in a real browser (Chromium): a person\'s way through, axe-core, both languages', () => {
+describeIfChromium('the page suite')('default pages in a real browser (Chromium): a person\'s way through, axe-core, both languages', () => {
   let receiver: Server;
   let clientBase: string;
   let server: TestApp;
@@ -57,7 +34,6 @@ describeIfChromium('default pages in a real browser (Chromium): a person\'s way 
   const clock = new RunningFakeClock();
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     // The client: a redirect target, a signed-out landing page and the client's logo.
     receiver = createServer((request, response) => {
       if (request.url === '/logo.svg') {
@@ -83,11 +59,7 @@ describeIfChromium('default pages in a real browser (Chromium): a person\'s way 
         allowedGrantTypes: [DEVICE_GRANT], allowedScopes: ['openid', 'profile', 'api1'],
       },
     ]), { UI_PRODUCT_NAME: 'ACME Identity', UI_PRIMARY_COLOR: '#0b6e4f' }, { providers: [{ provide: Ui, useClass: WithExternalProviderUi }, { provide: Clock, useValue: clock }] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
@@ -237,8 +209,3 @@ describeIfChromium('default pages in a real browser (Chromium): a person\'s way 
 
   const refreshTokens = new Map<string, string>();
 });
-
-async function expectVisible(locator: { isVisible(): Promise<boolean>; waitFor(options: { state: 'visible'; timeout: number }): Promise<void> }): Promise<void> {
-  await locator.waitFor({ state: 'visible', timeout: 10_000 });
-  expect(await locator.isVisible()).toBe(true);
-}
