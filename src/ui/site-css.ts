@@ -155,7 +155,7 @@ input:focus-visible { outline: 3px solid var(--primary); outline-offset: 1px; bo
 .grant ul { margin: .25rem 0 0; padding-left: 1.1rem; color: var(--muted); font-size: .925rem; }
 dl.meta { display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; margin: 1rem 0; font-size: .925rem; }
 dl.meta dt { color: var(--muted); }
-dl.meta dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
+dl.meta dd { margin: 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
 .help { color: var(--muted); font-size: .925rem; }
 footer { color: var(--muted); font-size: .85rem; margin: 1.25rem 0 2rem; }
 @media (max-width: 560px) {
