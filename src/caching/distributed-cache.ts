@@ -31,6 +31,12 @@ export abstract class DistributedCache {
   abstract addIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Atomically reads and deletes (one-time values such as PAR request URIs). */
   abstract take(key: string): Promise<string | undefined>;
+  /**
+   * Atomically adds `by` (default 1) to the counter at `key` and returns the new count. The first
+   * increment creates the counter with time to live `ttlMs`; later ones leave that expiry alone, so
+   * the counter is a fixed window that starts at the first count (attempt limits).
+   */
+  abstract increment(key: string, ttlMs: number, by?: number): Promise<number>;
 
   /**
    * Whether `publish` reaches other processes. The default reaches this process only: without a

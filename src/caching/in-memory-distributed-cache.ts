@@ -48,6 +48,14 @@ export class InMemoryDistributedCache extends DistributedCache implements OnModu
     return true;
   }
 
+  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
+    // Single-threaded: read and write happen without an await in between, so this is atomic.
+    const entry = this.live(key);
+    const count = (entry ? Number(entry.value) || 0 : 0) + by;
+    this.entries.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? this.clock.now().getTime() + ttlMs });
+    return count;
+  }
+
   async take(key: string): Promise<string | undefined> {
     const entry = this.live(key);
     this.entries.delete(key);

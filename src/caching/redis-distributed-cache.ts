@@ -3,6 +3,18 @@ import Redis from 'ioredis';
 import { DistributedCache, type MessageHandler, type SubscribeOptions, type Unsubscribe } from './distributed-cache';
 import { redisUnavailable } from '../common/dependency-failure';
 
+/**
+ * INCRBY and, when that created the counter, PEXPIRE: one script, so a counter never lives on
+ * without its expiry and every instance's increments are counted.
+ */
+const INCREMENT_SCRIPT = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return count
+`;
+
+type CacheCommands = Redis & { cacheIncrement(key: string, by: number, ttlMs: number): Promise<number> };
+
 /** How long `subscribe` waits for Redis to confirm before returning (the subscription still starts once Redis answers). */
 const SUBSCRIBE_WAIT_MS = 2_000;
 /** How long unsubscribing waits for Redis to confirm. */
@@ -37,6 +49,7 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
   /** `channelPrefix` defaults to `prefix` + `channel:`. */
   constructor(readonly redis: Redis, private readonly prefix: string, private readonly channelPrefix = `${prefix}channel:`) {
     super();
+    redis.defineCommand('cacheIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
   }
 
   static connect(url: string, applicationName: string): RedisDistributedCache {
@@ -207,6 +220,11 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
 
   async take(key: string): Promise<string | undefined> {
     return (await this.command(() => this.redis.getdel(this.prefix + key))) ?? undefined;
+  }
+
+  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
+    const redis = this.redis as CacheCommands;
+    return this.command(() => redis.cacheIncrement(this.prefix + key, by, Math.max(1, Math.ceil(ttlMs))));
   }
 
   /** Runs one command; an outage becomes DependencyUnavailableError('redis'), anything else stays as it is. */

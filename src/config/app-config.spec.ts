@@ -75,6 +75,7 @@ describe('loadAppConfig', () => {
         signingCredentialsPassword: undefined,
         validationKeys: [],
         tokenCleanup: { interval: HOUR, batchSize: 100 },
+        login: { maxFailures: 5, lockout: 5 * 60_000 },
         logLevel: 'info',
         logFormat: 'json',
       });

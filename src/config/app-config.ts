@@ -76,6 +76,11 @@ export interface AppConfig {
   readonly configuration: { readonly store: ConfigurationStoreKind; readonly cacheDuration: number };
   /** ADMIN_API_ENABLED: serve /admin/... (docs/endpoints.md, "Admin API") */
   readonly adminApi: { readonly enabled: boolean };
+  /**
+   * LOGIN_MAX_FAILURES / LOGIN_LOCKOUT: wrong passwords allowed per user name and per client
+   * address within the window (ms) before the login page refuses further attempts.
+   */
+  readonly login: { readonly maxFailures: number; readonly lockout: number };
   readonly logLevel: LogLevel;
   /** `json`: one pino JSON object per line (for log collectors); `pretty`: one readable line per event */
   readonly logFormat: LogFormat;
@@ -317,6 +322,10 @@ export function loadAppConfig(env: Env): AppConfig {
     tokenCleanup: {
       interval: r.duration('TOKEN_CLEANUP_INTERVAL', '1h'),
       batchSize: r.int('TOKEN_CLEANUP_BATCH_SIZE', 100, 1, 100_000),
+    },
+    login: {
+      maxFailures: r.int('LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
+      lockout: r.duration('LOGIN_LOCKOUT', '5m'),
     },
     logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     logFormat: r.oneOf('LOG_FORMAT', 'json', LOG_FORMATS),

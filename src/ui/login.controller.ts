@@ -3,12 +3,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsentInteractionService } from '../authorize/consent-interaction.service';
 import { SessionService } from '../sessions/session.service';
 import { UserStore } from '../stores/user.store';
+import type { User } from '../stores/models';
 import { AntiforgeryService } from './antiforgery.service';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
 import { isLocalUrl } from './local-url';
 import { Ui } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
+import { getRequestOrigin } from '../hosting/request-origin';
+import { LoginThrottlingService } from './login-throttling.service';
 
 /**
  * The default login page (`GET|POST /account/login`, docs/endpoints.md): username and password checked by
@@ -22,6 +25,7 @@ export class LoginController {
     private readonly users: UserStore,
     private readonly sessions: SessionService,
     private readonly interactions: ConsentInteractionService,
+    private readonly throttling: LoginThrottlingService,
   ) {}
 
   @Get()
@@ -48,8 +52,9 @@ export class LoginController {
       return;
     }
     const username = fields.username ?? '';
-    const user = username && fields.password ? await this.users.validateCredentials(username, fields.password) : undefined;
+    const user = username && fields.password ? await this.checkPassword(request, username, fields.password) : undefined;
     if (!user) {
+      // A locked-out attempt gets the same page and message (docs/settings.md, LOGIN_MAX_FAILURES).
       await this.render(request, reply, { returnUrl, username, error: 'Invalid username or password.' }, 400);
       return;
     }
@@ -64,6 +69,15 @@ export class LoginController {
       return;
     }
     sendHtml(reply, this.ui.messagePage({ title: 'Signed in', message: `You are signed in as ${user.username}.` }));
+  }
+
+  /** The user when the password is right and the attempt within the login throttling limits. */
+  private async checkPassword(request: FastifyRequest, username: string, password: string): Promise<User | undefined> {
+    const attempt = await this.throttling.reserve(username, getRequestOrigin(request).clientIp);
+    if (!attempt.allowed) return undefined;
+    const user = await this.users.validateCredentials(username, password);
+    if (user) await this.throttling.release(attempt);
+    return user;
   }
 
   private async render(

@@ -5,6 +5,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { AntiforgeryService } from './antiforgery.service';
 import { ConsentController } from './consent.controller';
 import { LoginController } from './login.controller';
+import { LoginThrottlingService } from './login-throttling.service';
 
 /**
  * The login and consent pages, and anti-forgery for every form (logout and device pages too).
@@ -14,7 +15,7 @@ import { LoginController } from './login.controller';
 @Module({
   imports: [AuthorizeModule, DataProtectionModule, SessionsModule],
   controllers: [LoginController, ConsentController],
-  providers: [AntiforgeryService],
+  providers: [AntiforgeryService, LoginThrottlingService],
   exports: [AntiforgeryService],
 })
 export class UiModule {}
