@@ -7,6 +7,7 @@ import { CreateDataProtectionKeys1795420000200 } from './1795420000200-create-da
 import { AddPersistedGrantFamilyId1795420000300 } from './1795420000300-add-persisted-grant-family-id';
 import { CreateInstances1795420000400 } from './1795420000400-create-instances';
 import { CreateConfigurationStore1795420000500 } from './1795420000500-create-configuration-store';
+import { AddClientRefreshTokenReuseInterval1795420000800 } from './1795420000800-add-client-refresh-token-reuse-interval';
 
 /**
  * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
@@ -22,4 +23,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   AddPersistedGrantFamilyId1795420000300,
   CreateInstances1795420000400,
   CreateConfigurationStore1795420000500,
+  AddClientRefreshTokenReuseInterval1795420000800,
 ];

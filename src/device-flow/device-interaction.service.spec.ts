@@ -26,7 +26,7 @@ function aClient(overrides: Partial<Client> = {}): Client {
     allowedGrantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], allowedScopes: ['openid', 'profile', 'api1'],
     redirectUris: [], postLogoutRedirectUris: [], requirePkce: true, requireConsent: false, allowOfflineAccess: true,
     accessTokenType: 'jwt', accessTokenLifetime: 3600, identityTokenLifetime: 300, authorizationCodeLifetime: 300, deviceCodeLifetime: 1800,
-    refreshTokenUsage: 'oneTime', refreshTokenExpiration: 'absolute', absoluteRefreshTokenLifetime: 2592000, slidingRefreshTokenLifetime: 1296000,
+    refreshTokenUsage: 'oneTime', refreshTokenReuseInterval: 0, refreshTokenExpiration: 'absolute', absoluteRefreshTokenLifetime: 2592000, slidingRefreshTokenLifetime: 1296000,
     allowedTokenSigningAlgorithms: [], alwaysIncludeUserClaimsInIdToken: false, requirePushedAuthorization: false,
     ...overrides,
   };
