@@ -8,6 +8,7 @@ import { AddPersistedGrantFamilyId1795420000300 } from './1795420000300-add-pers
 import { CreateInstances1795420000400 } from './1795420000400-create-instances';
 import { CreateConfigurationStore1795420000500 } from './1795420000500-create-configuration-store';
 import { AddClientRefreshTokenReuseInterval1795420000800 } from './1795420000800-add-client-refresh-token-reuse-interval';
+import { DropSessionDisplayName1795420000801 } from './1795420000801-drop-session-display-name';
 
 /**
  * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
@@ -24,4 +25,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   CreateInstances1795420000400,
   CreateConfigurationStore1795420000500,
   AddClientRefreshTokenReuseInterval1795420000800,
+  DropSessionDisplayName1795420000801,
 ];

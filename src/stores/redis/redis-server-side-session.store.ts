@@ -15,7 +15,6 @@ function toHash(session: ServerSideSession): Record<string, string> {
     created: String(session.created.getTime()),
     renewed: String(session.renewed.getTime()),
     data: session.data,
-    ...(session.displayName !== undefined && { displayName: session.displayName }),
     ...(session.expires !== undefined && { expires: String(session.expires.getTime()) }),
   };
 }
@@ -29,7 +28,6 @@ function toModel(hash: Record<string, string>): ServerSideSession {
     created: new Date(Number(hash.created)),
     renewed: new Date(Number(hash.renewed)),
     data: hash.data ?? '',
-    ...(hash.displayName !== undefined && { displayName: hash.displayName }),
     ...(hash.expires !== undefined && { expires: new Date(Number(hash.expires)) }),
   };
 }
