@@ -34,7 +34,8 @@ export abstract class DistributedCache {
   /**
    * Atomically adds `by` (default 1) to the counter at `key` and returns the new count. The first
    * increment creates the counter with time to live `ttlMs`; later ones leave that expiry alone, so
-   * the counter is a fixed window that starts at the first count (attempt limits).
+   * the counter is a fixed window that starts at the first count (attempt limits). A negative `by`
+   * on a counter that is gone (expired) creates none and returns 0.
    */
   abstract increment(key: string, ttlMs: number, by?: number): Promise<number>;
 

@@ -51,6 +51,7 @@ export class InMemoryDistributedCache extends DistributedCache implements OnModu
   async increment(key: string, ttlMs: number, by = 1): Promise<number> {
     // Single-threaded: read and write happen without an await in between, so this is atomic.
     const entry = this.live(key);
+    if (!entry && by < 0) return 0;
     const count = (entry ? Number(entry.value) || 0 : 0) + by;
     this.entries.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? this.clock.now().getTime() + ttlMs });
     return count;

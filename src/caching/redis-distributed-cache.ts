@@ -5,9 +5,10 @@ import { redisUnavailable } from '../common/dependency-failure';
 
 /**
  * INCRBY and, when that created the counter, PEXPIRE: one script, so a counter never lives on
- * without its expiry and every instance's increments are counted.
+ * without its expiry and every instance's increments are counted. A decrement never creates one.
  */
 const INCREMENT_SCRIPT = `
+if tonumber(ARGV[1]) < 0 and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local count = redis.call('INCRBY', KEYS[1], ARGV[1])
 if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return count
