@@ -29,6 +29,11 @@ export abstract class DistributedCache {
   abstract delete(key: string): Promise<void>;
   /** Atomically stores the value only when the key is absent; true when this call stored it. */
   abstract addIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Atomically stores `value` only when the key still holds `expected` (undefined: absent); true
+   * when this call stored it. For read-decide-write state that concurrent requests share.
+   */
+  abstract compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<boolean>;
   /** Atomically reads and deletes (one-time values such as PAR request URIs). */
   abstract take(key: string): Promise<string | undefined>;
   /**

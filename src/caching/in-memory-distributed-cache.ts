@@ -57,6 +57,13 @@ export class InMemoryDistributedCache extends DistributedCache implements OnModu
     return count;
   }
 
+  async compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<boolean> {
+    // Single-threaded: compare and store happen without an await in between, so this is atomic.
+    if (this.live(key)?.value !== expected) return false;
+    this.entries.set(key, { value, expiresAt: this.clock.now().getTime() + ttlMs });
+    return true;
+  }
+
   async take(key: string): Promise<string | undefined> {
     const entry = this.live(key);
     this.entries.delete(key);

@@ -44,4 +44,21 @@ describe('DeviceFlowThrottlingService', () => {
     expect(await poll()).toBe(true);
     cache.onModuleDestroy();
   });
+
+  it('a state changed by a concurrent poll between read and write, should be decided again (never overwritten)', async () => {
+    const { cache, poll } = setup();
+    // Another instance's poll lands between this poll's read and its write.
+    const get = cache.get.bind(cache);
+    let raced = false;
+    jest.spyOn(cache, 'get').mockImplementation(async (key) => {
+      const value = await get(key);
+      if (!raced) {
+        raced = true;
+        await cache.set(key, JSON.stringify({ lastPollAt: 1_000_000, intervalSeconds: 5 }), 60_000);
+      }
+      return value;
+    });
+    expect(await poll()).toBe(true);
+    cache.onModuleDestroy();
+  });
 });

@@ -79,6 +79,15 @@ describe.each(implementations)('%s', (_name, create) => {
     expect(await cache.increment('window', 200)).toBe(1);
   });
 
+  it('compareAndSet, should store only over the expected value (or absence), and of racers exactly one', async () => {
+    expect(await cache.compareAndSet('state', 'something', 'v1', 5000)).toBe(false);
+    expect(await cache.compareAndSet('state', undefined, 'v1', 5000)).toBe(true);
+    expect(await cache.compareAndSet('state', undefined, 'v2', 5000)).toBe(false);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => cache.compareAndSet('state', 'v1', `w${i}`, 5000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await cache.get('state')).toBe(`w${results.indexOf(true)}`);
+  });
+
   it('take, should return the value once; delete should remove it', async () => {
     await cache.set('t', 'once', 5000);
     expect(await cache.take('t')).toBe('once');
