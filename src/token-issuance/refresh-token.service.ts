@@ -200,7 +200,8 @@ export class RefreshTokenService {
     }
     if (!consumed) {
       await this.grants.remove(key);
-      const spent = await this.tokens.get(stored.grant.key);
+      // With a reuse interval, the winner may have recorded its successor for us (not read otherwise).
+      const spent = client.refreshTokenReuseInterval > 0 ? await this.tokens.get(stored.grant.key) : undefined;
       const successor = spent && successorWithinReuseInterval(spent, client, this.clock.now());
       if (successor !== undefined) {
         if (!(await this.isFamilyRevoked(payload.familyId))) return { outcome: 'rotated', handle: successor };
