@@ -107,13 +107,11 @@ describe.each(BACKENDS.filter((b) => !b.skipReason))('attempt limits under paral
   });
 
   it('right passwords, should not count against the limit', async () => {
-    const page = await new FormBrowser(server.baseUrl).get('/account/login');
     for (let i = 0; i < 2 * LOGIN_MAX_FAILURES; i++) {
       const browser = new FormBrowser(server.baseUrl);
-      const own = await browser.get('/account/login');
-      expect((await login(browser, own, { username: 'bob', password: 'bob' }, '192.0.2.77')).status).toBe(200);
+      const page = await browser.get('/account/login');
+      expect((await login(browser, page, { username: 'bob', password: 'bob' }, '192.0.2.77')).status).toBe(200);
     }
-    expect(page.status).toBe(200);
     expect(evaluatedPasswords).toHaveBeenCalledTimes(2 * LOGIN_MAX_FAILURES);
   });
 
