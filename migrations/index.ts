@@ -9,6 +9,8 @@ import { CreateInstances1795420000400 } from './1795420000400-create-instances';
 import { CreateConfigurationStore1795420000500 } from './1795420000500-create-configuration-store';
 import { CreateUserLinksAndExternalProviders1795420000600 } from './1795420000600-create-user-links-and-external-providers';
 import { AddClientLogoUri1795420000700 } from './1795420000700-add-client-logo-uri';
+import { AddClientRefreshTokenReuseInterval1795420000800 } from './1795420000800-add-client-refresh-token-reuse-interval';
+import { DropSessionDisplayName1795420000801 } from './1795420000801-drop-session-display-name';
 
 /**
  * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
@@ -26,4 +28,6 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   CreateConfigurationStore1795420000500,
   CreateUserLinksAndExternalProviders1795420000600,
   AddClientLogoUri1795420000700,
+  AddClientRefreshTokenReuseInterval1795420000800,
+  DropSessionDisplayName1795420000801,
 ];

@@ -29,8 +29,20 @@ export abstract class DistributedCache {
   abstract delete(key: string): Promise<void>;
   /** Atomically stores the value only when the key is absent; true when this call stored it. */
   abstract addIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Atomically stores `value` only when the key still holds `expected` (undefined: absent); true
+   * when this call stored it. For read-decide-write state that concurrent requests share.
+   */
+  abstract compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<boolean>;
   /** Atomically reads and deletes (one-time values such as PAR request URIs). */
   abstract take(key: string): Promise<string | undefined>;
+  /**
+   * Atomically adds `by` (default 1) to the counter at `key` and returns the new count. The first
+   * increment creates the counter with time to live `ttlMs`; later ones leave that expiry alone, so
+   * the counter is a fixed window that starts at the first count (attempt limits). A negative `by`
+   * on a counter that is gone (expired) creates none and returns 0.
+   */
+  abstract increment(key: string, ttlMs: number, by?: number): Promise<number>;
 
   /**
    * Whether `publish` reaches other processes. The default reaches this process only: without a

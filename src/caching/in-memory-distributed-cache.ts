@@ -48,6 +48,22 @@ export class InMemoryDistributedCache extends DistributedCache implements OnModu
     return true;
   }
 
+  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
+    // Single-threaded: read and write happen without an await in between, so this is atomic.
+    const entry = this.live(key);
+    if (!entry && by < 0) return 0;
+    const count = (entry ? Number(entry.value) || 0 : 0) + by;
+    this.entries.set(key, { value: String(count), expiresAt: entry?.expiresAt ?? this.clock.now().getTime() + ttlMs });
+    return count;
+  }
+
+  async compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<boolean> {
+    // Single-threaded: compare and store happen without an await in between, so this is atomic.
+    if (this.live(key)?.value !== expected) return false;
+    this.entries.set(key, { value, expiresAt: this.clock.now().getTime() + ttlMs });
+    return true;
+  }
+
   async take(key: string): Promise<string | undefined> {
     const entry = this.live(key);
     this.entries.delete(key);

@@ -3,6 +3,34 @@ import Redis from 'ioredis';
 import { DistributedCache, type MessageHandler, type SubscribeOptions, type Unsubscribe } from './distributed-cache';
 import { redisUnavailable } from '../common/dependency-failure';
 
+/**
+ * INCRBY and, when that created the counter, PEXPIRE: one script, so a counter never lives on
+ * without its expiry and every instance's increments are counted. A decrement never creates one.
+ */
+const INCREMENT_SCRIPT = `
+if tonumber(ARGV[1]) < 0 and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return count
+`;
+
+/** SET when the key holds ARGV[2] (ARGV[1] = '1': when it is absent): one script, so no writer slips in between. */
+const COMPARE_AND_SET_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+`;
+
+type CacheCommands = Redis & {
+  cacheIncrement(key: string, by: number, ttlMs: number): Promise<number>;
+  cacheCompareAndSet(key: string, absent: string, expected: string, value: string, ttlMs: number): Promise<number>;
+};
+
 /** How long `subscribe` waits for Redis to confirm before returning (the subscription still starts once Redis answers). */
 const SUBSCRIBE_WAIT_MS = 2_000;
 /** How long unsubscribing waits for Redis to confirm. */
@@ -37,6 +65,8 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
   /** `channelPrefix` defaults to `prefix` + `channel:`. */
   constructor(readonly redis: Redis, private readonly prefix: string, private readonly channelPrefix = `${prefix}channel:`) {
     super();
+    redis.defineCommand('cacheIncrement', { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    redis.defineCommand('cacheCompareAndSet', { numberOfKeys: 1, lua: COMPARE_AND_SET_SCRIPT });
   }
 
   static connect(url: string, applicationName: string): RedisDistributedCache {
@@ -207,6 +237,19 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
 
   async take(key: string): Promise<string | undefined> {
     return (await this.command(() => this.redis.getdel(this.prefix + key))) ?? undefined;
+  }
+
+  async increment(key: string, ttlMs: number, by = 1): Promise<number> {
+    const redis = this.redis as CacheCommands;
+    return this.command(() => redis.cacheIncrement(this.prefix + key, by, Math.max(1, Math.ceil(ttlMs))));
+  }
+
+  async compareAndSet(key: string, expected: string | undefined, value: string, ttlMs: number): Promise<boolean> {
+    const redis = this.redis as CacheCommands;
+    const stored = await this.command(() => redis.cacheCompareAndSet(
+      this.prefix + key, expected === undefined ? '1' : '0', expected ?? '', value, Math.max(1, Math.ceil(ttlMs)),
+    ));
+    return stored === 1;
   }
 
   /** Runs one command; an outage becomes DependencyUnavailableError('redis'), anything else stays as it is. */

@@ -78,6 +78,7 @@ describe('loadAppConfig', () => {
         ui: { productName: 'Identity', logoUrl: undefined, primaryColor: '#2557d6', defaultLanguage: 'en' },
         http: { idleTimeout: 75_000, requestTimeout: 30_000 },
         clientAssertionMaxLifetime: 60 * 60_000,
+        login: { maxFailures: 5, lockout: 5 * 60_000 },
         logLevel: 'info',
         logFormat: 'json',
       });

@@ -85,6 +85,11 @@ export interface AppConfig {
   readonly adminApi: { readonly enabled: boolean };
   /** UI_*: branding and language of the default pages (README.md, "Branding and languages") */
   readonly ui: UiSettings;
+  /**
+   * LOGIN_MAX_FAILURES / LOGIN_LOCKOUT: wrong passwords allowed per user name and per client
+   * address within the window (ms) before the login page refuses further attempts.
+   */
+  readonly login: { readonly maxFailures: number; readonly lockout: number };
   readonly logLevel: LogLevel;
   /** `json`: one pino JSON object per line (for log collectors); `pretty`: one readable line per event */
   readonly logFormat: LogFormat;
@@ -377,6 +382,10 @@ export function loadAppConfig(env: Env): AppConfig {
       requestTimeout: r.duration('HTTP_REQUEST_TIMEOUT', '30s'),
     },
     clientAssertionMaxLifetime: r.duration('CLIENT_ASSERTION_MAX_LIFETIME', '60m'),
+    login: {
+      maxFailures: r.int('LOGIN_MAX_FAILURES', 5, 1, 1_000_000),
+      lockout: r.duration('LOGIN_LOCKOUT', '5m'),
+    },
     logLevel: r.oneOf('LOG_LEVEL', 'info', LOG_LEVELS),
     logFormat: r.oneOf('LOG_FORMAT', 'json', LOG_FORMATS),
     nodeEnv: r.optional('NODE_ENV'),

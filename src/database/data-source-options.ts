@@ -12,6 +12,20 @@ export function databaseDialect(url: string): DatabaseDialect {
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
+ * PostgreSQL bounds (docs/deployment.md, "Outages"), well under HTTP_REQUEST_TIMEOUT so that a
+ * request needing a database that does not answer fails with 503 instead of hanging:
+ * - a statement running longer is cancelled by the server (`statement_timeout`);
+ * - a reply that never comes (the server or its host frozen, a dead network that still accepts
+ *   packets) is given up by the client a little later (`query_timeout`, node-postgres), and the
+ *   connection is discarded;
+ * - a new connection, or a free one from the pool, is waited for this long (`connectionTimeoutMillis`).
+ * Migrations run without the first two (runPendingMigrations): DDL on a big table may take longer.
+ */
+export const POSTGRES_STATEMENT_TIMEOUT_MS = 5_000;
+export const POSTGRES_QUERY_TIMEOUT_MS = 6_000;
+export const POSTGRES_CONNECTION_TIMEOUT_MS = 5_000;
+
+/**
  * TypeORM options for a DATABASE_URL (docs/settings.md): `sqlite:PATH`, `sqlite::memory:` or
  * `postgres://…`. Schema changes only ever come from migrations/: `synchronize` stays off, and
  * migrations are run by DatabaseMigrator (under a lock), never by TypeORM's `migrationsRun`.
@@ -31,7 +45,12 @@ export function dataSourceOptionsFor(url: string): DataSourceOptions {
       url,
       applicationName: 'identity-server',
       // An unreachable host must fail start-up and health checks, not hang them.
-      connectTimeoutMS: 5000,
+      connectTimeoutMS: POSTGRES_CONNECTION_TIMEOUT_MS,
+      extra: {
+        statement_timeout: POSTGRES_STATEMENT_TIMEOUT_MS,
+        query_timeout: POSTGRES_QUERY_TIMEOUT_MS,
+        connectionTimeoutMillis: POSTGRES_CONNECTION_TIMEOUT_MS,
+      },
     };
   }
   const file = sqliteFileOf(url);
@@ -55,7 +74,7 @@ export function dataSourceOptionsFor(url: string): DataSourceOptions {
 export function readOnlyDataSourceOptionsFor(url: string): DataSourceOptions {
   const options = dataSourceOptionsFor(url);
   if (options.type === 'postgres') {
-    return { ...options, installExtensions: false, extra: { options: '-c default_transaction_read_only=on' } };
+    return { ...options, installExtensions: false, extra: { ...options.extra, options: '-c default_transaction_read_only=on' } };
   }
   if (options.type === 'better-sqlite3') {
     return { ...options, readonly: true, fileMustExist: true, enableWAL: false };

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { withAdvisoryLock } from './advisory-lock';
 
 /**
@@ -18,8 +18,26 @@ function withMigrationLock<T>(dataSource: DataSource, work: () => Promise<T>): P
   return withAdvisoryLock(dataSource, '$1', MIGRATION_LOCK_KEY, work);
 }
 
-/** Runs every pending migration of migrations/index.ts; returns the names of those that ran. */
+/**
+ * Runs every pending migration of migrations/index.ts; returns the names of those that ran. On
+ * PostgreSQL they run on a connection of their own without the statement and reply timeouts of
+ * the application's pool (data-source-options.ts): DDL on a big table may take minutes.
+ */
 export async function runPendingMigrations(dataSource: DataSource): Promise<string[]> {
+  const extra = (dataSource.options as { extra?: Record<string, unknown> }).extra;
+  if (dataSource.options.type !== 'postgres' || !extra || (extra.statement_timeout === undefined && extra.query_timeout === undefined)) {
+    return migrate(dataSource);
+  }
+  const { statement_timeout: _statement, query_timeout: _query, ...rest } = extra;
+  const unbounded = await new DataSource({ ...dataSource.options, extra: { ...rest, max: 2 } }).initialize();
+  try {
+    return await migrate(unbounded);
+  } finally {
+    await unbounded.destroy();
+  }
+}
+
+async function migrate(dataSource: DataSource): Promise<string[]> {
   const ran = await withMigrationLock(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
   return ran.map((migration) => migration.name);
 }

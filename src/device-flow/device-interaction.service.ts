@@ -89,15 +89,17 @@ export class DeviceInteractionService {
   /** The code the user typed into the form. */
   async enterCode(typed: string | undefined, browser: DeviceBrowser): Promise<DeviceInteractionStep> {
     // RFC 8628 §5.1: guessing user codes is rate-limited per client address.
-    if (await this.attempts.isLimited(browser.clientIp)) {
+    // The attempt is counted before the code is looked up (one atomic increment), so parallel
+    // guesses cannot all slip under the limit.
+    if (!(await this.attempts.reserve(browser.clientIp)).allowed) {
       return { kind: 'enter-code', userCode: typed, error: 'too-many-attempts', status: 429 };
     }
     const userCode = normalizeUserCode(typed ?? '');
     const authorization = userCode && (await this.deviceCodes.findByUserCode(userCode));
     if (!userCode || !authorization || authorization.data.decision) {
-      await this.attempts.recordFailure(browser.clientIp);
       return { kind: 'enter-code', userCode: typed, error: 'invalid', status: 400 };
     }
+    await this.attempts.release(browser.clientIp);
     // Already loaded: carry on with it rather than reading back the interaction just protected.
     const pending = { authorization, client: await this.enabledClientOf(authorization), userCode };
     return this.proceed(await this.protectInteraction(userCode, authorization, browser), pending, browser);

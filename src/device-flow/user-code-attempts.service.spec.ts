@@ -14,26 +14,29 @@ describe('UserCodeAttemptsService', () => {
     return { clock, cache, attempts: new UserCodeAttemptsService(cache) };
   };
 
-  it('isLimited, when an address has fewer failures than the limit, should let it try', async () => {
+  it('reserve, of many parallel attempts from one address, should allow exactly the limit and not touch other addresses', async () => {
     const { cache, attempts } = setup();
-    for (let i = 1; i < MAX_FAILED_USER_CODES; i++) await attempts.recordFailure('203.0.113.7');
-    expect(await attempts.isLimited('203.0.113.7')).toBe(false);
+    const outcomes = await Promise.all(Array.from({ length: 3 * MAX_FAILED_USER_CODES }, () => attempts.reserve('203.0.113.7')));
+    expect(outcomes.filter((o) => o.allowed)).toHaveLength(MAX_FAILED_USER_CODES);
+    expect((await attempts.reserve('198.51.100.1')).allowed).toBe(true);
     cache.onModuleDestroy();
   });
 
-  it('isLimited, when an address reached the limit, should refuse it but not other addresses', async () => {
+  it('release, of right codes, should not count them against the address', async () => {
     const { cache, attempts } = setup();
-    await Promise.all(Array.from({ length: MAX_FAILED_USER_CODES }, () => attempts.recordFailure('203.0.113.7')));
-    expect(await attempts.isLimited('203.0.113.7')).toBe(true);
-    expect(await attempts.isLimited('198.51.100.1')).toBe(false);
+    for (let i = 0; i < 3 * MAX_FAILED_USER_CODES; i++) {
+      expect((await attempts.reserve('203.0.113.7')).allowed).toBe(true);
+      await attempts.release('203.0.113.7');
+    }
     cache.onModuleDestroy();
   });
 
-  it('isLimited, when the window has passed, should let the address try again', async () => {
+  it('reserve, when the window has passed, should let the address try again', async () => {
     const { clock, cache, attempts } = setup();
-    for (let i = 0; i < MAX_FAILED_USER_CODES; i++) await attempts.recordFailure('203.0.113.7');
+    for (let i = 0; i < MAX_FAILED_USER_CODES; i++) await attempts.reserve('203.0.113.7');
+    expect((await attempts.reserve('203.0.113.7')).allowed).toBe(false);
     clock.current += FAILED_USER_CODE_WINDOW_MS + 1;
-    expect(await attempts.isLimited('203.0.113.7')).toBe(false);
+    expect((await attempts.reserve('203.0.113.7')).allowed).toBe(true);
     cache.onModuleDestroy();
   });
 });

@@ -1,36 +1,33 @@
 import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { AttemptLimit, type AttemptReservation } from '../caching/attempt-limit';
 import { DistributedCache } from '../caching/distributed-cache';
 
 /** Wrong user codes one client address may type within the window before it must wait. */
 export const MAX_FAILED_USER_CODES = 10;
-/** How long each failed attempt counts against its address. */
+/** The window of MAX_FAILED_USER_CODES, counted from the first failure. */
 export const FAILED_USER_CODE_WINDOW_MS = 5 * 60 * 1000;
 
 /**
  * RFC 8628 §5.1: user codes are short enough to guess, so wrong guesses are rate-limited per
- * client address. Each failure atomically claims one of MAX_FAILED_USER_CODES slots in the
- * distributed cache (addIfAbsent), so concurrent guesses on any instance all count; when every
- * slot is taken the address is refused until the slots expire.
+ * client address. Every typed code first takes one count with an atomic increment in the
+ * distributed cache (AttemptLimit), so of any number of concurrent guesses on any instance at most
+ * MAX_FAILED_USER_CODES are looked up; a right code gives its count back.
  */
 @Injectable()
 export class UserCodeAttemptsService {
-  constructor(private readonly cache: DistributedCache) {}
+  private readonly limit: AttemptLimit;
 
-  /** True when this address has used up its failed attempts for now. */
-  async isLimited(clientIp: string): Promise<boolean> {
-    return (await this.cache.get(slotKey(clientIp, MAX_FAILED_USER_CODES))) !== undefined;
+  constructor(cache: DistributedCache) {
+    this.limit = new AttemptLimit(cache, { name: 'device-flow:user-code', max: MAX_FAILED_USER_CODES, windowMs: FAILED_USER_CODE_WINDOW_MS });
   }
 
-  /** Counts one wrong user code against this address. */
-  async recordFailure(clientIp: string): Promise<void> {
-    for (let slot = 1; slot <= MAX_FAILED_USER_CODES; slot++) {
-      if (await this.cache.addIfAbsent(slotKey(clientIp, slot), '1', FAILED_USER_CODE_WINDOW_MS)) return;
-    }
+  /** Counts one typed code from this address; `allowed` false: refuse it without looking it up. */
+  reserve(clientIp: string): Promise<AttemptReservation> {
+    return this.limit.reserve(clientIp);
   }
-}
 
-/** The address is hashed: the cache holds no personal data in clear. */
-function slotKey(clientIp: string, slot: number): string {
-  return `device-flow:user-code-failures:${createHash('sha256').update(clientIp).digest('base64url')}:${slot}`;
+  /** The code was right: it does not count against the address. */
+  release(clientIp: string): Promise<void> {
+    return this.limit.release(clientIp);
+  }
 }

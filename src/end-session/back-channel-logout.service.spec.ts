@@ -55,7 +55,7 @@ function client(clientId: string, backChannelLogoutUri?: string): Client {
     allowedScopes: ['openid'], redirectUris: [], postLogoutRedirectUris: [], backChannelLogoutUri, requirePkce: true,
     requireConsent: false, allowOfflineAccess: false, accessTokenType: 'jwt', accessTokenLifetime: 3600,
     identityTokenLifetime: 300, authorizationCodeLifetime: 300, deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime',
-    refreshTokenExpiration: 'absolute', absoluteRefreshTokenLifetime: 2592000, slidingRefreshTokenLifetime: 1296000,
+    refreshTokenReuseInterval: 0, refreshTokenExpiration: 'absolute', absoluteRefreshTokenLifetime: 2592000, slidingRefreshTokenLifetime: 1296000,
     allowedTokenSigningAlgorithms: [], alwaysIncludeUserClaimsInIdToken: false, requirePushedAuthorization: false,
   };
 }

@@ -14,7 +14,7 @@ function client(overrides: Partial<Client> = {}): Client {
     allowedGrantTypes: ['client_credentials'], allowedScopes: ['openid', 'api1', 'api2', 'shared', 'undefined-scope'],
     redirectUris: [], postLogoutRedirectUris: [], requirePkce: true, requireConsent: false, allowOfflineAccess: false,
     accessTokenType: 'jwt', accessTokenLifetime: 3600, identityTokenLifetime: 300, authorizationCodeLifetime: 300,
-    deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime', refreshTokenExpiration: 'absolute',
+    deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime', refreshTokenReuseInterval: 0, refreshTokenExpiration: 'absolute',
     absoluteRefreshTokenLifetime: 2592000, slidingRefreshTokenLifetime: 1296000, allowedTokenSigningAlgorithms: [],
     alwaysIncludeUserClaimsInIdToken: false, requirePushedAuthorization: false, ...overrides,
   };

@@ -73,7 +73,6 @@ export class SessionService {
       scheme: SCHEME,
       subjectId: ticket.sub,
       sessionId: ticket.sid,
-      displayName: user.displayName,
       created: now,
       renewed: now,
       expires: new Date(now.getTime() + SESSION_LIFETIME_MS),

@@ -51,10 +51,15 @@ export class ProtectedGrantStore<T> {
     const grant: PersistedGrant = {
       ...metadata,
       type: this.options.type,
-      data: await this.protector.protect(JSON.stringify(payload), protectOptions),
+      data: await this.protect(payload, protectOptions),
     };
     await this.grants.store(grant);
     return grant;
+  }
+
+  /** The protected form of a payload, for a store call that writes `data` itself (consume). */
+  protect(payload: T, protectOptions?: ProtectOptions): Promise<string> {
+    return this.protector.protect(JSON.stringify(payload), protectOptions);
   }
 
   /**

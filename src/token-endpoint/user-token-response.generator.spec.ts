@@ -61,7 +61,7 @@ function webClient(overrides: Partial<Client> = {}): Client {
     allowedGrantTypes: ['authorization_code', 'refresh_token'], allowedScopes: ['openid', 'api1'],
     redirectUris: [], postLogoutRedirectUris: [], requirePkce: true, requireConsent: false, allowOfflineAccess: true,
     accessTokenType: 'jwt', accessTokenLifetime: 3600, identityTokenLifetime: 300, authorizationCodeLifetime: 300,
-    deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime', refreshTokenExpiration: 'absolute',
+    deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime', refreshTokenReuseInterval: 0, refreshTokenExpiration: 'absolute',
     absoluteRefreshTokenLifetime: 2592000, slidingRefreshTokenLifetime: 1296000, allowedTokenSigningAlgorithms: [],
     alwaysIncludeUserClaimsInIdToken: false, requirePushedAuthorization: false, ...overrides,
   };

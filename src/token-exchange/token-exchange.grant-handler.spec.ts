@@ -80,7 +80,7 @@ function client(clientId: string, overrides: Partial<Client> = {}): Client {
     allowedGrantTypes: [TOKEN_EXCHANGE_GRANT_TYPE], allowedScopes: ['openid', 'api1', 'api2'],
     redirectUris: [], postLogoutRedirectUris: [], requirePkce: true, requireConsent: false, allowOfflineAccess: false,
     accessTokenType: 'jwt', accessTokenLifetime: 600, identityTokenLifetime: 300, authorizationCodeLifetime: 300,
-    deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime', refreshTokenExpiration: 'absolute',
+    deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime', refreshTokenReuseInterval: 0, refreshTokenExpiration: 'absolute',
     absoluteRefreshTokenLifetime: 2592000, slidingRefreshTokenLifetime: 1296000, allowedTokenSigningAlgorithms: [],
     alwaysIncludeUserClaimsInIdToken: false, requirePushedAuthorization: false, ...overrides,
   };

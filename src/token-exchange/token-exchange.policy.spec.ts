@@ -21,7 +21,7 @@ function gateway(overrides: Partial<Client> = {}): Client {
     allowedGrantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange'], allowedScopes: ['openid', 'api1', 'api2', 'api3'],
     redirectUris: [], postLogoutRedirectUris: [], requirePkce: true, requireConsent: false, allowOfflineAccess: false,
     accessTokenType: 'jwt', accessTokenLifetime: 600, identityTokenLifetime: 300, authorizationCodeLifetime: 300,
-    deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime', refreshTokenExpiration: 'absolute',
+    deviceCodeLifetime: 300, refreshTokenUsage: 'oneTime', refreshTokenReuseInterval: 0, refreshTokenExpiration: 'absolute',
     absoluteRefreshTokenLifetime: 2592000, slidingRefreshTokenLifetime: 1296000, allowedTokenSigningAlgorithms: [],
     alwaysIncludeUserClaimsInIdToken: false, requirePushedAuthorization: false, ...overrides,
   };

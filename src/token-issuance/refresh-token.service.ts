@@ -30,6 +30,12 @@ export interface RefreshTokenPayload {
   readonly familyCreatedAt: number;
   /** ms */
   readonly createdAt: number;
+  /**
+   * The handle this token was rotated into, recorded (protected with the rest) when it was spent
+   * by a client with a refreshTokenReuseInterval: presented again within the interval, it answers
+   * with this same successor.
+   */
+  readonly successor?: string;
 }
 
 const refreshTokenPayloadSchema: z.ZodType<RefreshTokenPayload, z.ZodTypeDef, unknown> = z.object({
@@ -45,6 +51,7 @@ const refreshTokenPayloadSchema: z.ZodType<RefreshTokenPayload, z.ZodTypeDef, un
   familyId: z.string(),
   familyCreatedAt: z.number(),
   createdAt: z.number(),
+  successor: z.string().optional(),
 });
 
 export interface RefreshTokenRequest {
@@ -84,6 +91,21 @@ export function refreshTokenExpiration(
   if (client.refreshTokenExpiration === 'absolute') return absolute;
   const sliding = now + client.slidingRefreshTokenLifetime * 1000;
   return absolute === undefined ? sliding : Math.min(sliding, absolute);
+}
+
+/**
+ * The successor a spent refresh token answers with when presented again (pure): only for a
+ * oneTime client with a refreshTokenReuseInterval, within that many seconds of the rotation, and
+ * when the rotation recorded it. Otherwise undefined: the presentation is reuse.
+ */
+export function successorWithinReuseInterval(
+  stored: StoredRefreshToken, client: Pick<Client, 'refreshTokenUsage' | 'refreshTokenReuseInterval'>, now: Date,
+): string | undefined {
+  const { consumedTime } = stored.grant;
+  const interval = client.refreshTokenReuseInterval;
+  if (client.refreshTokenUsage !== 'oneTime' || !(interval > 0) || !consumedTime) return undefined;
+  if (now.getTime() >= consumedTime.getTime() + interval * 1000) return undefined;
+  return stored.payload.successor;
 }
 
 /**
@@ -152,8 +174,9 @@ export class RefreshTokenService {
   /**
    * refreshTokenUsage oneTime: spends the presented token and issues its successor in the same
    * family, with the same grant and absolute limit. Two requests racing with one token: only one
-   * wins consume(); the other is reuse and revokes the family (RFC 9700 §4.14.2). A winner whose
-   * family was revoked meanwhile withdraws its successor (docs/endpoints.md: no member survives).
+   * wins consume(); the other is reuse and revokes the family (RFC 9700 §4.14.2), unless the
+   * client has a refreshTokenReuseInterval: then it answers with the winner's successor. A winner
+   * whose family was revoked meanwhile withdraws its successor (docs/endpoints.md: no member survives).
    */
   async rotateOneTime(stored: StoredRefreshToken, client: Client): Promise<OneTimeRotation> {
     const { payload } = stored;
@@ -172,13 +195,23 @@ export class RefreshTokenService {
     }, { familyId: payload.familyId, familyCreatedAt: payload.familyCreatedAt }, this.clock.now().getTime());
     let consumed: boolean;
     try {
-      consumed = await this.grants.consume(stored.grant.key, this.clock.now());
+      // With a reuse interval, the spent token records its successor in the same atomic step, so
+      // a request racing with this one (same token, same app) can answer with the same successor.
+      const record = client.refreshTokenReuseInterval > 0 ? await this.tokens.protect({ ...payload, successor: handle }) : undefined;
+      consumed = await this.grants.consume(stored.grant.key, this.clock.now(), record);
     } catch (error) {
       await this.grants.remove(key).catch(() => undefined); // best effort: nobody holds it yet
       throw error;
     }
     if (!consumed) {
       await this.grants.remove(key);
+      // With a reuse interval, the winner may have recorded its successor for us (not read otherwise).
+      const spent = client.refreshTokenReuseInterval > 0 ? await this.tokens.get(stored.grant.key) : undefined;
+      const successor = spent && successorWithinReuseInterval(spent, client, this.clock.now());
+      if (successor !== undefined) {
+        if (!(await this.isFamilyRevoked(payload.familyId))) return { outcome: 'rotated', handle: successor };
+        return { outcome: 'family-revoked' };
+      }
       await this.revokeFamily(stored, client);
       return { outcome: 'reused' };
     }

@@ -4,6 +4,7 @@ import { ConsentInteractionService } from '../authorize/consent-interaction.serv
 import { SessionService } from '../sessions/session.service';
 import { ExternalProviderStore } from '../stores/external-provider.store';
 import { UserStore } from '../stores/user.store';
+import type { User } from '../stores/models';
 import { AntiforgeryService } from './antiforgery.service';
 import { toFormFields } from './form-body';
 import { sendHtml } from './html-response';
@@ -11,6 +12,8 @@ import { isLocalUrl, toLocationHeader } from './local-url';
 import { PageLanguage } from './page-language';
 import { Ui, type ExternalProviderButtonModel } from './ui';
 import { PAGE_PATHS } from '../protocol/paths';
+import { getRequestOrigin } from '../hosting/request-origin';
+import { LoginThrottlingService } from './login-throttling.service';
 
 /**
  * The default login page (`GET|POST /account/login`, docs/endpoints.md): username and password checked by
@@ -26,6 +29,7 @@ export class LoginController {
     private readonly interactions: ConsentInteractionService,
     private readonly language: PageLanguage,
     private readonly externalProviders: ExternalProviderStore,
+    private readonly throttling: LoginThrottlingService,
   ) {}
 
   @Get()
@@ -52,9 +56,10 @@ export class LoginController {
       return;
     }
     const username = fields.username ?? '';
-    const user = username && fields.password ? await this.users.validateCredentials(username, fields.password) : undefined;
+    const user = username && fields.password ? await this.checkPassword(request, username, fields.password) : undefined;
     if (!user) {
-      // The page keeps its context ("to continue to <client>") and marks both fields.
+      // The page keeps its context ("to continue to <client>") and marks both fields. A locked-out
+      // attempt gets the same page and message (docs/settings.md, LOGIN_MAX_FAILURES).
       await this.render(request, reply, { returnUrl, username, error: this.language.translate(request)('login.invalidCredentials') }, {}, 400);
       return;
     }
@@ -72,6 +77,15 @@ export class LoginController {
     sendHtml(reply, this.ui.messagePage({
       language: this.language.of(request), title: t('login.signedInTitle'), message: t('login.signedInMessage', { user: user.username }),
     }));
+  }
+
+  /** The user when the password is right and the attempt within the login throttling limits. */
+  private async checkPassword(request: FastifyRequest, username: string, password: string): Promise<User | undefined> {
+    const attempt = await this.throttling.reserve(username, getRequestOrigin(request).clientIp);
+    if (!attempt.allowed) return undefined;
+    const user = await this.users.validateCredentials(username, password);
+    if (user) await this.throttling.release(attempt);
+    return user;
   }
 
   private async render(

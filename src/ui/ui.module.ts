@@ -10,6 +10,7 @@ import { TokenIssuanceModule } from '../token-issuance/token-issuance.module';
 import { GrantsController } from './grants.controller';
 import { GrantsService } from './grants.service';
 import { LoginController } from './login.controller';
+import { LoginThrottlingService } from './login-throttling.service';
 import { PageLanguage } from './page-language';
 import { SiteCssController } from './site-css.controller';
 
@@ -21,7 +22,7 @@ import { SiteCssController } from './site-css.controller';
 @Module({
   imports: [AuthorizeModule, ConsentModule, DataProtectionModule, ResourcesModule, SessionsModule, TokenIssuanceModule],
   controllers: [LoginController, ConsentController, GrantsController, SiteCssController],
-  providers: [AntiforgeryService, GrantsService, PageLanguage],
+  providers: [AntiforgeryService, GrantsService, PageLanguage, LoginThrottlingService],
   exports: [AntiforgeryService, PageLanguage],
 })
 export class UiModule {}

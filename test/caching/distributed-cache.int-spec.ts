@@ -61,6 +61,33 @@ describe.each(implementations)('%s', (_name, create) => {
     expect(await cache.addIfAbsent('k', '1', 100)).toBe(true);
   });
 
+  it('increment, when raced, should give every caller its own count', async () => {
+    const counts = await Promise.all(Array.from({ length: 50 }, () => cache.increment('attempts', 5000)));
+    expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(await cache.increment('attempts', 5000, -1)).toBe(49);
+  });
+
+  it('increment, should keep the first expiry (a fixed window), then start again from 1', async () => {
+    expect(await cache.increment('window', 200)).toBe(1);
+    await subject.elapse(120);
+    expect(await cache.increment('window', 200)).toBe(2); // does not extend the window
+    await subject.elapse(120);
+    expect(await cache.increment('window', 200)).toBe(1);
+    await subject.elapse(250);
+    // Giving a count back after the window ended opens no extra attempt in the next one.
+    expect(await cache.increment('window', 200, -1)).toBe(0);
+    expect(await cache.increment('window', 200)).toBe(1);
+  });
+
+  it('compareAndSet, should store only over the expected value (or absence), and of racers exactly one', async () => {
+    expect(await cache.compareAndSet('state', 'something', 'v1', 5000)).toBe(false);
+    expect(await cache.compareAndSet('state', undefined, 'v1', 5000)).toBe(true);
+    expect(await cache.compareAndSet('state', undefined, 'v2', 5000)).toBe(false);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => cache.compareAndSet('state', 'v1', `w${i}`, 5000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await cache.get('state')).toBe(`w${results.indexOf(true)}`);
+  });
+
   it('take, should return the value once; delete should remove it', async () => {
     await cache.set('t', 'once', 5000);
     expect(await cache.take('t')).toBe('once');

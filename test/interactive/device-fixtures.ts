@@ -28,6 +28,7 @@ export function createInteractiveFixtures(backChannelLogoutUri = 'http://127.0.0
       device('tv'),
       device('tv.consent', { requireConsent: true }),
       device('tv.reuse', { refreshTokenUsage: 'reuse' }),
+      device('tv.grace', { refreshTokenReuseInterval: 30 }),
       device('tv.sliding', { refreshTokenExpiration: 'sliding', slidingRefreshTokenLifetime: 2, absoluteRefreshTokenLifetime: 4 }),
       device('tv.absolute', { refreshTokenExpiration: 'absolute', absoluteRefreshTokenLifetime: 2 }),
       device('tv.short', { deviceCodeLifetime: 1 }),

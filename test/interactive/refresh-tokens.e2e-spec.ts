@@ -136,4 +136,32 @@ describe('refresh_token grant', () => {
     // 4.2 s: the absolute limit ends the family although the last use was 1.6 s ago
     expect(await refresh('tv.sliding', r2.body.refresh_token as string)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
   });
+
+  // Last: these move the clock by whole seconds, past what jose accepts for the tests above.
+  it('oneTime with refreshTokenReuseInterval: parallel refreshes with one token all succeed with the same successor, which works', async () => {
+    const first = await tokensFor('tv.grace');
+    const results = await Promise.all(Array.from({ length: 6 }, () => refresh('tv.grace', first.refresh_token as string)));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
+    const successors = new Set(results.map((r) => r.body.refresh_token));
+    expect(successors.size).toBe(1);
+    const [successor] = [...successors] as string[];
+    expect(successor).not.toBe(first.refresh_token);
+    // Each got an access token of its own.
+    expect(new Set(results.map((r) => r.body.access_token)).size).toBe(6);
+    // Presented again a little later, still within the interval: the same successor once more.
+    clock.advance(29_000);
+    expect(await refresh('tv.grace', first.refresh_token as string)).toMatchObject({ status: 200, body: { refresh_token: successor } });
+    const next = await refresh('tv.grace', successor);
+    expect(next.status).toBe(200);
+    expect(next.body.refresh_token).not.toBe(successor);
+  });
+
+  it('oneTime with refreshTokenReuseInterval: reuse after the interval revokes the family, the successor just issued included', async () => {
+    const first = await tokensFor('tv.grace');
+    const rotated = await refresh('tv.grace', first.refresh_token as string);
+    expect(rotated.status).toBe(200);
+    clock.advance(30_000);
+    expect(await refresh('tv.grace', first.refresh_token as string)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    expect(await refresh('tv.grace', rotated.body.refresh_token as string)).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+  });
 });

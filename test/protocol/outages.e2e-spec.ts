@@ -22,6 +22,13 @@ import { startTestApp, writeJson, type TestApp } from '../support/test-app';
 const REDIRECT_URI = 'https://app.example/cb';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const RETRY_AFTER = '5';
+/**
+ * A request needing a frozen database must end within the statement timeout (5 s) plus the rest of
+ * its work; generous for a loaded machine, and still well under HTTP_REQUEST_TIMEOUT (30 s).
+ */
+const FROZEN_BOUND_MS = 12_000;
+/** /health's budget is 3 s per indicator, run in parallel; the margin is for a loaded machine. */
+const HEALTH_BOUND_MS = 4_500;
 /** How long recovery may take after the dependency is back (bounded polling). */
 const RECOVERY_TIMEOUT_MS = 20_000;
 
@@ -137,6 +144,7 @@ describe('outages: database and Redis stopped and started again', () => {
 
   // A failed test must not leave the next one without its dependencies.
   afterEach(async () => {
+    postgres?.thaw(); // a timed-out test never reached its own finally
     if (postgres && !postgres.running) await postgres.start();
     if (redis && !redis.running) await redis.start();
   }, 30_000);
@@ -336,6 +344,57 @@ describe('outages: database and Redis stopped and started again', () => {
     expect((await health()).status).toBe(200);
   }, 90_000);
 
+  it('database frozen (SIGSTOP): requests that need it answer 503 within the statement timeout, /health within its limit; back without a restart', async () => {
+    const browser = new FormBrowser(server.baseUrl);
+    const refreshToken = (await tokensFor(browser, 'web')).refresh_token as string;
+    const machineReference = (await clientCredentials('m2m.reference')).body.access_token as string;
+    const loginBrowser = new FormBrowser(server.baseUrl);
+    const { challenge } = pkce();
+    const loginPage = await loginBrowser.get(`/connect/authorize?${new URLSearchParams({
+      client_id: 'web', redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256',
+    }).toString()}`);
+    expect(loginPage.url).toContain('/account/login');
+
+    postgres.freeze();
+    try {
+      // Pooled connections hang on their next statement and new ones on their start-up: both are
+      // bounded (docs/deployment.md), so every request ends, in parallel, well within HTTP_REQUEST_TIMEOUT.
+      const timed = async <T extends { status: number }>(what: string, send: () => Promise<T>): Promise<T & { what: string; ms: number }> => {
+        const started = Date.now();
+        const reply = await send();
+        seen(what, reply);
+        return { ...reply, what, ms: Date.now() - started };
+      };
+      const [reference, refreshed, introspected, signIn, during] = await Promise.all([
+        timed('token: client_credentials with a reference token', () => clientCredentials('m2m.reference')),
+        timed('token: refresh_token', () => form(tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, basic('web', 'secret'))),
+        timed('introspection of a reference token', () => introspect(machineReference)),
+        timed('login: signing in', () => loginBrowser.submit(loginPage, { username: 'alice', password: 'alice' })),
+        health(),
+      ]);
+      for (const reply of [reference, refreshed, introspected]) {
+        expectOutageJson(reply, 'database', reply.what);
+        expect({ what: reply.what, fast: reply.ms < FROZEN_BOUND_MS }).toEqual({ what: reply.what, fast: true });
+      }
+      expectOutagePage(signIn, 'login while the database is frozen');
+      expect(signIn.ms).toBeLessThan(FROZEN_BOUND_MS);
+      // /health honours its own 3 s budget even though the database never answers.
+      expect([during.status, during.body.error?.database?.status]).toEqual([503, 'down']);
+      expect(during.ms).toBeLessThan(HEALTH_BOUND_MS);
+      // What does not need the database is not held up by it.
+      const jwt = await timed('client_credentials (JWT)', () => clientCredentials('m2m'));
+      expect(jwt.status).toBe(200);
+    } finally {
+      postgres.thaw();
+    }
+
+    await waitFor('a reference token to be issued after the database thawed', async () => (await clientCredentials('m2m.reference')).status === 200, RECOVERY_TIMEOUT_MS, 200);
+    expect((await form(tokenUrl, { grant_type: 'refresh_token', refresh_token: refreshToken }, basic('web', 'secret'))).status).toBe(200);
+    expect(await introspect(machineReference)).toMatchObject({ status: 200, body: { active: true } });
+    expect((await loginBrowser.submit(loginPage, { username: 'alice', password: 'alice' })).redirectedTo).toContain('code=');
+    expect((await health()).status).toBe(200);
+  }, 90_000);
+
   it('Redis stopped: PAR and the device-flow limits answer 503, private_key_jwt is refused; back without a restart', async () => {
     const browser = new FormBrowser(server.baseUrl);
     await tokensFor(browser, 'web'); // signed in
@@ -347,6 +406,8 @@ describe('outages: database and Redis stopped and started again', () => {
     const devicePage = await browser.get('/device');
     // Signed while Redis is down and refused then: the very same assertion works once it is back.
     const heldAssertion = await assertion();
+    const loginBrowser = new FormBrowser(server.baseUrl);
+    const loginPage = await loginBrowser.get('/account/login');
 
     await redis.stop();
 
@@ -371,6 +432,10 @@ describe('outages: database and Redis stopped and started again', () => {
     const wrongCode = await browser.submit(devicePage, { userCode: 'BCDF-GHJK' });
     seen('device: wrong user code', wrongCode);
     expectOutagePage(wrongCode, 'device: the failed-attempts limit');
+    // Login throttling counts in Redis and fails closed: no password is checked uncounted.
+    const signIn = await loginBrowser.submit(loginPage, { username: 'alice', password: 'alice' });
+    seen('login: password check (LOGIN_MAX_FAILURES)', signIn);
+    expectOutagePage(signIn, 'login: the failed-password limit');
 
     // Shared-secret clients and the database do not need Redis.
     expect((await clientCredentials('m2m')).status).toBe(200);
@@ -391,6 +456,7 @@ describe('outages: database and Redis stopped and started again', () => {
     expect(resumed.redirectedTo).toContain('code=');
     expect(await form(tokenUrl, { grant_type: DEVICE_GRANT, client_id: 'tv', device_code: deviceCode })).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
     expect((await browser.submit(await browser.get('/device'), { userCode: 'BCDF-GHJK' })).status).toBe(400);
+    expect((await loginBrowser.submit(loginPage, { username: 'alice', password: 'alice' })).status).toBe(200);
     expect((await health()).status).toBe(200);
   }, 60_000);
 

@@ -42,6 +42,7 @@ const RICH_CONFIG = {
       authorizationCodeLifetime: 33,
       deviceCodeLifetime: 44,
       refreshTokenUsage: 'reuse',
+      refreshTokenReuseInterval: 7,
       refreshTokenExpiration: 'sliding',
       absoluteRefreshTokenLifetime: 0,
       slidingRefreshTokenLifetime: 555,

@@ -185,6 +185,22 @@ describeEachOperationalStore('PersistedGrantStore', (backend) => {
       expect((await store.get(grant.key))?.consumedTime?.toISOString()).toBe(minutes(winner).toISOString());
     });
 
+    it('consume with data, when several callers race, should keep the one winner\'s time and data together', async () => {
+      const grant = aGrant({ type: 'refresh_token' });
+      await store.store(grant);
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.consume(grant.key, minutes(i), `record-${i}`)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      expect(await store.get(grant.key)).toMatchObject({ consumedTime: minutes(winner), data: `record-${winner}` });
+    });
+
+    it('consume without data, should keep the stored data', async () => {
+      const grant = aGrant();
+      await store.store(grant);
+      await store.consume(grant.key, NOW);
+      expect((await store.get(grant.key))?.data).toBe(grant.data);
+    });
+
     it('consume, when two grants are consumed at once, should not affect each other', async () => {
       const [a, b] = [aGrant(), aGrant()];
       await store.store(a);

@@ -114,6 +114,17 @@ describeRedis(`Redis operational store${redisBackend?.skipReason ? ` (skipped: $
     clock.advance(-10 * 60_000);
   });
 
+  it('a session written by an earlier version with its user name in clear, should lose that field when read', async () => {
+    const session: ServerSideSession = {
+      key: `session-${randomUUID()}`, scheme: 'idsrv', subjectId: 'alice', sessionId: 'sid-2', created: NOW, renewed: NOW, expires: minutes(20), data: 't',
+    };
+    await opened.sessions.create(session);
+    const item = `${opened.redis!.prefix}session:${session.key}`;
+    await opened.redis!.redis.hset(item, 'displayName', 'Alice Smith');
+    expect(await opened.sessions.get(session.key)).toEqual(session);
+    expect(await opened.redis!.redis.hexists(item, 'displayName')).toBe(0);
+  });
+
   it('consume, when 50 callers race for one code, should let exactly one win and keep its time', async () => {
     const code = aGrant({ type: 'authorization_code' });
     await opened.persistedGrants.store(code);

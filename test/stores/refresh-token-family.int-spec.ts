@@ -85,6 +85,64 @@ describeEachOperationalStore('refresh-token family revocation', (backend) => {
     expect(await service.rotateOneTime((await service.find(handle))!, client)).toMatchObject({ outcome: 'rotated' });
   });
 
+  describe('refreshTokenReuseInterval', () => {
+    const graceClient = { ...client, refreshTokenReuseInterval: 10 } as Client;
+
+    it('parallel rotations of one token within the interval, should all answer the same successor, which stays usable', async () => {
+      const clock = new FakeClock(T0);
+      const service = new RefreshTokenService(store, new FakeDataProtectionProvider(), clock);
+      const handle = await service.createRefreshToken({ client: graceClient, subjectId: '1', scopes: ['offline_access'] });
+      const presented = await service.find(handle);
+      if (!presented) throw new Error('the new refresh token should be found');
+
+      const outcomes = await Promise.all(Array.from({ length: 8 }, () => service.rotateOneTime(presented, graceClient)));
+      const successors = new Set(outcomes.map((outcome) => (outcome.outcome === 'rotated' ? outcome.handle : outcome.outcome)));
+      expect(successors.size).toBe(1);
+      const [successor] = [...successors];
+      expect(successor).not.toBe(handle);
+      expect((await service.find(successor))?.grant.consumedTime).toBeUndefined();
+      // The spent token and its one successor: the losers' own successors were withdrawn.
+      expect(await store.getAll({ familyId: presented.payload.familyId, type: 'refresh_token' })).toHaveLength(2);
+      // The successor is recorded protected, never in clear.
+      const spent = await store.get(presented.grant.key);
+      expect(JSON.stringify(spent)).not.toContain(successor);
+    });
+
+    it('a race of two requests within the interval, in every order of their store calls, should give both the same usable successor', async () => {
+      const dataProtection = new FakeDataProtectionProvider();
+      const clock = new FakeClock(T0);
+      const setup = new RefreshTokenService(store, dataProtection, clock);
+      const failures: unknown[] = [];
+      // Every order on SQLite; on the slower network stores every ninth (the suite stays short).
+      const schedules = allSchedules(['A', 5], ['B', 5]).filter((_, i) => backend.name.startsWith('SQLite') || i % 9 === 0);
+      for (const schedule of schedules) {
+        const presented = await setup.find(await setup.createRefreshToken({ client: graceClient, subjectId: '1', scopes: ['offline_access'] }));
+        if (!presented) throw new Error('the new refresh token should be found');
+        const interleaving = new Interleaving(schedule);
+        const racing = new RefreshTokenService(new InterleavedPersistedGrantStore(store, interleaving), dataProtection, clock);
+        const outcomes = await Promise.all(['A', 'B'].map((actor) => interleaving.run(actor, () => racing.rotateOneTime(presented, graceClient))));
+        const handles = outcomes.map((outcome) => (outcome.outcome === 'rotated' ? outcome.handle : outcome.outcome));
+        const usable = handles[0] === handles[1] && (await setup.find(handles[0])) !== undefined;
+        if (!usable) failures.push({ trace: interleaving.trace.join(' '), handles });
+      }
+      expect(failures).toEqual([]);
+    });
+
+    it('reuse after the interval (fake clock), should revoke the family: the successor just issued is refused', async () => {
+      const clock = new FakeClock(T0);
+      const service = new RefreshTokenService(store, new FakeDataProtectionProvider(), clock);
+      const presented = await service.find(await service.createRefreshToken({ client: graceClient, subjectId: '1', scopes: ['offline_access'] }));
+      if (!presented) throw new Error('the new refresh token should be found');
+      const first = await service.rotateOneTime(presented, graceClient);
+      if (first.outcome !== 'rotated') throw new Error('the first rotation should succeed');
+
+      clock.advance(10_000);
+      expect(await service.rotateOneTime(presented, graceClient)).toEqual({ outcome: 'reused' });
+      expect(await service.find(first.handle)).toBeUndefined();
+      expect(await store.getAll({ familyId: presented.payload.familyId, type: 'refresh_token' })).toEqual([]);
+    });
+  });
+
   it('revokeFamily, should store a marker by family id that cleanup removes only once the family could no longer be valid', async () => {
     const clock = new FakeClock(T0);
     const service = new RefreshTokenService(store, new FakeDataProtectionProvider(), clock);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerSideSession } from '../../src/stores/models';
 import type { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
+import { DropSessionDisplayName1795420000801 } from '../../migrations/1795420000801-drop-session-display-name';
 import { FakeClock } from '../support/fakes/fake-clock';
 import { describeEachOperationalStore, type OpenedOperationalStores } from '../support/store-databases';
 
@@ -13,7 +14,6 @@ function aSession(overrides: Partial<ServerSideSession> = {}): ServerSideSession
     scheme: 'idsrv',
     subjectId: 'alice',
     sessionId: `sid-${randomUUID()}`,
-    displayName: 'Alice Smith',
     created: minutes(-10),
     renewed: minutes(-1),
     expires: minutes(60),
@@ -46,12 +46,11 @@ describeEachOperationalStore('ServerSideSessionStore', (backend) => {
   });
 
   it('get, when optional fields were absent, should return them absent', async () => {
-    const session = aSession({ displayName: undefined, expires: undefined });
+    const session = aSession({ expires: undefined });
     await store.create(session);
     const loaded = await store.get(session.key);
     expect(loaded).toEqual(session);
     expect(loaded).not.toHaveProperty('expires');
-    expect(loaded).not.toHaveProperty('displayName');
   });
 
   it('get, when the key is unknown, should return undefined', async () => {
@@ -68,7 +67,7 @@ describeEachOperationalStore('ServerSideSessionStore', (backend) => {
   it('update, when the session is renewed, should store the new values', async () => {
     const session = aSession();
     await store.create(session);
-    const renewed = { ...session, renewed: NOW, expires: minutes(120), data: 'new-ticket', displayName: undefined };
+    const renewed = { ...session, renewed: NOW, expires: minutes(120), data: 'new-ticket' };
     await store.update(renewed);
     expect(await store.get(session.key)).toEqual(renewed);
   });
@@ -146,5 +145,26 @@ describeEachOperationalStore('ServerSideSessionStore', (backend) => {
     for (const s of expired) await store.create(s);
     expect(await Promise.all([store.removeExpired(NOW, 3), store.removeExpired(NOW, 3)])).toEqual([3, 3]);
     expect(await opened.count('sessions')).toBe(0);
+  });
+
+  databaseOnly('migration 1795420000801, should drop the clear display name and keep every session readable, and back down', async () => {
+    const dataSource = opened.dataSource!;
+    const migration = new DropSessionDisplayName1795420000801();
+    const runner = dataSource.createQueryRunner();
+    try {
+      await migration.down(runner);
+      // A session of an earlier version: the name in clear beside the ticket.
+      const legacy = aSession({ key: 'legacy-key', subjectId: '1', sessionId: 'SID1' });
+      await store.create(legacy);
+      await runner.query(`UPDATE server_side_sessions SET display_name = 'Alice Smith' WHERE key = ${dataSource.options.type === 'postgres' ? '$1' : '?'}`, ['legacy-key']);
+      expect(JSON.stringify(await runner.query('SELECT * FROM server_side_sessions'))).toContain('Alice Smith');
+      await migration.up(runner);
+      expect(await store.get('legacy-key')).toEqual(legacy);
+      const rows: unknown[] = await runner.query('SELECT * FROM server_side_sessions');
+      expect(JSON.stringify(rows)).not.toContain('Alice Smith');
+      expect(await runner.hasColumn('server_side_sessions', 'display_name')).toBe(false);
+    } finally {
+      await runner.release();
+    }
   });
 });

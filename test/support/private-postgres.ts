@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +25,13 @@ export interface PrivatePostgres {
   /** Starts it again on the same port and data; resolves once it accepts connections. */
   start(): Promise<void>;
   readonly running: boolean;
+  /**
+   * Freezes every process of the server (SIGSTOP): connections stay open and new ones are
+   * accepted by the kernel, but nothing answers, as with a hung host or a stalled disk.
+   */
+  freeze(): void;
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void;
   /** Stops it (if running) and removes its folder. */
   destroy(): Promise<void>;
 }
@@ -55,8 +62,20 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const port = await freePort();
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   let running = false;
+  let frozen: number[] = [];
+  const thaw = (): void => {
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    frozen = [];
+  };
   // A test process that dies without destroy() must not leave the server behind.
   const stopOnExit = (): void => {
+    thaw();
     if (running) {
       const [file, argv] = asPostgresUser(join(BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', '-t', '10', 'stop']);
       spawnSync(file, argv, { stdio: 'ignore', timeout: 15_000 });
@@ -69,6 +88,13 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     port,
     url,
     get running() { return running; },
+    freeze() {
+      if (!running || frozen.length > 0) return;
+      const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      frozen = [postmaster, ...childrenOf(postmaster)];
+      for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    },
+    thaw,
     async start() {
       const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
       await exec(join(BIN, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'postgres.log'), '-w', '-t', '30', 'start']);
@@ -85,6 +111,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       });
     },
     async stop() {
+      thaw();
       if (!running) return;
       await exec(join(BIN, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']);
       running = false;
@@ -111,4 +138,18 @@ async function postgresUserIds(): Promise<{ uid: number; gid: number }> {
   const { stdout: uid } = await run('id', ['-u', 'postgres']);
   const { stdout: gid } = await run('id', ['-g', 'postgres']);
   return { uid: Number(uid.trim()), gid: Number(gid.trim()) };
+}
+
+/** The processes whose parent is `pid` (PostgreSQL's backends and helpers), from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      return ppid === pid ? [Number(entry)] : [];
+    } catch {
+      return []; // ended meanwhile
+    }
+  });
 }

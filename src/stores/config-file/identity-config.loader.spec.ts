@@ -78,6 +78,7 @@ describe('loadIdentityConfig', () => {
         authorizationCodeLifetime: 300,
         deviceCodeLifetime: 300,
         refreshTokenUsage: 'oneTime',
+        refreshTokenReuseInterval: 0,
         refreshTokenExpiration: 'absolute',
         absoluteRefreshTokenLifetime: 2_592_000,
         slidingRefreshTokenLifetime: 1_296_000,
@@ -155,6 +156,14 @@ describe('loadIdentityConfig', () => {
         'users[0].password: is required',
       ]));
       expect(problems).toHaveLength(4);
+    });
+
+    it('parse, when refreshTokenReuseInterval is negative or fractional, should name it', async () => {
+      expect(await problemsOf(aConfig({ clients: [aClient({ refreshTokenReuseInterval: -1 })] })))
+        .toEqual(['clients[0].refreshTokenReuseInterval: must not be negative']);
+      expect(await problemsOf(aConfig({ clients: [aClient({ refreshTokenReuseInterval: 1.5 })] })))
+        .toEqual(['clients[0].refreshTokenReuseInterval: interval must be a whole number of seconds']);
+      expect((await load(aConfig({ clients: [aClient({ refreshTokenReuseInterval: 10 })] }))).clients[0].refreshTokenReuseInterval).toBe(10);
     });
 
     it('parse, when a field has the wrong type, should say what was expected', async () => {

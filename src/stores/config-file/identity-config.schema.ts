@@ -180,6 +180,7 @@ export function clientSchemaFor(grantTypes: readonly string[]) {
     authorizationCodeLifetime: positiveSeconds.default(300),
     deviceCodeLifetime: positiveSeconds.default(300),
     refreshTokenUsage: z.enum(['oneTime', 'reuse']).default('oneTime'),
+    refreshTokenReuseInterval: seconds('interval').nonnegative('must not be negative').default(0),
     refreshTokenExpiration: z.enum(['absolute', 'sliding']).default('absolute'),
     // Duende: 0 means "no absolute limit" for sliding refresh tokens.
     absoluteRefreshTokenLifetime: seconds('lifetime').nonnegative('must not be negative').default(2_592_000),

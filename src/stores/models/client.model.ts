@@ -46,6 +46,11 @@ export interface Client {
   readonly authorizationCodeLifetime: number;
   readonly deviceCodeLifetime: number;
   readonly refreshTokenUsage: 'oneTime' | 'reuse';
+  /**
+   * oneTime: seconds after a rotation within which the rotated token, presented again, answers with
+   * the same successor instead of revoking the family (parallel refreshes of one app); 0: never.
+   */
+  readonly refreshTokenReuseInterval: number;
   readonly refreshTokenExpiration: 'absolute' | 'sliding';
   readonly absoluteRefreshTokenLifetime: number;
   readonly slidingRefreshTokenLifetime: number;

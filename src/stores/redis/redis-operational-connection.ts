@@ -47,15 +47,20 @@ end
 return 1
 `;
 
-/** Sets a hash field only when the hash exists and the field does not: one-time consumption. */
+/**
+ * Sets a hash field only when the hash exists and the field does not: one-time consumption. The
+ * caller that set it also sets the further field/value pairs (ARGV[3..]) in the same step.
+ */
 const SET_ONCE_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
+return 1
 `;
 
 type Commands = Redis & {
   opsPut(...args: Array<string | number>): Promise<number>;
-  opsSetOnce(key: string, field: string, value: string): Promise<number>;
+  opsSetOnce(key: string, field: string, value: string, ...more: string[]): Promise<number>;
 };
 
 /**
@@ -127,9 +132,12 @@ export class RedisOperationalConnection implements OnModuleDestroy {
     return this.run(async () => (await this.commands.opsPut(1 + sets.length, key, ...sets, mode, ttl, member, itemPrefix, ...pairs)) === 1);
   }
 
-  /** Sets `field` of the hash at `key` when the hash exists and the field is absent; true for the one caller that set it. */
-  setOnce(key: string, field: string, value: string): Promise<boolean> {
-    return this.run(async () => (await this.commands.opsSetOnce(key, field, value)) === 1);
+  /**
+   * Sets `field` of the hash at `key` when the hash exists and the field is absent, and then `more`
+   * too, atomically; true for the one caller that set it.
+   */
+  setOnce(key: string, field: string, value: string, more: Record<string, string> = {}): Promise<boolean> {
+    return this.run(async () => (await this.commands.opsSetOnce(key, field, value, ...Object.entries(more).flat())) === 1);
   }
 
   /** The hashes at `keys` (undefined where absent), in one round trip. */

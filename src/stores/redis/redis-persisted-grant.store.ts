@@ -114,9 +114,9 @@ export class RedisPersistedGrantStore extends PersistedGrantStore {
     for (const grant of await this.getAll(filter)) await this.redis.remove(this.itemKey(grant.key), this.setsOf(grant), grant.key);
   }
 
-  consume(key: string, when: Date): Promise<boolean> {
-    // One script: only the caller that sets consumedTime first wins, whatever the concurrency.
-    return this.redis.setOnce(this.itemKey(key), 'consumedTime', String(when.getTime()));
+  consume(key: string, when: Date, data?: string): Promise<boolean> {
+    // One script: only the caller that sets consumedTime first wins (and writes its data), whatever the concurrency.
+    return this.redis.setOnce(this.itemKey(key), 'consumedTime', String(when.getTime()), data === undefined ? {} : { data });
   }
 
   /**

@@ -6,6 +6,9 @@ import { RedisOperationalConnection } from './redis-operational-connection';
 
 type SessionFilter = { subjectId?: string; sessionId?: string };
 
+/** The clear user name field of sessions written by earlier versions (docs/deployment.md, "State at rest"). */
+const LEGACY_DISPLAY_NAME = 'displayName';
+
 function toHash(session: ServerSideSession): Record<string, string> {
   return {
     key: session.key,
@@ -15,7 +18,6 @@ function toHash(session: ServerSideSession): Record<string, string> {
     created: String(session.created.getTime()),
     renewed: String(session.renewed.getTime()),
     data: session.data,
-    ...(session.displayName !== undefined && { displayName: session.displayName }),
     ...(session.expires !== undefined && { expires: String(session.expires.getTime()) }),
   };
 }
@@ -29,7 +31,6 @@ function toModel(hash: Record<string, string>): ServerSideSession {
     created: new Date(Number(hash.created)),
     renewed: new Date(Number(hash.renewed)),
     data: hash.data ?? '',
-    ...(hash.displayName !== undefined && { displayName: hash.displayName }),
     ...(hash.expires !== undefined && { expires: new Date(Number(hash.expires)) }),
   };
 }
@@ -64,6 +65,8 @@ export class RedisServerSideSessionStore extends ServerSideSessionStore {
 
   async get(key: string): Promise<ServerSideSession | undefined> {
     const [hash] = await this.redis.hashes([this.itemKey(key)]);
+    // Earlier versions kept the user's name in clear beside the ticket (which holds it too): erase it on sight.
+    if (hash?.[LEGACY_DISPLAY_NAME] !== undefined) await this.redis.run((redis) => redis.hdel(this.itemKey(key), LEGACY_DISPLAY_NAME));
     return hash ? toModel(hash) : undefined;
   }
 

@@ -31,6 +31,7 @@ export interface ConfigurationClientRow {
   authorizationCodeLifetime: number;
   deviceCodeLifetime: number;
   refreshTokenUsage: string;
+  refreshTokenReuseInterval: number;
   refreshTokenExpiration: string;
   absoluteRefreshTokenLifetime: number;
   slidingRefreshTokenLifetime: number;
@@ -64,6 +65,7 @@ export const ConfigurationClientEntity = new EntitySchema<ConfigurationClientRow
     authorizationCodeLifetime: { name: 'authorization_code_lifetime', type: 'integer' },
     deviceCodeLifetime: { name: 'device_code_lifetime', type: 'integer' },
     refreshTokenUsage: { name: 'refresh_token_usage', type: 'varchar', length: 20 },
+    refreshTokenReuseInterval: { name: 'refresh_token_reuse_interval', type: 'integer', default: 0 },
     refreshTokenExpiration: { name: 'refresh_token_expiration', type: 'varchar', length: 20 },
     absoluteRefreshTokenLifetime: { name: 'absolute_refresh_token_lifetime', type: 'integer' },
     slidingRefreshTokenLifetime: { name: 'sliding_refresh_token_lifetime', type: 'integer' },

@@ -6,7 +6,6 @@ export interface ServerSideSessionRow {
   scheme: string;
   subjectId: string;
   sessionId: string;
-  displayName: string | null;
   created: Date;
   renewed: Date;
   expires: Date | null;
@@ -21,7 +20,6 @@ export const ServerSideSessionEntity = new EntitySchema<ServerSideSessionRow>({
     scheme: { name: 'scheme', type: 'varchar', length: 200 },
     subjectId: { name: 'subject_id', type: 'varchar', length: 200 },
     sessionId: { name: 'session_id', type: 'varchar', length: 100 },
-    displayName: { name: 'display_name', type: 'varchar', length: 200, nullable: true },
     created: { name: 'created', type: Date },
     renewed: { name: 'renewed', type: Date },
     expires: { name: 'expires', type: Date, nullable: true },

@@ -106,11 +106,11 @@ export class TypeOrmPersistedGrantStore extends PersistedGrantStore {
     await this.grants.delete(toWhere(filter));
   }
 
-  async consume(key: string, when: Date): Promise<boolean> {
+  async consume(key: string, when: Date, data?: string): Promise<boolean> {
     // One conditional UPDATE: the database decides the single winner, whatever the concurrency.
     const result = await this.grants.createQueryBuilder()
       .update()
-      .set({ consumedTime: when })
+      .set({ consumedTime: when, ...(data !== undefined && { data }) })
       .where({ key, consumedTime: IsNull() })
       .execute();
     return (result.affected ?? 0) === 1;

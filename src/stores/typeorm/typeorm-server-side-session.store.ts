@@ -17,7 +17,6 @@ function toModel(row: ServerSideSessionRow): ServerSideSession {
     created: row.created,
     renewed: row.renewed,
     data: row.data,
-    ...(row.displayName !== null && { displayName: row.displayName }),
     ...(row.expires !== null && { expires: row.expires }),
   };
 }
@@ -28,7 +27,6 @@ function toRow(session: ServerSideSession): ServerSideSessionRow {
     scheme: session.scheme,
     subjectId: session.subjectId,
     sessionId: session.sessionId,
-    displayName: session.displayName ?? null,
     created: session.created,
     renewed: session.renewed,
     expires: session.expires ?? null,

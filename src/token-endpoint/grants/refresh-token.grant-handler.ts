@@ -3,17 +3,19 @@ import { Clock } from '../../common/clock';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../../protocol/protocol-errors';
 import { OFFLINE_ACCESS_SCOPE } from '../../protocol/scopes';
 import { GRANT_TYPES, type Client } from '../../stores/models';
-import { RefreshTokenService, type RefreshTokenPayload, type RefreshTokenRequest, type StoredRefreshToken } from '../../token-issuance/refresh-token.service';
+import { RefreshTokenService, successorWithinReuseInterval, type RefreshTokenPayload, type RefreshTokenRequest, type StoredRefreshToken } from '../../token-issuance/refresh-token.service';
 import { UserTokenResponseGenerator } from '../user-token-response.generator';
 import { GrantHandler, GrantType, type TokenRequest, type TokenResponse } from './grant-handler';
 
 export type RefreshTokenCheck =
-  | { readonly valid: true }
+  /** `successor`: a spent token presented again within the reuse interval answers with this handle */
+  | { readonly valid: true; readonly successor?: string }
   | { readonly valid: false; readonly reason: 'wrong-client' | 'expired' | 'reused' | 'offline-access-withdrawn'; readonly description: string };
 
 /**
  * Whether a stored refresh token may be used now (pure). In order: it belongs to the caller;
- * it has not expired; it was not used before (oneTime: a second use is reuse, RFC 9700 §4.14);
+ * it has not expired; it was not used before (oneTime: a second use is reuse, RFC 9700 §4.14,
+ * except within the client's refreshTokenReuseInterval, which answers with the recorded successor);
  * the client may still hold refresh tokens (allowOfflineAccess, docs/configuration-file.md).
  */
 export function checkRefreshToken(stored: StoredRefreshToken, client: Client, now: Date): RefreshTokenCheck {
@@ -23,13 +25,14 @@ export function checkRefreshToken(stored: StoredRefreshToken, client: Client, no
   if (stored.grant.expiration && stored.grant.expiration.getTime() <= now.getTime()) {
     return { valid: false, reason: 'expired', description: 'the refresh token has expired' };
   }
-  if (stored.grant.consumedTime) {
+  const successor = stored.grant.consumedTime ? successorWithinReuseInterval(stored, client, now) : undefined;
+  if (stored.grant.consumedTime && successor === undefined) {
     return { valid: false, reason: 'reused', description: 'the refresh token has already been used' };
   }
   if (!client.allowOfflineAccess || !stored.payload.scopes.includes(OFFLINE_ACCESS_SCOPE)) {
     return { valid: false, reason: 'offline-access-withdrawn', description: 'the client may no longer use refresh tokens' };
   }
-  return { valid: true };
+  return successor === undefined ? { valid: true } : { valid: true, successor };
 }
 
 /**
@@ -86,6 +89,7 @@ export class RefreshTokenGrantHandler extends GrantHandler {
       throw new InvalidGrantError(check.description);
     }
 
+    const { successor } = check;
     const scopes = narrowScopes(stored.payload.scopes, params.scope);
     if (!scopes) throw new InvalidScopeError('scope may only narrow the scopes originally granted');
     // The generator validates the (narrowed) scopes again, the client's configuration may have
@@ -96,7 +100,11 @@ export class RefreshTokenGrantHandler extends GrantHandler {
       origin,
       ...userGrantOf(stored.payload),
       scopes,
-      refresh: { kind: 'rotate', next: () => this.nextRefreshToken(handle, stored, client) },
+      refresh: {
+        kind: 'rotate',
+        // Within the reuse interval: the same successor the first refresh got (find() checked its family).
+        next: successor === undefined ? () => this.nextRefreshToken(handle, stored, client) : async () => successor,
+      },
     });
   }
 

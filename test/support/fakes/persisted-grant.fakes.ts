@@ -23,10 +23,10 @@ export class InMemoryPersistedGrantStore extends PersistedGrantStore {
   async removeAll(filter: PersistedGrantFilter): Promise<void> {
     for (const grant of await this.getAll(filter)) this.rows.delete(grant.key);
   }
-  async consume(key: string, when: Date): Promise<boolean> {
+  async consume(key: string, when: Date, data?: string): Promise<boolean> {
     const grant = this.rows.get(key);
     if (!grant || grant.consumedTime) return false;
-    this.rows.set(key, { ...grant, consumedTime: when });
+    this.rows.set(key, { ...grant, consumedTime: when, ...(data !== undefined && { data }) });
     return true;
   }
   async removeExpired(now: Date, batchSize: number): Promise<number> {
@@ -116,7 +116,7 @@ export class InterleavedPersistedGrantStore extends PersistedGrantStore {
   getAll(filter: PersistedGrantFilter): Promise<readonly PersistedGrant[]> { return this.interleaving.step('getAll', () => this.inner.getAll(filter)); }
   remove(key: string): Promise<void> { return this.interleaving.step('remove', () => this.inner.remove(key)); }
   removeAll(filter: PersistedGrantFilter): Promise<void> { return this.interleaving.step('removeAll', () => this.inner.removeAll(filter)); }
-  consume(key: string, when: Date): Promise<boolean> { return this.interleaving.step('consume', () => this.inner.consume(key, when)); }
+  consume(key: string, when: Date, data?: string): Promise<boolean> { return this.interleaving.step('consume', () => this.inner.consume(key, when, data)); }
   removeExpired(now: Date, batchSize: number): Promise<number> { return this.interleaving.step('removeExpired', () => this.inner.removeExpired(now, batchSize)); }
 }
 
