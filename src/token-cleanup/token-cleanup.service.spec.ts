@@ -53,6 +53,24 @@ describe('removeInBatches', () => {
     expect(store.calls).toHaveLength(3);
   });
 
+  it('between full batches, should let the event loop serve other work (a synchronous driver never would)', async () => {
+    // The store answers at once, like better-sqlite3: only the cleanup's own turn lets I/O in.
+    const store = fakeStore(50);
+    let turns = 0;
+    const seen: number[] = [];
+    const tick = (): void => {
+      turns += 1;
+      if (turns < 10) setImmediate(tick);
+    };
+    setImmediate(tick);
+    expect(await removeInBatches(async (n, b) => {
+      seen.push(turns);
+      return store.removeExpired(n, b);
+    }, new Date(), 10)).toBe(50);
+    // Six batches (five full, one empty): the event loop turned between each of them.
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('when nothing is expired, should make one call', async () => {
     const store = fakeStore(0);
     expect(await removeInBatches((n, b) => store.removeExpired(n, b), new Date(), 10)).toBe(0);
