@@ -16,7 +16,7 @@
 // (rounds of interleaved measurement, default 4), BENCH_DURATION (seconds per measurement,
 // default 3), BENCH_CONNECTIONS (concurrent requests, default 8), BENCH_SCALE_ENGINES
 // (sqlite,postgres), BENCH_CLEANUP_BATCH (TOKEN_CLEANUP_BATCH_SIZE of the servers, default 100 as
-// in production), BENCH_CLEANUP_MAX (seconds to follow the cleanup, default 240).
+// in production), BENCH_CLEANUP_MAX (seconds to follow the cleanup, default 300).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ENGINES = (process.env.BENCH_SCALE_ENGINES ?? 'sqlite,postgres').split(',');
 const CLEANUP_BATCH = Number(process.env.BENCH_CLEANUP_BATCH ?? 100);
-const CLEANUP_MAX = Number(process.env.BENCH_CLEANUP_MAX ?? 240);
+const CLEANUP_MAX = Number(process.env.BENCH_CLEANUP_MAX ?? 300);
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const FILLER_CLIENTS = 10;
 
