@@ -16,7 +16,8 @@
 // (rounds of interleaved measurement, default 4), BENCH_DURATION (seconds per measurement,
 // default 3), BENCH_CONNECTIONS (concurrent requests, default 8), BENCH_SCALE_ENGINES
 // (sqlite,postgres), BENCH_CLEANUP_BATCH (TOKEN_CLEANUP_BATCH_SIZE of the servers, default 100 as
-// in production), BENCH_CLEANUP_MAX (seconds to follow the cleanup, default 300).
+// in production), BENCH_CLEANUP_MAX (seconds to follow the cleanup, default 300; the time shown
+// includes up to 30 s until the servers' next scheduled sweep, TOKEN_CLEANUP_INTERVAL=30s).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
