@@ -1,42 +1,56 @@
 // Same-machine reference: node-oidc-provider 9 serving client_credentials JWT access tokens,
 // driven exactly like bench/run.mjs drives this server (32 connections, 3 s warm-up, 10 s).
-// Not a dependency of the project: `npm i --no-save oidc-provider@9 && node bench/node-oidc-provider.mjs`
+// Not a dependency of the project: `npm i --no-save oidc-provider@9 && node bench/node-oidc-provider.mjs`,
+// or install it in a folder of its own and set BENCH_OIDC_PROVIDER_DIR to that folder (see lib.mjs).
+// compare.mjs starts the same provider (`node bench/node-oidc-provider.mjs serve`) next to this server.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { importOidcProvider } from './lib.mjs';
 
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 
 if (process.argv[2] === 'serve') {
-  // Child process: one provider with one client and one key of the requested algorithm.
-  const { default: Provider } = await import('oidc-provider');
+  // Child process: one provider with one client, an RS256 and an ES256 key, and three resources:
+  // urn:api1 gets RS256 JWT access tokens, urn:api2 ES256 JWTs, urn:api3 opaque tokens (kept by
+  // the provider's default in-memory adapter) for introspection.
+  const { default: Provider, errors } = await importOidcProvider();
   const { generateKeyPair, exportJWK } = await import('jose');
-  const alg = process.env.ALG;
-  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = async (alg, kid) => ({ ...(await exportJWK((await generateKeyPair(alg, { extractable: true })).privateKey)), alg, use: 'sig', kid });
+  const resources = {
+    'urn:api1': { scope: 'api1', audience: 'urn:api1', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } },
+    'urn:api2': { scope: 'api1', audience: 'urn:api2', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } },
+    'urn:api3': { scope: 'api1', audience: 'urn:api3', accessTokenFormat: 'opaque' },
+  };
   const provider = new Provider(`http://127.0.0.1:${process.env.PORT}`, {
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), alg, use: 'sig', kid: 'k1' }] },
+    jwks: { keys: [await jwk('RS256', 'k1'), await jwk('ES256', 'k2')] },
     clients: [{
       client_id: 'm2m', client_secret: 'secret', grant_types: ['client_credentials'], redirect_uris: [],
-      response_types: [], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: alg,
+      response_types: [], token_endpoint_auth_method: 'client_secret_basic',
     }],
     scopes: ['api1'],
     features: {
+      devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      introspection: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => 'urn:api1',
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'api1', audience: 'urn:api1', accessTokenFormat: 'jwt', jwt: { sign: { alg } } }),
+        getResourceServerInfo: (ctx, indicator) => {
+          if (!resources[indicator]) throw new errors.InvalidTarget();
+          return resources[indicator];
+        },
       },
     },
   });
   provider.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('ready\n'));
 } else {
   try {
-    await import('oidc-provider');
+    await importOidcProvider();
   } catch {
     process.stderr.write('oidc-provider is not installed: npm i --no-save oidc-provider@9\n');
     process.exit(1);
@@ -45,13 +59,13 @@ if (process.argv[2] === 'serve') {
   for (const alg of ['RS256', 'ES256']) {
     const port = await freePort();
     const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'serve'], {
-      env: { ...process.env, PORT: String(port), ALG: alg }, stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'ignore'],
     });
     await new Promise((resolve) => child.stdout.on('data', (d) => String(d).includes('ready') && resolve()));
     const options = {
       url: `http://127.0.0.1:${port}/token`, method: 'POST', connections,
       headers: { authorization: `Basic ${Buffer.from('m2m:secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&scope=api1',
+      body: `grant_type=client_credentials&scope=api1&resource=${alg === 'ES256' ? 'urn:api2' : 'urn:api1'}`,
     };
     await autocannon({ ...options, duration: warmup });
     const result = await autocannon({ ...options, duration });

@@ -1,5 +1,6 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { createRedisClient } from './ioredis-client';
 import { DistributedCache, type MessageHandler, type SubscribeOptions, type Unsubscribe } from './distributed-cache';
 import { redisUnavailable } from '../common/dependency-failure';
 
@@ -70,7 +71,7 @@ export class RedisDistributedCache extends DistributedCache implements OnModuleD
   }
 
   static connect(url: string, applicationName: string): RedisDistributedCache {
-    const redis = new Redis(url, {
+    const redis = createRedisClient(url, {
       // Fail fast instead of queueing commands while disconnected: a replay check must not
       // hang a token request (and must not pass) when Redis is down.
       enableOfflineQueue: false,

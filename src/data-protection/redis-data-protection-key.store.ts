@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { createRedisClient } from '../caching/ioredis-client';
 import { isKeyMaterialEncryption, type StoredDataProtectionKey } from './data-protection-key';
 import { DataProtectionKeyStore } from './data-protection-key.store';
 
@@ -46,7 +47,7 @@ export class RedisDataProtectionKeyStore extends DataProtectionKeyStore implemen
   }
 
   static connect(url: string, applicationName: string): RedisDataProtectionKeyStore {
-    const redis = new Redis(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, commandTimeout: 5_000 });
+    const redis = createRedisClient(url, { maxRetriesPerRequest: 2, connectTimeout: 5_000, commandTimeout: 5_000 });
     const store = new RedisDataProtectionKeyStore(redis, applicationName);
     redis.on('error', (error: Error) => store.logger.warn(`Redis data-protection store connection problem: ${error.message}`));
     return store;

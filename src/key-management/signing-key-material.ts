@@ -1,7 +1,7 @@
 // @peculiar/x509 (through tsyringe) needs the metadata polyfill even outside Nest (CLI, unit specs).
 import 'reflect-metadata';
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { importJWK, type CryptoKey, type JWK } from 'jose';
 import type { SigningAlgorithm } from '../config/app-config';
 
@@ -112,7 +112,9 @@ async function createSelfSignedCertificate(
   kid: string,
   now: Date,
   lifetimeMs: number,
-): Promise<x509.X509Certificate> {
+): Promise<X509.X509Certificate> {
+  // Loaded on first use: only key creation with x5c needs it (about 200 files, 3 MiB of heap).
+  const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto);
   // The certificate is signed PKCS#1 v1.5 for RSA keys (PSS keys included): its signature only
   // has to be readable by relying parties; JWTs are still signed with the configured alg.

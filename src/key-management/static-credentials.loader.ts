@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import * as forge from 'node-forge';
+import type * as Forge from 'node-forge';
 import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { AppConfig, KeyFileSetting, SigningAlgorithm } from '../config/app-config';
 import { errorCode } from '../common/error-code';
@@ -104,7 +104,10 @@ function readPem(text: string, password: string | undefined): KeyFileContents {
 
 /** node:crypto cannot read PKCS#12, so node-forge opens the container; keys go back to node:crypto. */
 function readPkcs12(data: Buffer, password: string | undefined): KeyFileContents {
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  // Required on first use: only a PKCS#12 SIGNING_CREDENTIALS file needs node-forge (43 files).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const forge = require('node-forge') as typeof Forge;
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(data.toString('binary')));
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password ?? '');

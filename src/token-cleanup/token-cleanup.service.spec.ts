@@ -53,6 +53,41 @@ describe('removeInBatches', () => {
     expect(store.calls).toHaveLength(3);
   });
 
+  it('between full batches, should let the event loop serve other work (a synchronous driver never would)', async () => {
+    // The store answers at once, like better-sqlite3: only the cleanup's own pause lets I/O in.
+    const store = fakeStore(50);
+    let turns = 0;
+    const tick = (): void => {
+      turns += 1;
+      if (turns < 1_000) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const seen: number[] = [];
+    expect(await removeInBatches(async (n, b) => {
+      seen.push(turns);
+      return store.removeExpired(n, b);
+    }, new Date(), 10)).toBe(50);
+    // Six batches (five full, one empty): the event loop turned before each one after the first.
+    expect(seen[0]).toBe(0);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThan(seen[i - 1]);
+    expect(seen).toHaveLength(6);
+  });
+
+  it('should pause after a full batch as long as the batch took, so cleanup takes at most about half of the time', async () => {
+    const store = fakeStore(30);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    await removeInBatches(async (n, b) => {
+      starts.push(performance.now());
+      const until = performance.now() + 30;
+      while (performance.now() < until) { /* a batch that keeps the thread 30 ms, like a synchronous driver */ }
+      ends.push(performance.now());
+      return store.removeExpired(n, b);
+    }, new Date(), 10);
+    // Between the end of a full batch and the start of the next: at least its 30 ms (timers may round down by 1 ms).
+    for (let i = 1; i < starts.length; i++) expect(starts[i] - ends[i - 1]).toBeGreaterThanOrEqual(29);
+  });
+
   it('when nothing is expired, should make one call', async () => {
     const store = fakeStore(0);
     expect(await removeInBatches((n, b) => store.removeExpired(n, b), new Date(), 10)).toBe(0);

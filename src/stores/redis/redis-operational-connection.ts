@@ -1,5 +1,6 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { createRedisClient } from '../../caching/ioredis-client';
 import { redisUnavailable } from '../../common/dependency-failure';
 
 /**
@@ -80,7 +81,7 @@ export class RedisOperationalConnection implements OnModuleDestroy {
   }
 
   static async connect(url: string, applicationName: string): Promise<RedisOperationalConnection> {
-    const redis = new Redis(url, {
+    const redis = createRedisClient(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
