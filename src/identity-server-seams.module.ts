@@ -34,7 +34,8 @@ const SEAM_DEFAULTS: readonly Provider[] = [
 /** Tables the defaults use; registered whatever is replaced, so migrations and the CLI see them all. */
 const ENTITIES = [...OPERATIONAL_STORE_ENTITIES, ...CONFIGURATION_STORE_ENTITIES, UserLinkEntity, SigningKeyEntity, DataProtectionKeyEntity];
 
-function tokenOf(provider: Provider): InjectionToken {
+/** The token a provider binds. */
+export function tokenOf(provider: Provider): InjectionToken {
   return typeof provider === 'function' ? provider : provider.provide;
 }
 

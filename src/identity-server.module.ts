@@ -26,7 +26,9 @@ import { FederationModule } from './federation/federation.module';
 import { UserInfoModule } from './userinfo/userinfo.module';
 import { AdminModule } from './admin/admin.module';
 import { ConfigurationFileReloadModule } from './stores/config-file';
-import { IdentityServerSeamsModule, type SeamBindings } from './identity-server-seams.module';
+import { IdentityServerSeamsModule, tokenOf, type SeamBindings } from './identity-server-seams.module';
+import { LoginContextModule } from './login-context.module';
+import { LoginContextDescriber } from './protocol/login-context';
 import { SessionsModule } from './sessions/sessions.module';
 import { ResourcesModule } from './resources/resources.module';
 import { ClientAuthenticationModule } from './client-authentication/client-authentication.module';
@@ -97,6 +99,8 @@ export class IdentityServerModule {
         TokenCleanupModule,
         AuthorizeModule,
         UiModule,
+        // the login page's client line (authorize, then device flow), unless `providers` bind LoginContextDescriber
+        ...((options.providers ?? []).some((provider) => tokenOf(provider) === LoginContextDescriber) ? [] : [LoginContextModule]),
         FederationModule,
         UserInfoModule,
         // absent (404) unless ADMIN_API_ENABLED=true

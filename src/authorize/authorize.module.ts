@@ -4,6 +4,7 @@ import { ClientAuthenticationModule } from '../client-authentication/client-auth
 import { ConsentModule } from '../consent/consent.module';
 import { ResourcesModule } from '../resources/resources.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { AuthorizeLoginContextDescriber } from './authorize-login-context.describer';
 import { AuthorizationCodeService } from './authorization-code.service';
 import { AuthorizeContextService } from './authorize-context.service';
 import { AuthorizeRequestValidator } from './authorize-request.validator';
@@ -24,7 +25,8 @@ import { PushedAuthorizationService } from './pushed-authorization.service';
     AuthorizationCodeService,
     ConsentInteractionService,
     PushedAuthorizationService,
+    AuthorizeLoginContextDescriber,
   ],
-  exports: [AuthorizationCodeService, ConsentInteractionService, AuthorizeContextService],
+  exports: [AuthorizationCodeService, ConsentInteractionService, AuthorizeContextService, AuthorizeLoginContextDescriber],
 })
 export class AuthorizeModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ConsentService } from '../consent/consent.service';
+import type { LoginContext } from '../protocol/login-context';
 import type { UserSession } from '../sessions/user-session';
 import type { Client, IdentityResource, ApiScope } from '../stores/models';
 import { AuthorizeContextService } from './authorize-context.service';
@@ -53,9 +54,7 @@ export class ConsentInteractionService {
   }
 
   /** The login_hint and client of the request behind a login page's returnUrl, if any. */
-  async describeLogin(
-    returnUrl: string,
-  ): Promise<{ readonly clientName?: string; readonly clientLogoUri?: string; readonly loginHint?: string } | undefined> {
+  async describeLogin(returnUrl: string): Promise<LoginContext | undefined> {
     const pending = await this.readPending(returnUrl);
     if (!pending) return undefined;
     const { client } = pending.description;

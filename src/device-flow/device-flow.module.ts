@@ -10,6 +10,7 @@ import { DeviceCodeService } from './device-code.service';
 import { DeviceFlowThrottlingService } from './device-flow-throttling.service';
 import { DeviceInteractionService } from './device-interaction.service';
 import { DeviceController } from './device.controller';
+import { DeviceLoginContextDescriber } from './device-login-context.describer';
 import { UserCodeAttemptsService } from './user-code-attempts.service';
 
 /**
@@ -19,7 +20,7 @@ import { UserCodeAttemptsService } from './user-code-attempts.service';
 @Module({
   imports: [ClientAuthenticationModule, ResourcesModule, SessionsModule, ConsentModule, DataProtectionModule, UiModule],
   controllers: [DeviceAuthorizationController, DeviceController],
-  providers: [DeviceCodeService, DeviceFlowThrottlingService, DeviceInteractionService, UserCodeAttemptsService],
-  exports: [DeviceCodeService, DeviceFlowThrottlingService],
+  providers: [DeviceCodeService, DeviceFlowThrottlingService, DeviceInteractionService, DeviceLoginContextDescriber, UserCodeAttemptsService],
+  exports: [DeviceCodeService, DeviceFlowThrottlingService, DeviceLoginContextDescriber],
 })
 export class DeviceFlowModule {}

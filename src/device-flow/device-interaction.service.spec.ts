@@ -4,6 +4,8 @@ import { InMemoryDistributedCache } from '../caching/in-memory-distributed-cache
 import { ConsentService } from '../consent/consent.service';
 import { createEphemeralDataProtection } from '../data-protection/ephemeral-data-protection.provider';
 import { ErrorPageError } from '../protocol/protocol-errors';
+import { DATA_PROTECTION_PURPOSES } from '../data-protection/purposes';
+import { ANTIFORGERY_COOKIE_NAME } from '../ui/antiforgery.service';
 import { ResourceCatalog } from '../resources/resource-catalog';
 import { SessionService } from '../sessions/session.service';
 import type { UserSession } from '../sessions/user-session';
@@ -14,6 +16,7 @@ import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import { ResourceStore } from '../stores/resource.store';
 import { ServerSideSessionStore } from '../stores/server-side-session.store';
 import { DeviceCodeService } from './device-code.service';
+import { DeviceLoginContextDescriber } from './device-login-context.describer';
 import {
   DEVICE_INTERACTION_LIFETIME_MS, DeviceInteractionService, INVALID_USER_CODE,
   type DeviceBrowser, type DeviceInteractionStep,
@@ -124,7 +127,7 @@ function setup() {
     const created = await deviceCodes.create(client, scopes);
     return { ...created, poll: async () => (await deviceCodes.findByDeviceCode(created.deviceCode))?.data.decision };
   };
-  return { clock, service, clients, consents, sessions, attempts, deviceAsks };
+  return { clock, service, clients, consents, sessions, attempts, deviceAsks, deviceCodes, provider };
 }
 
 const caches: InMemoryDistributedCache[] = [];
@@ -332,5 +335,78 @@ describe('DeviceInteractionService', () => {
       expect(await pageErrorOf(service.decide(interaction, browser, { allow: true, remember: false }))).toMatchObject({ error: 'invalid_request' });
       expect(await device.poll()).toEqual({ approved: false });
     });
+  });
+});
+
+describe('DeviceLoginContextDescriber', () => {
+  /** The login page's request: the browser's anti-forgery cookie, as aBrowser() has it. */
+  const cookiesOf = (cookie = 'cookie-of-this-browser') => ({ cookies: { [ANTIFORGERY_COOKIE_NAME]: cookie } });
+
+  /** A device asked, the user typed its code while signed out: the returnUrl the login page gets. */
+  async function loginRedirected(client: Client = aClient({ logoUri: 'https://tv.example/logo.svg' })) {
+    const context = setup();
+    const device = await context.deviceAsks(client, ['openid']);
+    const step = await context.service.enterCode(device.userCode, aBrowser());
+    if (step.kind !== 'login') throw new Error(`expected login, got ${step.kind}`);
+    return { ...context, device, returnUrl: step.returnUrl, describer: new DeviceLoginContextDescriber(context.service) };
+  }
+
+  it('for the /device returnUrl of this browser, should name the client and its logo', async () => {
+    const { describer, returnUrl } = await loginRedirected();
+    expect(await describer.describe(returnUrl, cookiesOf())).toEqual({ clientName: 'Living-room TV', clientLogoUri: 'https://tv.example/logo.svg' });
+  });
+
+  it('for a client without name or logo, should name it by its client id', async () => {
+    const { describer, returnUrl } = await loginRedirected(aClient({ clientName: undefined }));
+    expect(await describer.describe(returnUrl, cookiesOf())).toEqual({ clientName: 'tv' });
+  });
+
+  it('for another page\'s returnUrl, or /device without a request, should answer undefined', async () => {
+    const { describer, returnUrl } = await loginRedirected();
+    const request = new URLSearchParams(returnUrl.slice(returnUrl.indexOf('?'))).get('request') ?? '';
+    for (const other of [`/connect/authorize/callback?ctx=${request}`, `/devices?request=${request}`, '/device', '/device?userCode=BCDF-GHJK', '/']) {
+      expect(await describer.describe(other, cookiesOf())).toBeUndefined();
+    }
+  });
+
+  it('for an unreadable or foreign request, should answer undefined, never throw', async () => {
+    const { describer, provider } = await loginRedirected();
+    const interactionProtector = provider.createProtector(...DATA_PROTECTION_PURPOSES.deviceInteraction);
+    const otherPurpose = provider.createProtector(...DATA_PROTECTION_PURPOSES.antiforgery);
+    const requests = [
+      'not-protected',
+      '%%%',
+      // protected for another purpose (an anti-forgery token)
+      await otherPurpose.protect(JSON.stringify({ c: 'cookie-of-this-browser' })),
+      // ours, but not JSON, not an object, or without a code
+      await interactionProtector.protect('{not json'),
+      await interactionProtector.protect('null'),
+      await interactionProtector.protect(JSON.stringify({ browser: 'x' })),
+    ];
+    for (const request of requests) {
+      expect(await describer.describe(`/device?${new URLSearchParams({ request })}`, cookiesOf())).toBeUndefined();
+    }
+  });
+
+  it('for an interaction started in another browser, or without the anti-forgery cookie, should answer undefined', async () => {
+    const { describer, returnUrl } = await loginRedirected();
+    expect(await describer.describe(returnUrl, cookiesOf('cookie-of-another-browser'))).toBeUndefined();
+    expect(await describer.describe(returnUrl, { cookies: {} })).toBeUndefined();
+  });
+
+  it('once the interaction expired, the device decided or its client was disabled, should answer undefined', async () => {
+    const expired = await loginRedirected();
+    expired.clock.advance(DEVICE_INTERACTION_LIFETIME_MS + 1_000);
+    expect(await expired.describer.describe(expired.returnUrl, cookiesOf())).toBeUndefined();
+
+    const decided = await loginRedirected();
+    const authorization = await decided.deviceCodes.findByUserCode(decided.device.userCode);
+    if (!authorization) throw new Error('no authorization');
+    await decided.deviceCodes.decide(authorization, { approved: false });
+    expect(await decided.describer.describe(decided.returnUrl, cookiesOf())).toBeUndefined();
+
+    const disabled = await loginRedirected();
+    disabled.clients.clients.set('tv', aClient({ enabled: false }));
+    expect(await disabled.describer.describe(disabled.returnUrl, cookiesOf())).toBeUndefined();
   });
 });

@@ -56,7 +56,7 @@ export type DeviceInteractionStep =
   | { readonly kind: 'done'; readonly outcome: 'connected' | 'denied'; readonly clientName: string };
 
 /** A device authorization still waiting for the user's decision, and its (enabled) client. */
-interface PendingAuthorization {
+export interface PendingAuthorization {
   readonly authorization: DeviceAuthorization;
   readonly client: Client;
   /** normalized, as the device shows it (`BCDF-GHJK`) */
@@ -184,19 +184,32 @@ export class DeviceInteractionService {
 
   /** The pending authorization behind a `request` parameter, or the error page. */
   private async readInteraction(interaction: string, browser: DeviceBrowser): Promise<PendingAuthorization> {
-    let parsed: { userCode?: unknown; browser?: unknown };
+    const pending = await this.findInteraction(interaction, browser);
+    if (!pending) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
+    return pending;
+  }
+
+  /**
+   * The pending authorization behind a `request` parameter, when it is readable, bound to this
+   * browser, still undecided and its client enabled; undefined otherwise (never an error for bad input).
+   */
+  async findInteraction(interaction: string, browser: Pick<DeviceBrowser, 'antiforgeryCookie'>): Promise<PendingAuthorization | undefined> {
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(await this.protector.unprotect(interaction)) as { userCode?: unknown; browser?: unknown };
+      parsed = JSON.parse(await this.protector.unprotect(interaction));
     } catch (error: unknown) {
       if (!(error instanceof UnprotectError) && !(error instanceof SyntaxError)) throw error;
-      throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
+      return undefined;
     }
+    if (!parsed || typeof parsed !== 'object') return undefined;
+    const { userCode, browser: boundTo } = parsed as { userCode?: unknown; browser?: unknown };
     const binding = browserBinding(browser);
-    if (binding === undefined || parsed.browser !== binding) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
-    const userCode = typeof parsed.userCode === 'string' ? parsed.userCode : '';
-    const authorization = userCode ? await this.deviceCodes.findByUserCode(userCode) : undefined;
-    if (!authorization || authorization.data.decision) throw new ErrorPageError('invalid_request', INVALID_USER_CODE);
-    return { authorization, client: await this.enabledClientOf(authorization), userCode };
+    if (binding === undefined || boundTo !== binding) return undefined;
+    const authorization = typeof userCode === 'string' && userCode ? await this.deviceCodes.findByUserCode(userCode) : undefined;
+    if (!authorization || authorization.data.decision) return undefined;
+    const client = await this.clients.findClientById(authorization.clientId);
+    if (!client?.enabled) return undefined;
+    return { authorization, client, userCode: userCode as string };
   }
 
   private async enabledClientOf(authorization: DeviceAuthorization): Promise<Client> {
@@ -207,7 +220,7 @@ export class DeviceInteractionService {
 }
 
 /** A hash of the browser's anti-forgery cookie (never the cookie itself, which stays secret). */
-function browserBinding(browser: DeviceBrowser): string | undefined {
+function browserBinding(browser: Pick<DeviceBrowser, 'antiforgeryCookie'>): string | undefined {
   const cookie = browser.antiforgeryCookie;
   return cookie ? createHash('sha256').update(cookie).digest('base64url') : undefined;
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsentInteractionService } from '../authorize/consent-interaction.service';
+import { LoginContextDescriber } from '../protocol/login-context';
 import { SessionService } from '../sessions/session.service';
 import { ExternalProviderStore } from '../stores/external-provider.store';
 import { UserStore } from '../stores/user.store';
@@ -27,6 +28,7 @@ export class LoginController {
     private readonly users: UserStore,
     private readonly sessions: SessionService,
     private readonly interactions: ConsentInteractionService,
+    private readonly loginContexts: LoginContextDescriber,
     private readonly language: PageLanguage,
     private readonly externalProviders: ExternalProviderStore,
     private readonly throttling: LoginThrottlingService,
@@ -95,8 +97,9 @@ export class LoginController {
     options: { useLoginHint?: boolean } = {},
     status = 200,
   ): Promise<void> {
-    // The client behind the returnUrl, on the first showing and after a failed attempt alike.
-    const about = model.returnUrl ? await this.interactions.describeLogin(model.returnUrl) : undefined;
+    // The client behind the returnUrl (an authorization request, a device interaction, …), on the
+    // first showing and after a failed attempt alike.
+    const about = model.returnUrl ? await this.loginContexts.describe(model.returnUrl, request) : undefined;
     const antiforgeryToken = await this.antiforgery.issueToken(request, reply);
     const externalProviders = await this.externalProviderButtons(model.returnUrl);
     sendHtml(reply, this.ui.loginPage({
@@ -106,7 +109,7 @@ export class LoginController {
       ...model,
       externalProviders,
       ...(options.useLoginHint && about?.loginHint !== undefined && { username: about.loginHint }),
-      ...(about?.clientName !== undefined && { clientName: about.clientName }),
+      ...(about !== undefined && { clientName: about.clientName }),
       ...(about?.clientLogoUri !== undefined && { clientLogoUri: about.clientLogoUri }),
     }), status);
   }

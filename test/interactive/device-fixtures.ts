@@ -27,6 +27,7 @@ export function createInteractiveFixtures(backChannelLogoutUri = 'http://127.0.0
     clients: [
       device('tv'),
       device('tv.consent', { requireConsent: true }),
+      device('tv.logo', { logoUri: 'https://tv.example/logo.svg' }),
       device('tv.reuse', { refreshTokenUsage: 'reuse' }),
       device('tv.grace', { refreshTokenReuseInterval: 30 }),
       device('tv.sliding', { refreshTokenExpiration: 'sliding', slidingRefreshTokenLifetime: 2, absoluteRefreshTokenLifetime: 4 }),

@@ -156,6 +156,27 @@ describe('device flow (RFC 8628) end to end', () => {
     expect(await poll(server.baseUrl, 'tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'authorization_pending' } });
   });
 
+  it('the login page reached from /device names the device\'s client and logo, also after a wrong password (issue 12)', async () => {
+    const authorization = await authorizeDevice(server.baseUrl, 'tv.logo', 'api1');
+    const browser = new FormBrowser(server.baseUrl);
+    const loginPage = await browser.submit(await browser.get(authorization.verification_uri_complete), {});
+    expect(new URL(loginPage.url).pathname).toBe('/account/login');
+    expect(loginPage.body).toContain('to continue to <strong>Device tv.logo</strong>');
+    expect(loginPage.body).toContain('<img src="https://tv.example/logo.svg" alt="">');
+    const failed = await browser.submit(loginPage, { username: 'alice', password: 'wrong' });
+    expect(failed.status).toBe(400);
+    expect(failed.body).toContain('to continue to <strong>Device tv.logo</strong>');
+    const confirmation = await browser.submit(failed, { username: 'alice', password: 'alice' });
+    expect(confirmation.body).toMatch(/name="decision" value="allow"/);
+
+    // The same login link opened in another browser (the interaction is bound to the first one) names no client.
+    const other = new FormBrowser(server.baseUrl);
+    const foreign = await other.get(loginPage.url);
+    expect(foreign.status).toBe(200);
+    expect(foreign.body).toMatch(/name="password"/);
+    expect(foreign.body).not.toContain('to continue to');
+  });
+
   it('a wrong user code shows the form again with an error', async () => {
     const browser = new FormBrowser(server.baseUrl);
     const page = await browser.submit(await browser.get(`${server.baseUrl}/device`), { userCode: 'BCDF-GHJK' });
