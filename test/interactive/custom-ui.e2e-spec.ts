@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { escapeHtml } from '../../src/protocol/error-page';
+import { LoginContextDescriber, type LoginContext } from '../../src/protocol/login-context';
 import { DefaultUi } from '../../src/ui/default.ui';
 import { ANTIFORGERY_FIELD, Ui, type ErrorPageModel, type LoginPageModel } from '../../src/ui/ui';
 import { FormBrowser } from '../support/form-browser';
@@ -13,6 +14,7 @@ class BrandedUi extends DefaultUi {
 <form method="post" action="${escapeHtml(m.action)}">
 <input type="hidden" name="${ANTIFORGERY_FIELD}" value="${escapeHtml(m.antiforgeryToken)}">
 <input type="hidden" name="returnUrl" value="${escapeHtml(m.returnUrl)}">
+${m.clientName ? `<p id="client">${escapeHtml(m.clientName)}</p>` : ''}
 <input name="username"><input name="password" type="password"><button>Go</button>
 </form>`;
   }
@@ -22,12 +24,22 @@ class BrandedUi extends DefaultUi {
   }
 }
 
+/** A team's own page flow (`/welcome?app=…`) names its application on the login page. */
+@Injectable()
+class WelcomeLoginContext extends LoginContextDescriber {
+  async describe(returnUrl: string): Promise<LoginContext | undefined> {
+    return returnUrl.startsWith('/welcome?') ? { clientName: 'Team portal' } : undefined;
+  }
+}
+
 /** The README's recipe for swapping the pages works as documented. */
 describe('custom UI bound through createApp({ providers })', () => {
   let server: TestApp;
 
   beforeAll(async () => {
-    server = await startTestAppWithFixtures(createInteractiveFixtures(), {}, { providers: [{ provide: Ui, useClass: BrandedUi }] });
+    server = await startTestAppWithFixtures(createInteractiveFixtures(), {}, {
+      providers: [{ provide: Ui, useClass: BrandedUi }, { provide: LoginContextDescriber, useClass: WelcomeLoginContext }],
+    });
   });
 
   afterAll(() => server?.close());
@@ -42,6 +54,11 @@ describe('custom UI bound through createApp({ providers })', () => {
     expect(page.body).toContain('<h1>ACME</h1>');
     const done = await browser.submit(page, { username: 'alice', password: 'alice' });
     expect(new URL(done.redirectedTo ?? 'http://x/').searchParams.get('code')).toBeTruthy();
+  });
+
+  it('should describe the login page\'s returnUrl with the team\'s LoginContextDescriber', async () => {
+    const page = await new FormBrowser(server.baseUrl).get(`/account/login?${new URLSearchParams({ returnUrl: '/welcome?app=portal' })}`);
+    expect(page.body).toContain('<p id="client">Team portal</p>');
   });
 
   it('should render the team\'s error page for a request that must not redirect (unknown client)', async () => {
