@@ -57,7 +57,8 @@ export interface SeamBindings {
  * import, and two global bindings of one token win by registration order. Here each token is
  * bound exactly once, in one place, so there is no order to know. The integrator's `imports` are
  * imported here, which is what lets their providers depend on non-global modules of their own.
- * Besides this module only configuration, logging and metrics are global.
+ * Besides this module only configuration, logging, metrics and the default LoginContextDescriber
+ * (src/login-context.module.ts, which needs feature modules the admin CLI does not load) are global.
  */
 @Global()
 @Module({})
