@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as client from 'openid-client';
 import { decodeJwt } from 'jose';
 import { FormBrowser, type Page } from '../support/form-browser';
@@ -46,6 +47,8 @@ describe('federation with an external OpenID provider (a second server upstream)
       DATA_PROTECTION_KEY_STORE: 'file',
       DATA_PROTECTION_KEY_PATH: `${scratch.dir}/dp-keys`,
       ...(redisUrl && { REDIS_URL: redisUrl }),
+      // its own key prefix and channels in the shared Redis, whatever else runs alongside
+      DATA_PROTECTION_APPLICATION_NAME: `idsrv-federation-${randomBytes(6).toString('hex')}`,
     };
     downstreamA = await startTestApp({ PORT: String(portA), CONFIG_FILE: writeDownstreamConfig(scratch.dir, 'a.json', providers), ...shared });
     if (redisUrl) {
