@@ -94,8 +94,8 @@ interface SocketWithResponse extends Socket {
 export function clientErrorHandler(renderer: () => ErrorPageRenderer | undefined): (error: Error, socket: Socket) => void {
   return (error, socket) => {
     // A connection that has not sent a byte is idle, not slow (Node starts its request clock at
-    // connect): left to the socket's idle timeout, HTTP_IDLE_TIMEOUT, which closes it (SPEC section
-    // 2; load balancers open connections ahead and keep them idle for up to 60 s).
+    // connect): left to the socket's idle timeout, HTTP_IDLE_TIMEOUT (docs/settings.md), which
+    // closes it; load balancers open connections ahead and keep them idle for up to 60 s.
     if ((error as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT' && socket.bytesRead === 0) return;
     const withResponse = socket as SocketWithResponse;
     const inFlight = withResponse._httpMessage;

@@ -39,8 +39,8 @@ export function audiencesOf(claims: Pick<JWTPayload, 'aud'>): readonly string[] 
 export const ACCESS_TOKEN_CLOCK_SKEW_SECONDS = 30;
 
 /**
- * SPEC section 5: an access token presented to this server (userinfo, introspection, token
- * exchange) must carry `iss`, `client_id`, a string `scope`, `jti`, `iat` not in the future, and an
+ * docs/endpoints.md, "Access tokens presented to this server": an access token presented to
+ * this server (userinfo, introspection, token exchange) must carry `iss`, `client_id`, a string `scope`, `jti`, `iat` not in the future, and an
  * `exp` no further ahead than its client's access-token lifetime; `sub` and `aud` well-typed when
  * present. The signature, issuer and expiry are checked before; this catches a claim set that is
  * signed by our key yet malformed (never a 500 later). Returns the broken rule, or undefined.

@@ -15,8 +15,8 @@ function looksLikeJwt(token: string): boolean {
 /**
  * Validates an access token this server issued, in either form: a JWT (our keys, the issuer,
  * `at+jwt`, its lifetime) or a reference handle (looked up). For introspection, userinfo and
- * token exchange. Then, like Duende's token validator: the claim set is well-formed (SPEC section
- * 5), its client still exists and is enabled, and its user, if any, still exists.
+ * token exchange. Then, like Duende's token validator: the claim set is well-formed
+ * (docs/endpoints.md), its client still exists and is enabled, and its user, if any, still exists.
  */
 @Injectable()
 export class AccessTokenValidator {

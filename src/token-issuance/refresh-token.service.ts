@@ -135,6 +135,30 @@ export function familyRevocationKey(familyId: string): string {
 }
 
 /**
+ * The stored "family F revoked" marker (pure): kept until no member, stored or about to be, could
+ * still be valid (familyRevocationExpiration).
+ */
+function familyRevocationMarker(
+  client: Client,
+  family: { readonly familyId: string; readonly familyCreatedAt: number; readonly subjectId: string },
+  now: Date,
+  memberExpirations: readonly (Date | undefined)[],
+): PersistedGrant {
+  const expiration = familyRevocationExpiration(client, family.familyCreatedAt, now.getTime(), memberExpirations);
+  return {
+    key: familyRevocationKey(family.familyId),
+    type: PERSISTED_GRANT_TYPES.refreshTokenFamilyRevocation,
+    subjectId: family.subjectId,
+    clientId: client.clientId,
+    familyId: family.familyId,
+    creationTime: now,
+    expiration: expiration === undefined ? undefined : new Date(expiration),
+    // The marker's meaning is its existence; it holds nothing to protect.
+    data: '',
+  };
+}
+
+/**
  * Refresh tokens: opaque handles (256 bits); the store keeps a hash of the handle and the payload
  * data-protected. The refresh_token grant builds rotation and reuse detection on `find` and
  * `rotateOneTime`.
@@ -236,20 +260,8 @@ export class RefreshTokenService {
   async revokeFamily(stored: StoredRefreshToken, client: Client): Promise<number> {
     const { familyId, familyCreatedAt, subjectId } = stored.payload;
     const now = this.clock.now();
-    const marker = (memberExpirations: readonly (Date | undefined)[]): PersistedGrant => {
-      const expiration = familyRevocationExpiration(client, familyCreatedAt, now.getTime(), memberExpirations);
-      return {
-        key: familyRevocationKey(familyId),
-        type: PERSISTED_GRANT_TYPES.refreshTokenFamilyRevocation,
-        subjectId,
-        clientId: client.clientId,
-        familyId,
-        creationTime: now,
-        expiration: expiration === undefined ? undefined : new Date(expiration),
-        // The marker's meaning is its existence; it holds nothing to protect.
-        data: '',
-      };
-    };
+    const marker = (memberExpirations: readonly (Date | undefined)[]): PersistedGrant =>
+      familyRevocationMarker(client, { familyId, familyCreatedAt, subjectId }, now, memberExpirations);
     const first = marker([]);
     await this.grants.store(first);
     const members = await this.grants.getAll({ familyId, type: PERSISTED_GRANT_TYPES.refreshToken });
@@ -278,18 +290,10 @@ export class RefreshTokenService {
     }
     for (const [familyId, familyMembers] of families) {
       // The family began no later than its oldest member: counting from there keeps the marker long enough.
-      const createdAt = Math.min(...familyMembers.map((member) => member.creationTime.getTime()));
-      const expiration = familyRevocationExpiration(client, createdAt, now.getTime(), familyMembers.map((member) => member.expiration));
-      await this.grants.store({
-        key: familyRevocationKey(familyId),
-        type: PERSISTED_GRANT_TYPES.refreshTokenFamilyRevocation,
-        subjectId,
-        clientId: client.clientId,
-        familyId,
-        creationTime: now,
-        expiration: expiration === undefined ? undefined : new Date(expiration),
-        data: '',
-      });
+      const familyCreatedAt = Math.min(...familyMembers.map((member) => member.creationTime.getTime()));
+      await this.grants.store(familyRevocationMarker(
+        client, { familyId, familyCreatedAt, subjectId }, now, familyMembers.map((member) => member.expiration),
+      ));
     }
     for (const member of members) await this.grants.remove(member.key);
     await this.grants.removeAll({ subjectId, clientId: client.clientId, type: PERSISTED_GRANT_TYPES.referenceToken });

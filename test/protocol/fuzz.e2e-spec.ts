@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { sendRaw } from '../support/raw-http';
 import { FormBrowser } from '../support/form-browser';
 import { startTestApp, type TestApp } from '../support/test-app';
 
@@ -249,26 +249,6 @@ interface Answer {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
-}
-
-function sendRaw(port: number, bytes: Buffer): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head, ...rest] = text.split('\r\n\r\n');
-      const status = /^HTTP\/1\.1 (\d{3}) /.exec(head)?.[1];
-      if (!status) {
-        reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 100))}`));
-        return;
-      }
-      resolve({ status: Number(status), contentType: /\r\ncontent-type: ([^\r\n]*)/i.exec(head)?.[1] ?? '', body: rest.join('\r\n\r\n') });
-    });
-  });
 }
 
 async function sendFetch(request: FetchRequest): Promise<Answer> {

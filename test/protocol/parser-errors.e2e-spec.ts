@@ -1,27 +1,5 @@
-import { connect } from 'node:net';
+import { sendRaw as send, type RawAnswer } from '../support/raw-http';
 import { startTestApp, type TestApp } from '../support/test-app';
-
-interface RawAnswer {
-  readonly status: number;
-  readonly head: string;
-  readonly body: string;
-}
-
-/** Writes bytes on a fresh connection and reads until the server closes it. */
-function send(port: number, bytes: Buffer): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const split = text.indexOf('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), head: text.slice(0, split), body: text.slice(split + 4) });
-    });
-  });
-}
 
 const CLOSE = 'Host: localhost\r\nConnection: close\r\n';
 

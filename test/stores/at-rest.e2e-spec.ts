@@ -36,7 +36,7 @@ const DATABASES: readonly Database[] = [
 ];
 
 /**
- * SPEC section 6 / docs/deployment.md "State at rest": after a login, tokens (JWT, reference,
+ * docs/deployment.md "State at rest": after a login, tokens (JWT, reference,
  * refresh), a remembered consent and a device flow, no table holds the user's name or e-mail in
  * clear; only lookup metadata is readable.
  */

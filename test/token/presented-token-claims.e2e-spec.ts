@@ -30,7 +30,7 @@ function createFixtures(): TestAppFixtures {
 }
 
 /**
- * SPEC section 5: access tokens presented to userinfo, introspection and token exchange, each
+ * docs/endpoints.md: access tokens presented to userinfo, introspection and token exchange, each
  * signed with the server's own key so that only one claim rule differs from a valid token. A
  * malformed claim set is refused at all three (userinfo 401 invalid_token, introspection
  * `active: false`, token exchange 400 invalid_request per RFC 8693 §2.2.2), never a 500.
