@@ -94,6 +94,24 @@ describe('ProtectedGrantStore', () => {
     expectNothingSecretIn(logger.errors[0]);
   });
 
+  it('get, with a fast check, should use it for what it accepts and leave the rest to the schema', async () => {
+    const grants = new InMemoryPersistedGrantStore();
+    const { provider } = createEphemeralDataProtection();
+    const logger = new RecordingLogger();
+    // A check that accepts only alice's tickets: bob's well-formed one goes to the schema, which accepts it.
+    const accepts = (value: unknown): value is Ticket => (value as Partial<Ticket> | null)?.subjectId === 'alice' && ticketSchema.safeParse(value).success;
+    const store = new ProtectedGrantStore(grants, provider, { type: 'refresh_token', purpose: DATA_PROTECTION_PURPOSES.refreshToken, schema: ticketSchema, accepts, logger });
+    const protector = provider.createProtector(...DATA_PROTECTION_PURPOSES.refreshToken);
+    await store.store(metadata, ticket);
+    await store.store({ ...metadata, key: 'bob' }, { ...ticket, subjectId: 'bob' });
+    await grants.store({ ...metadata, key: 'bad', type: 'refresh_token', data: await protector.protect(JSON.stringify({ v: 1, scopes: 'x', subjectId: 7 })) });
+
+    expect((await store.get(metadata.key))?.payload).toEqual(ticket);
+    expect((await store.get('bob'))?.payload).toEqual({ ...ticket, subjectId: 'bob' });
+    expect(await store.get('bad')).toBeUndefined();
+    expect(logger.errors).toEqual([expect.stringMatching(/does not match its schema \(scopes: invalid_type; subjectId: invalid_type\)/)]);
+  });
+
   it('get, when the payload is not JSON, should read as absent and log one error', async () => {
     const { grants, provider, logger, store } = setup();
     const data = await provider.createProtector(...DATA_PROTECTION_PURPOSES.refreshToken).protect('secret-scope{');

@@ -1,6 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler, RouteOptions } from 'fastify';
 import { Counter } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { ENDPOINT_PATHS } from '../protocol/paths';
@@ -21,14 +21,15 @@ export const UNKNOWN_ERROR = 'unknown';
  * controller with the grant type it dispatched on and the authenticated client, so every label
  * comes from configuration (registered grants, configured clients), never from what a caller
  * typed. Failures are counted from the answer actually sent on the token route (an onSend hook),
- * so requests refused before the controller (wrong content type, body too large) count too.
+ * so requests refused before the controller (wrong content type, body too large) count too. The
+ * hook is attached to the token route alone (as it is registered), so no other route runs it.
  */
 @Injectable()
-export class TokenEndpointMetrics implements OnModuleInit {
+export class TokenEndpointMetrics {
   private readonly issued: Counter<'grant_type' | 'token_type' | 'client_id'>;
   private readonly failed: Counter<'error'>;
 
-  constructor(metrics: MetricsRegistry, private readonly adapterHost: HttpAdapterHost) {
+  constructor(metrics: MetricsRegistry, adapterHost: HttpAdapterHost) {
     this.issued = new Counter({
       name: 'tokens_issued_total',
       help: 'Tokens issued by the token endpoint, by grant type, token type (access_token, refresh_token, id_token) and client',
@@ -42,6 +43,10 @@ export class TokenEndpointMetrics implements OnModuleInit {
       registers: [metrics.registry],
     });
     for (const error of PRESET_ERRORS) this.failed.inc({ error }, 0);
+    // Attached while Nest registers its routes, which happens after providers are built: the admin
+    // CLI runs an application context without HTTP, nothing to hook then.
+    const adapter = adapterHost.httpAdapter;
+    if (adapter) adapter.getInstance<FastifyInstance>().addHook('onRoute', (route) => this.attachTo(route));
   }
 
   /** One successful token response: each token it carries counts once. */
@@ -51,17 +56,15 @@ export class TokenEndpointMetrics implements OnModuleInit {
     }
   }
 
-  onModuleInit(): void {
-    // The admin CLI runs an application context without HTTP: nothing to hook then.
-    const adapter = this.adapterHost.httpAdapter;
-    if (!adapter) return;
-    const fastify = adapter.getInstance<FastifyInstance>();
-    fastify.addHook('onSend', (request, reply, payload, done) => {
-      if (reply.statusCode >= 400 && request.routeOptions.url === ENDPOINT_PATHS.token) {
-        this.failed.inc({ error: errorCodeOf(payload) });
-      }
+  /** Adds the failure-counting onSend hook to the token route's own hooks. */
+  private attachTo(route: RouteOptions): void {
+    if (route.url !== ENDPOINT_PATHS.token) return;
+    const hook: onSendHookHandler = (_request: FastifyRequest, reply: FastifyReply, payload, done) => {
+      if (reply.statusCode >= 400) this.failed.inc({ error: errorCodeOf(payload) });
       done(null, payload);
-    });
+    };
+    const existing = route.onSend;
+    route.onSend = existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
   }
 }
 

@@ -10,7 +10,7 @@ import type { AccessTokenClaims } from './access-token-claims';
 import { createTokenHandle, persistedGrantKey } from './token-handle';
 
 /** The claims docs/endpoints.md requires of an access token; any further (custom) claims pass through. */
-const referenceTokenClaimsSchema: z.ZodType<AccessTokenClaims, z.ZodTypeDef, unknown> = z.object({
+export const referenceTokenClaimsSchema: z.ZodType<AccessTokenClaims, z.ZodTypeDef, unknown> = z.object({
   iss: z.string(),
   aud: z.union([z.string(), z.array(z.string())]).optional(),
   client_id: z.string(),
@@ -25,6 +25,25 @@ const referenceTokenClaimsSchema: z.ZodType<AccessTokenClaims, z.ZodTypeDef, unk
   amr: z.array(z.string()).optional(),
   sid: z.string().optional(),
 }).passthrough();
+
+const isOptionalString = (value: unknown) => value === undefined || typeof value === 'string';
+const isOptionalNumber = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value));
+
+/**
+ * The same rules as referenceTokenClaimsSchema, checked without building a copy (introspection
+ * reads one per request): whatever this refuses is left to the schema, so it may only be stricter.
+ */
+export function isReferenceTokenClaims(value: unknown): value is AccessTokenClaims {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const claims = value as Record<string, unknown>;
+  const { aud, amr } = claims;
+  return typeof claims.iss === 'string' && typeof claims.client_id === 'string' && typeof claims.scope === 'string'
+    && typeof claims.jti === 'string' && isOptionalString(claims.sub) && isOptionalString(claims.idp) && isOptionalString(claims.sid)
+    && typeof claims.exp === 'number' && Number.isFinite(claims.exp) && typeof claims.iat === 'number' && Number.isFinite(claims.iat)
+    && typeof claims.nbf === 'number' && Number.isFinite(claims.nbf) && isOptionalNumber(claims.auth_time)
+    && (aud === undefined || typeof aud === 'string' || (Array.isArray(aud) && aud.every((entry) => typeof entry === 'string')))
+    && (amr === undefined || (Array.isArray(amr) && amr.every((entry) => typeof entry === 'string')));
+}
 
 export interface StoredReferenceToken {
   readonly grant: PersistedGrant;
@@ -48,6 +67,7 @@ export class ReferenceTokenService {
       type: PERSISTED_GRANT_TYPES.referenceToken,
       purpose: DATA_PROTECTION_PURPOSES.referenceToken,
       schema: referenceTokenClaimsSchema,
+      accepts: isReferenceTokenClaims,
     });
   }
 
