@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { isDatabaseUnavailable } from '../../src/common/dependency-failure';
+import { dataSourceOptionsFor } from '../../src/database/data-source-options';
+import { runPendingMigrations } from '../../src/database/database.migrator';
 import { RedisDistributedCache } from '../../src/caching/redis-distributed-cache';
 import { AttemptCounterStore, CacheAttemptCounterStore } from '../../src/stores/attempt-counter.store';
 import { AttemptLimit } from '../../src/stores/attempt-limit';
-import { AttemptCounterEntity, TypeOrmAttemptCounterStore } from '../../src/stores/typeorm';
+import { AttemptCounterEntity, OPERATIONAL_STORE_ENTITIES, TypeOrmAttemptCounterStore } from '../../src/stores/typeorm';
 import { FakeClock } from '../support/fakes/fake-clock';
+import { waitFor } from '../support/free-port';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import { STORE_DATABASES } from '../support/store-databases';
 
 interface CountersUnderTest {
@@ -109,4 +115,35 @@ describe.each(implementations.filter(([name]) => name.startsWith('TypeOrm')))('%
       await subject.close();
     }
   });
+});
+
+/**
+ * A database outage: a count that cannot be taken fails as "database unavailable" (the login and
+ * device pages answer 503, never evaluate the attempt uncounted), and counting resumes once the
+ * database is back, without reopening anything.
+ */
+const outage = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+outage('TypeOrmAttemptCounterStore, database stopped', () => {
+  let postgres: PrivatePostgres;
+  let dataSource: DataSource;
+  beforeAll(async () => {
+    postgres = await startPrivatePostgres();
+    dataSource = await new DataSource({ ...dataSourceOptionsFor(postgres.url), entities: OPERATIONAL_STORE_ENTITIES }).initialize();
+    await runPendingMigrations(dataSource);
+  }, 60_000);
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await postgres?.destroy();
+  });
+
+  it('should fail as the database being unavailable, and count again once it is back', async () => {
+    const counters = new TypeOrmAttemptCounterStore(dataSource.getRepository(AttemptCounterEntity), new FakeClock());
+    expect(await counters.increment('attempts:outage', 60_000)).toBe(1);
+    await postgres.stop();
+    const failure = await counters.increment('attempts:outage', 60_000).then(() => undefined, (error: unknown) => error);
+    expect(isDatabaseUnavailable(failure)).toBe(true);
+    await postgres.start();
+    await waitFor('a count after the restart', () => counters.increment('attempts:outage', 60_000).then(() => true, () => false), 20_000);
+    expect(await counters.increment('attempts:outage', 60_000)).toBeGreaterThanOrEqual(3);
+  }, 60_000);
 });
