@@ -11,6 +11,7 @@ import { CreateUserLinksAndExternalProviders1795420000600 } from './179542000060
 import { AddClientLogoUri1795420000700 } from './1795420000700-add-client-logo-uri';
 import { AddClientRefreshTokenReuseInterval1795420000800 } from './1795420000800-add-client-refresh-token-reuse-interval';
 import { DropSessionDisplayName1795420000801 } from './1795420000801-drop-session-display-name';
+import { CreateAttemptCounters1795420000850 } from './1795420000850-create-attempt-counters';
 
 /**
  * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
@@ -30,4 +31,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   AddClientLogoUri1795420000700,
   AddClientRefreshTokenReuseInterval1795420000800,
   DropSessionDisplayName1795420000801,
+  CreateAttemptCounters1795420000850,
 ];

@@ -1,3 +1,4 @@
+import { CacheAttemptCounterStore } from '../stores/attempt-counter.store';
 import { FakeClock } from '../../test/support/fakes/fake-clock';
 import { FakeDataProtectionProvider } from '../../test/support/fakes/key-management.fakes';
 import { InMemoryDistributedCache } from '../caching/in-memory-distributed-cache';
@@ -116,7 +117,7 @@ function setup() {
   const consents = new ConsentService(grants, provider, clock);
   const sessions = new RecordingSessionService(clock);
   const cache = new InMemoryDistributedCache(clock);
-  const attempts = new UserCodeAttemptsService(cache);
+  const attempts = new UserCodeAttemptsService(new CacheAttemptCounterStore(cache));
   const service = new DeviceInteractionService(
     deviceCodes, clients, new ResourceCatalog(new FakeResourceStore(), clock), consents, sessions, attempts, clock, provider,
   );

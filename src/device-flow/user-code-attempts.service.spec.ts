@@ -1,3 +1,4 @@
+import { CacheAttemptCounterStore } from '../stores/attempt-counter.store';
 import { InMemoryDistributedCache } from '../caching/in-memory-distributed-cache';
 import { Clock } from '../common/clock';
 import { FAILED_USER_CODE_WINDOW_MS, MAX_FAILED_USER_CODES, UserCodeAttemptsService } from './user-code-attempts.service';
@@ -11,7 +12,7 @@ describe('UserCodeAttemptsService', () => {
   const setup = () => {
     const clock = new FakeClock(1_000_000);
     const cache = new InMemoryDistributedCache(clock);
-    return { clock, cache, attempts: new UserCodeAttemptsService(cache) };
+    return { clock, cache, attempts: new UserCodeAttemptsService(new CacheAttemptCounterStore(cache)) };
   };
 
   it('reserve, of many parallel attempts from one address, should allow exactly the limit and not touch other addresses', async () => {

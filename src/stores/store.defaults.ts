@@ -1,7 +1,9 @@
 import type { FactoryProvider, Provider } from '@nestjs/common';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { DistributedCache } from '../caching/distributed-cache';
 import { Clock } from '../common/clock';
+import { AttemptCounterStore, CacheAttemptCounterStore } from './attempt-counter.store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ClientStore } from './client.store';
 import { DeviceFlowStore } from './device-flow.store';
@@ -17,9 +19,10 @@ import { IdentityConfigurationHolder } from './config-file';
 import { DatabaseConfiguration, TypeOrmClientStore, TypeOrmExternalProviderStore, TypeOrmResourceStore } from './typeorm-config';
 import { RedisDeviceFlowStore, RedisOperationalConnection, RedisPersistedGrantStore, RedisServerSideSessionStore } from './redis';
 import {
-  DeviceCodeEntity, PersistedGrantEntity, ServerSideSessionEntity,
+  AttemptCounterEntity, DeviceCodeEntity, PersistedGrantEntity, TypeOrmAttemptCounterStore, ServerSideSessionEntity,
   TypeOrmDeviceFlowStore, TypeOrmPersistedGrantStore, TypeOrmServerSideSessionStore, TypeOrmUserLinkStore, UserLinkEntity,
 } from './typeorm';
+import type { AttemptCounterRow } from './typeorm/attempt-counter.entity';
 import type { DeviceCodeRow } from './typeorm/device-code.entity';
 import type { PersistedGrantRow } from './typeorm/persisted-grant.entity';
 import type { ServerSideSessionRow } from './typeorm/server-side-session.entity';
@@ -95,4 +98,12 @@ export const DEFAULT_STORE_PROVIDERS: readonly Provider[] = [
     (connection, clock) => new RedisDeviceFlowStore(connection, clock), (repository) => new TypeOrmDeviceFlowStore(repository)),
   operationalStore<ServerSideSessionStore, ServerSideSessionRow>(ServerSideSessionStore, ServerSideSessionEntity,
     (connection, clock) => new RedisServerSideSessionStore(connection, clock), (repository) => new TypeOrmServerSideSessionStore(repository)),
+  // Attempt limits: in Redis when REDIS_URL is set, else in the database every instance shares
+  // (the in-process cache would let each instance count on its own).
+  {
+    provide: AttemptCounterStore,
+    inject: [APP_CONFIG, Clock, DistributedCache, getRepositoryToken(AttemptCounterEntity)],
+    useFactory: (config: AppConfig, clock: Clock, cache: DistributedCache, repository: Repository<AttemptCounterRow>): AttemptCounterStore =>
+      (config.redisUrl ? new CacheAttemptCounterStore(cache) : new TypeOrmAttemptCounterStore(repository, clock)),
+  },
 ];

@@ -16,7 +16,7 @@ export const TOKEN_CLEANUP_COMMANDS: readonly CliCommand[] = [
         out.json(result);
       } else {
         out.line(`Removed ${result.persistedGrants} persisted grants, ${result.deviceCodes} device codes, `
-          + `${result.serverSideSessions} server-side sessions.`);
+          + `${result.serverSideSessions} server-side sessions, ${result.attemptCounters} attempt counters.`);
       }
       return 0;
     },

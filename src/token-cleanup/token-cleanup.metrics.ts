@@ -8,6 +8,7 @@ const KINDS: Readonly<Record<keyof TokenCleanupResult, string>> = {
   persistedGrants: 'persisted_grant',
   deviceCodes: 'device_code',
   serverSideSessions: 'server_side_session',
+  attemptCounters: 'attempt_counter',
 };
 
 /** `grants_cleaned_total{kind}` (docs/metrics.md): expired rows this instance's cleanup removed. */
@@ -18,7 +19,7 @@ export class TokenCleanupMetrics {
   constructor(metrics: MetricsRegistry) {
     this.cleaned = new Counter({
       name: 'grants_cleaned_total',
-      help: 'Expired rows removed by token cleanup: persisted_grant, device_code, server_side_session',
+      help: 'Expired rows removed by token cleanup: persisted_grant, device_code, server_side_session, attempt_counter',
       labelNames: ['kind'],
       registers: [metrics.registry],
     });

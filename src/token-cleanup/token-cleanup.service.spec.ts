@@ -1,3 +1,4 @@
+import type { AttemptCounterStore } from '../stores/attempt-counter.store';
 import type { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import type { PersistedGrantStore } from '../stores/persisted-grant.store';
@@ -26,9 +27,9 @@ function fakeStore(expired: number) {
   };
 }
 
-function service(batchSize: number, grants: number, devices: number, sessions: number) {
+function service(batchSize: number, grants: number, devices: number, sessions: number, counters = 0) {
   const now = new Date('2026-01-01T00:00:00Z');
-  const stores = { grants: fakeStore(grants), devices: fakeStore(devices), sessions: fakeStore(sessions) };
+  const stores = { grants: fakeStore(grants), devices: fakeStore(devices), sessions: fakeStore(sessions), counters: fakeStore(counters) };
   const config = { tokenCleanup: { interval: 3_600_000, batchSize } } as unknown as AppConfig;
   const svc = new TokenCleanupService(
     config,
@@ -36,6 +37,7 @@ function service(batchSize: number, grants: number, devices: number, sessions: n
     stores.grants as unknown as PersistedGrantStore,
     stores.devices as unknown as DeviceFlowStore,
     stores.sessions as unknown as ServerSideSessionStore,
+    stores.counters as unknown as AttemptCounterStore,
   );
   return { svc, stores, now };
 }
@@ -102,8 +104,8 @@ describe('removeInBatches', () => {
 
 describe('TokenCleanupService.removeExpired', () => {
   it('should empty every store in batches of TOKEN_CLEANUP_BATCH_SIZE with one "now"', async () => {
-    const { svc, stores, now } = service(100, 250, 3, 100);
-    expect(await svc.removeExpired()).toEqual({ persistedGrants: 250, deviceCodes: 3, serverSideSessions: 100 });
+    const { svc, stores, now } = service(100, 250, 3, 100, 7);
+    expect(await svc.removeExpired()).toEqual({ persistedGrants: 250, deviceCodes: 3, serverSideSessions: 100, attemptCounters: 7 });
     for (const store of Object.values(stores)) {
       expect(store.left).toBe(0);
       expect(store.calls.every((c) => c.batchSize === 100 && c.now === now)).toBe(true);

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { setTimeout as pause } from 'node:timers/promises';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { AttemptCounterStore } from '../stores/attempt-counter.store';
 import { PersistedGrantStore } from '../stores/persisted-grant.store';
 import { DeviceFlowStore } from '../stores/device-flow.store';
 import { ServerSideSessionStore } from '../stores/server-side-session.store';
@@ -11,14 +12,16 @@ export interface TokenCleanupResult {
   readonly persistedGrants: number;
   readonly deviceCodes: number;
   readonly serverSideSessions: number;
+  /** attempt counters (login throttling, user codes) whose window ended: the database's, never Redis's */
+  readonly attemptCounters: number;
 }
 
 /** One store's batch delete: removes up to `batchSize` rows expired before `now`. */
 type RemoveBatch = (now: Date, batchSize: number) => Promise<number>;
 
 /**
- * Removes expired persisted grants, device codes and server-side sessions (Duende's
- * TokenCleanupService). Works in small batches so no instance holds a long lock, and the rows
+ * Removes expired persisted grants, device codes, server-side sessions and attempt counters
+ * (Duende's TokenCleanupService). Works in small batches so no instance holds a long lock, and the rows
  * each batch deletes are gone for the others: instances running it at once never double work.
  */
 @Injectable()
@@ -31,6 +34,7 @@ export class TokenCleanupService {
     private readonly grants: PersistedGrantStore,
     private readonly deviceCodes: DeviceFlowStore,
     private readonly sessions: ServerSideSessionStore,
+    private readonly attemptCounters: AttemptCounterStore,
     // Absent in the `cleanup` CLI, whose process has no /metrics.
     @Optional() private readonly metrics?: TokenCleanupMetrics,
   ) {}
@@ -43,9 +47,10 @@ export class TokenCleanupService {
       persistedGrants: await removeInBatches((n, b) => this.grants.removeExpired(n, b), now, batchSize),
       deviceCodes: await removeInBatches((n, b) => this.deviceCodes.removeExpired(n, b), now, batchSize),
       serverSideSessions: await removeInBatches((n, b) => this.sessions.removeExpired(n, b), now, batchSize),
+      attemptCounters: await removeInBatches((n, b) => this.attemptCounters.removeExpired(n, b), now, batchSize),
     };
     this.metrics?.recordRemoved(result);
-    const total = result.persistedGrants + result.deviceCodes + result.serverSideSessions;
+    const total = result.persistedGrants + result.deviceCodes + result.serverSideSessions + result.attemptCounters;
     if (total > 0) this.logger.log({ ...result }, `removed ${total} expired rows`);
     return result;
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AttemptLimit } from '../caching/attempt-limit';
-import { DistributedCache } from '../caching/distributed-cache';
+import { AttemptLimit } from '../stores/attempt-limit';
+import { AttemptCounterStore } from '../stores/attempt-counter.store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 /** One login attempt's place in the counts: evaluate it only when `allowed`. */
@@ -13,8 +13,8 @@ export interface LoginAttempt {
 /**
  * Login throttling (LOGIN_MAX_FAILURES, LOGIN_LOCKOUT; docs/settings.md): at most
  * LOGIN_MAX_FAILURES wrong passwords per user name and per client address within the window. Each
- * attempt takes one count under both with an atomic increment in the distributed cache BEFORE the
- * password is checked, so no number of parallel attempts on any instance gets more passwords
+ * attempt takes one count under both with an atomic increment in the AttemptCounterStore (Redis, or
+ * the shared database without REDIS_URL) BEFORE the password is checked, so no number of parallel attempts on any instance gets more passwords
  * checked than the limit; a right password gives its counts back. User names are counted whether
  * or not the user exists, so a refusal tells nothing about the account.
  */
@@ -24,10 +24,10 @@ export class LoginThrottlingService {
   private readonly perUser: AttemptLimit;
   private readonly perAddress: AttemptLimit;
 
-  constructor(cache: DistributedCache, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(counters: AttemptCounterStore, @Inject(APP_CONFIG) config: AppConfig) {
     const { maxFailures: max, lockout: windowMs } = config.login;
-    this.perUser = new AttemptLimit(cache, { name: 'login:user', max, windowMs });
-    this.perAddress = new AttemptLimit(cache, { name: 'login:address', max, windowMs });
+    this.perUser = new AttemptLimit(counters, { name: 'login:user', max, windowMs });
+    this.perAddress = new AttemptLimit(counters, { name: 'login:address', max, windowMs });
   }
 
   /** Counts one attempt; refused (and logged once per lockout) when either count is used up. */

@@ -54,9 +54,9 @@ async function removesExpiredKeepsLive(env: Record<string, string>): Promise<voi
     await seed(server, 'a');
     const result = await server.app.get(TokenCleanupService).removeExpired();
     // batches of 2 over 5 expired rows: three rounds per store, all removed
-    expect(result).toEqual({ persistedGrants: 5, deviceCodes: 5, serverSideSessions: 5 });
+    expect(result).toEqual({ persistedGrants: 5, deviceCodes: 5, serverSideSessions: 5, attemptCounters: 0 });
     expect(await remaining(server, 'a')).toEqual({ grants: ['live-0', 'live-1', 'forever'], devices: ['live-0', 'live-1'], sessions: ['live-0', 'live-1'] });
-    expect(await server.app.get(TokenCleanupService).removeExpired()).toEqual({ persistedGrants: 0, deviceCodes: 0, serverSideSessions: 0 });
+    expect(await server.app.get(TokenCleanupService).removeExpired()).toEqual({ persistedGrants: 0, deviceCodes: 0, serverSideSessions: 0, attemptCounters: 0 });
   } finally {
     await server.close();
   }
@@ -100,7 +100,7 @@ describe('token cleanup on SQLite', () => {
       env: { ...process.env, ...env, LOG_LEVEL: 'error' },
       timeout: 60_000,
     });
-    expect(JSON.parse(stdout)).toEqual({ persistedGrants: 5, deviceCodes: 5, serverSideSessions: 5 });
+    expect(JSON.parse(stdout)).toEqual({ persistedGrants: 5, deviceCodes: 5, serverSideSessions: 5, attemptCounters: 0 });
     const after = await startTestApp(env);
     try {
       expect(await remaining(after, 'c')).toEqual({ grants: ['live-0', 'live-1', 'forever'], devices: ['live-0', 'live-1'], sessions: ['live-0', 'live-1'] });

@@ -256,7 +256,7 @@ describe('GET /metrics, tokens, keys and cleanup (docs/metrics.md)', () => {
     await app.app.get(TokenCleanupService).removeExpired();
     const rowsAfter = await rowCounts();
     const metricAfter = samplesOf(await scrape(), 'grants_cleaned_total');
-    expect(await app.app.get(TokenCleanupService).removeExpired()).toEqual({ persistedGrants: 0, deviceCodes: 0, serverSideSessions: 0 });
+    expect(await app.app.get(TokenCleanupService).removeExpired()).toEqual({ persistedGrants: 0, deviceCodes: 0, serverSideSessions: 0, attemptCounters: 0 });
 
     const removed = Object.fromEntries(Object.keys(rowsBefore).map((kind) => [kind, rowsBefore[kind] - rowsAfter[kind]]));
     const counted = Object.fromEntries(Object.keys(rowsBefore).map((kind) => [kind, metricAfter[`{kind="${kind}"}`] - (metricBefore[`{kind="${kind}"}`] ?? 0)]));

@@ -20,11 +20,11 @@ interface Backend {
 /**
  * Attempt limits under races (docs/settings.md LOGIN_MAX_FAILURES, docs/endpoints.md device flow):
  * 100 parallel attempts are counted atomically, so no more than the limit are ever evaluated, with
- * the in-process cache on PostgreSQL and with the shared Redis cache.
+ * the counters in PostgreSQL (no REDIS_URL: the `attempt_counters` table) and in the shared Redis.
  */
 const BACKENDS: readonly Backend[] = [
   {
-    name: 'PostgreSQL, in-process cache',
+    name: 'PostgreSQL, counters in the database',
     skipReason: process.env.TEST_DATABASE_URL ? undefined : 'TEST_DATABASE_URL unset',
     env: () => ({}),
   },
@@ -134,6 +134,65 @@ describe.each(BACKENDS.filter((b) => !b.skipReason))('attempt limits under paral
     const errors = answers.map((a) => a.body.error);
     expect(errors.filter((e) => e === 'authorization_pending')).toHaveLength(1);
     expect(errors.filter((e) => e === 'slow_down')).toHaveLength(19);
+  });
+});
+
+/**
+ * Two instances sharing one PostgreSQL database and no Redis: the counters live in the database
+ * (`attempt_counters`), so attempts spread over both instances add up to one count. Counted per
+ * instance (the in-process cache), each instance would evaluate the limit on its own: twice it.
+ */
+const twoInstances = process.env.TEST_DATABASE_URL ? describe : describe.skip;
+twoInstances('attempt limits across two instances on one PostgreSQL database without Redis', () => {
+  let servers: TestApp[] = [];
+  let database: { url: string; drop(): Promise<void> };
+  let evaluatedPasswords: jest.SpyInstance[];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const env = { DATABASE_URL: database.url, LOGIN_MAX_FAILURES: String(LOGIN_MAX_FAILURES), LOGIN_LOCKOUT: '5m' };
+    // One after the other: the first one migrates the shared database.
+    servers.push(await startTestAppWithFixtures(createInteractiveFixtures(), env));
+    servers.push(await startTestAppWithFixtures(createInteractiveFixtures(), env));
+    evaluatedPasswords = servers.map((server) => jest.spyOn(server.app.get(UserStore), 'validateCredentials'));
+  }, 60_000);
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    servers = [];
+    await database?.drop();
+  });
+
+  const evaluatedOn = () => evaluatedPasswords.map((spy) => spy.mock.calls.length);
+
+  it(`${PARALLEL} parallel wrong passwords for one user name spread over both instances, should check at most LOGIN_MAX_FAILURES in all`, async () => {
+    const sides = await Promise.all(servers.map(async (server) => {
+      const browser = new FormBrowser(server.baseUrl);
+      return { browser, page: await browser.get('/account/login') };
+    }));
+    const answers = await Promise.all(Array.from({ length: PARALLEL }, (_, i) => {
+      const { browser, page } = sides[i % 2];
+      const [form] = parseForms(page.body);
+      return fetch(new URL(form.action || page.url, page.url), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.cookieHeader(), 'x-forwarded-for': `203.0.113.${i + 1}` },
+        body: new URLSearchParams({ ...form.fields, username: 'alice', password: `wrong-${i}` }).toString(),
+      });
+    }));
+    expect(answers.map((a) => a.status)).toEqual(Array(PARALLEL).fill(400));
+    const [first, second] = evaluatedOn();
+    expect(first + second).toBe(LOGIN_MAX_FAILURES);
+  });
+
+  it(`${PARALLEL} parallel wrong user codes from one address spread over both instances, should look up at most ${MAX_FAILED_USER_CODES} in all`, async () => {
+    const sides = await Promise.all(servers.map(async (server) => {
+      const guesser = new FormBrowser(server.baseUrl);
+      return { guesser, page: await guesser.get('/device') };
+    }));
+    const answers = await Promise.all(Array.from({ length: PARALLEL }, (_, i) => sides[i % 2].guesser.submit(sides[i % 2].page, { userCode: 'BCDF-GHJK' })));
+    const wrongCode = answers.filter((a) => a.status === 400).length;
+    const tooMany = answers.filter((a) => a.status === 429).length;
+    expect({ wrongCode, tooMany }).toEqual({ wrongCode: MAX_FAILED_USER_CODES, tooMany: PARALLEL - MAX_FAILED_USER_CODES });
   });
 });
 
