@@ -27,7 +27,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FORM, basic, cpuMicros, freePort, importOidcProvider, median, memoryKiB, postForm, startServer, stopProcess, waitForHttp } from './lib.mjs';
+import { BENCH_CONFIG, FORM, basic, cpuMicros, freePort, importOidcProvider, median, memoryKiB, postForm, startServer, stopProcess, waitForHttp } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
@@ -36,17 +36,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ? process.env.BENCH_NODE_OPTIONS.split(' ').filter(Boolean) : [];
 
-const benchConfig = {
-  clients: [
-    { clientId: 'bench.rs256', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'] },
-    { clientId: 'bench.es256', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], allowedTokenSigningAlgorithms: ['ES256'] },
-    { clientId: 'bench.reference', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], accessTokenType: 'reference' },
-  ],
-  identityResources: [{ name: 'openid', userClaims: ['sub'] }],
-  apiScopes: [{ name: 'api1' }],
-  apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [{ type: 'SharedSecret', value: 'api1-secret' }] }],
-  users: [],
-};
 
 const token = (authorization, body = 'grant_type=client_credentials&scope=api1', path = '/connect/token') => ({ method: 'POST', path, headers: { 'content-type': FORM, authorization }, body });
 const OP_BASIC = basic('m2m', 'secret');
@@ -135,7 +124,7 @@ async function measure(server, request) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'idsrv-bench-compare-'));
-writeFileSync(join(dir, 'identity.json'), JSON.stringify(benchConfig));
+writeFileSync(join(dir, 'identity.json'), JSON.stringify(BENCH_CONFIG));
 const rows = [];
 let servers = [];
 try {

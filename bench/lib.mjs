@@ -6,6 +6,19 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
+/** The clients and resources every bench server is configured with (written to identity.json). */
+export const BENCH_CONFIG = {
+  clients: [
+    { clientId: 'bench.rs256', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'] },
+    { clientId: 'bench.es256', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], allowedTokenSigningAlgorithms: ['ES256'] },
+    { clientId: 'bench.reference', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], accessTokenType: 'reference' },
+  ],
+  identityResources: [{ name: 'openid', userClaims: ['sub'] }],
+  apiScopes: [{ name: 'api1' }],
+  apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [{ type: 'SharedSecret', value: 'api1-secret' }] }],
+  users: [],
+};
+
 export const FORM = 'application/x-www-form-urlencoded';
 export const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

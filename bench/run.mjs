@@ -19,12 +19,12 @@
 // (default 3) for the alternation above.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { basic, BENCH_CONFIG, cpuMicros, FORM, freePort, median, memoryKiB, startServer, stopProcess } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
@@ -34,20 +34,7 @@ const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE
 const CONFIGURATION_DATABASE = process.env.BENCH_CONFIGURATION_DATABASE !== '0';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
-const FORM = 'application/x-www-form-urlencoded';
 
-const benchConfig = {
-  clients: [
-    { clientId: 'bench.rs256', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'] },
-    { clientId: 'bench.es256', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], allowedTokenSigningAlgorithms: ['ES256'] },
-    { clientId: 'bench.reference', clientSecrets: [{ type: 'SharedSecret', value: 'bench-secret' }], allowedGrantTypes: ['client_credentials'], allowedScopes: ['api1'], accessTokenType: 'reference' },
-  ],
-  identityResources: [{ name: 'openid', userClaims: ['sub'] }],
-  apiScopes: [{ name: 'api1' }],
-  apiResources: [{ name: 'urn:api1', scopes: ['api1'], apiSecrets: [{ type: 'SharedSecret', value: 'api1-secret' }] }],
-  users: [],
-};
 
 function tokenRequest(clientId) {
   return { method: 'POST', path: '/connect/token', headers: { 'content-type': FORM, authorization: basic(clientId, 'bench-secret') }, body: 'grant_type=client_credentials&scope=api1' };
@@ -74,76 +61,16 @@ const SCENARIOS = [
   },
 ];
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** CPU time (user + system, all threads) the process has used so far, in microseconds. */
-function cpuMicros(pid) {
-  // /proc/PID/stat: fields 14 and 15 (utime, stime) in clock ticks, after the parenthesised name.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100);
-}
-
 /** Throughput swings with other load on a shared machine; CPU time per request much less. */
 function cpuPerRequest(pid, before, result) {
   const requests = result.requests.total;
   return requests > 0 ? Math.round((cpuMicros(pid) - before) / requests) : NaN;
 }
 
-function memoryKiB(pid, field) {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) : NaN;
-}
-
-async function waitUntilReady(baseUrl, child) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      const response = await fetch(`${baseUrl}/.well-known/openid-configuration/jwks`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('server did not become ready within 60 s');
-}
-
 function run(baseUrl, request, duration) {
   return new Promise((resolve, reject) => {
     autocannon({ url: baseUrl, connections: CONNECTIONS, duration, requests: [request] }, (error, result) => (error ? reject(error) : resolve(result)));
   });
-}
-
-async function startServer(label, databaseUrl, dir, settings = {}) {
-  const port = await freePort();
-  const env = {
-    PATH: process.env.PATH,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATABASE_URL: databaseUrl,
-    CONFIG_FILE: join(dir, 'identity.json'),
-    KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256',
-    KEY_MANAGEMENT_KEY_PATH: join(dir, 'keys'),
-    DATA_PROTECTION_KEY_PATH: join(dir, 'dp-keys'),
-    DATA_PROTECTION_APPLICATION_NAME: `bench-${label}`,
-    LOG_LEVEL: 'warn',
-    ...settings,
-  };
-  const child = spawn(process.execPath, ['dist/src/main.js'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitUntilReady(baseUrl, child);
-  return { child, baseUrl };
 }
 
 /** configuration_reloads_total of the server: its reads of the configuration (tables or file). */
@@ -175,12 +102,6 @@ async function measure(label, scenario, server, request) {
   };
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 /** One row of the table from the rounds of one scenario on one server: medians, failures and reads summed. */
 function row(label, scenario, runs) {
   const of = (key) => median(runs.map((r) => r[key]));
@@ -198,11 +119,6 @@ function row(label, scenario, runs) {
   };
 }
 
-async function stopServer(server) {
-  server.child.kill('SIGTERM');
-  await new Promise((resolve) => server.child.once('exit', resolve));
-}
-
 /**
  * Every scenario against the file store; the configuration scenarios also against a server on
  * `configurationDatabaseUrl` with CONFIGURATION_STORE=database, alternating with the file store
@@ -210,16 +126,16 @@ async function stopServer(server) {
  */
 async function benchmark(label, databaseUrl, configurationDatabaseUrl) {
   const dir = mkdtempSync(join(tmpdir(), 'idsrv-bench-'));
-  writeFileSync(join(dir, 'identity.json'), JSON.stringify(benchConfig));
+  writeFileSync(join(dir, 'identity.json'), JSON.stringify(BENCH_CONFIG));
   const servers = [];
   const rows = [];
   try {
-    const file = await startServer(label, databaseUrl, dir);
+    const file = await startServer({ label, databaseUrl, dir });
     servers.push(file);
     const database = configurationDatabaseUrl
-      ? await startServer(`${label}-configuration`, configurationDatabaseUrl, dir, {
-        CONFIGURATION_STORE: 'database', KEY_MANAGEMENT_KEY_PATH: join(dir, 'keys-configuration'), DATA_PROTECTION_KEY_PATH: join(dir, 'dp-keys-configuration'),
-      })
+      ? await startServer({ label: `${label}-configuration`, databaseUrl: configurationDatabaseUrl, dir, settings: {
+        CONFIGURATION_STORE: 'database',
+      } })
       : undefined;
     if (database) servers.push(database);
     const databaseLabel = `${label}, CONFIGURATION_STORE=database`;
@@ -247,7 +163,7 @@ async function benchmark(label, databaseUrl, configurationDatabaseUrl) {
       rows.push(row(label, scenario, fileRuns), row(databaseLabel, scenario, databaseRuns));
     }
   } finally {
-    for (const server of servers) await stopServer(server);
+    for (const server of servers) await stopProcess(server.child);
     rmSync(dir, { recursive: true, force: true });
   }
   return rows;
