@@ -13,6 +13,10 @@ export interface PrivateRedis {
   readonly url: string;
   readonly running: boolean;
   stop(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers, as with a hung server. */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
   /** Resolves once it answers PING. */
   start(): Promise<void>;
   destroy(): Promise<void>;
@@ -62,7 +66,14 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       clearTimeout(timer);
       child = undefined;
     },
+    freeze() {
+      child?.kill('SIGSTOP');
+    },
+    thaw() {
+      child?.kill('SIGCONT');
+    },
     async destroy() {
+      child?.kill('SIGCONT'); // a frozen process ignores SIGTERM until it runs again
       await server.stop();
     },
   };
