@@ -92,7 +92,7 @@ export async function startServer({ label, databaseUrl, dir, settings = {}, node
     LOG_LEVEL: 'warn',
     ...settings,
   };
-  const child = spawn(process.execPath, [...nodeOptions, join(process.env.BENCH_DIST ?? 'dist', 'src/main.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeOptions, join(process.env.BENCH_DIST ?? 'dist', 'src/main.js')], { env, stdio: ['ignore', process.env.BENCH_SERVER_STDOUT === '1' ? 'inherit' : 'ignore', 'inherit'] });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitForHttp(`${baseUrl}/.well-known/openid-configuration/jwks`, child);
   return { label, child, baseUrl };
