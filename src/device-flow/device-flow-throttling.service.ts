@@ -15,6 +15,9 @@ import { isEarlyPoll, pollingIntervalMs } from './device-flow-throttling';
  *   adds 5 s to its interval for all later polls.
  * - `wait:<n>`: opened by the n-th slow_down with the grown interval, so an early poll restarts
  *   the wait from that poll, not from the last answered one.
+ * Which poll is answered rests on the one `polls` count alone; the other two only size windows
+ * and add slow_downs, so a slow_down counted at the same instant on another instance can at
+ * worst leave one window short, never let two polls through in one window.
  */
 @Injectable()
 export class DeviceFlowThrottlingService {
