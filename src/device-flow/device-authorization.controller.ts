@@ -8,7 +8,7 @@ import { ResourceCatalog } from '../resources/resource-catalog';
 import { resourceValidationError, validateResources } from '../resources/resource-validation';
 import { GRANT_TYPES } from '../stores/models';
 import { DeviceCodeService } from './device-code.service';
-import { DEFAULT_POLLING_INTERVAL_SECONDS } from './device-flow-throttling.service';
+import { DEFAULT_POLLING_INTERVAL_SECONDS } from './device-flow-throttling';
 import { PAGE_PATHS } from '../protocol/paths';
 
 /** RFC 8628 §3.2 device authorization response. */

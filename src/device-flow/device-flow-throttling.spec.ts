@@ -1,41 +1,28 @@
-import { decidePolling, parsePollingState, SLOW_DOWN_INCREMENT_SECONDS } from './device-flow-throttling';
+import { DEFAULT_POLLING_INTERVAL_SECONDS, isEarlyPoll, pollingIntervalMs, SLOW_DOWN_INCREMENT_SECONDS } from './device-flow-throttling';
 
-describe('decidePolling', () => {
-  it('when the device never polled, should allow and remember the default interval', () => {
-    expect(decidePolling(undefined, 1_000, 5)).toEqual({ slowDown: false, next: { lastPollAt: 1_000, intervalSeconds: 5 } });
+describe('pollingIntervalMs', () => {
+  it('when the device was never slowed down, should be the announced interval', () => {
+    expect(pollingIntervalMs(0)).toBe(DEFAULT_POLLING_INTERVAL_SECONDS * 1000);
   });
 
-  it('when the device polls before the interval has passed, should slow it down by 5 s', () => {
-    const d = decidePolling({ lastPollAt: 1_000, intervalSeconds: 5 }, 5_999, 5);
-    expect(d.slowDown).toBe(true);
-    expect(d.next).toEqual({ lastPollAt: 5_999, intervalSeconds: 5 + SLOW_DOWN_INCREMENT_SECONDS });
-  });
-
-  it('when the device waits exactly the interval, should allow', () => {
-    expect(decidePolling({ lastPollAt: 1_000, intervalSeconds: 5 }, 6_000, 5).slowDown).toBe(false);
-  });
-
-  it('after a slow_down, should hold the device to the longer interval', () => {
-    const first = decidePolling({ lastPollAt: 0, intervalSeconds: 5 }, 1_000, 5);
-    expect(decidePolling(first.next, 1_000 + 9_999, 5).slowDown).toBe(true);
-    const second = decidePolling(first.next, 1_000 + 10_000, 5);
-    expect(second).toEqual({ slowDown: false, next: { lastPollAt: 11_000, intervalSeconds: 10 } });
-  });
-
-  it('when a device keeps polling too fast, should keep raising the interval', () => {
-    let state = decidePolling(undefined, 0, 5).next;
-    for (let i = 1; i <= 3; i++) state = decidePolling(state, i * 100, 5).next;
-    expect(state.intervalSeconds).toBe(20);
+  it('after each slow_down, should be 5 s longer (RFC 8628 §3.5)', () => {
+    expect(SLOW_DOWN_INCREMENT_SECONDS).toBe(5);
+    expect(pollingIntervalMs(1)).toBe(10_000);
+    expect(pollingIntervalMs(3)).toBe(20_000);
   });
 });
 
-describe('parsePollingState', () => {
-  it('should read what decidePolling produced', () => {
-    expect(parsePollingState(JSON.stringify({ lastPollAt: 5, intervalSeconds: 10 }))).toEqual({ lastPollAt: 5, intervalSeconds: 10 });
+describe('isEarlyPoll', () => {
+  it('when the poll opened the polling window and no slow_down wait runs, should answer it', () => {
+    expect(isEarlyPoll({ polls: 1, waiting: 0 })).toBe(false);
   });
 
-  it.each([undefined, 'not json', '{"lastPollAt":"x","intervalSeconds":5}', 'null', '[]'])(
-    'when the stored value is %p, should treat the device as never polled', (value) => {
-      expect(parsePollingState(value)).toBeUndefined();
-    });
+  it('when another poll already opened the window, should be early', () => {
+    expect(isEarlyPoll({ polls: 2, waiting: 0 })).toBe(true);
+  });
+
+  it('while the wait of a slow_down runs, should be early', () => {
+    expect(isEarlyPoll({ polls: 0, waiting: 1 })).toBe(true);
+    expect(isEarlyPoll({ polls: 1, waiting: 1 })).toBe(true);
+  });
 });

@@ -139,8 +139,9 @@ describe.each(BACKENDS.filter((b) => !b.skipReason))('attempt limits under paral
 
 /**
  * Two instances sharing one PostgreSQL database and no Redis: the counters live in the database
- * (`attempt_counters`), so attempts spread over both instances add up to one count. Counted per
- * instance (the in-process cache), each instance would evaluate the limit on its own: twice it.
+ * (`attempt_counters`), so attempts and device polls spread over both instances add up to one
+ * count. Counted per instance (the in-process cache), each instance would evaluate the limit on
+ * its own (twice it) and answer a poll of each device on each instance.
  */
 const twoInstances = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 twoInstances('attempt limits across two instances on one PostgreSQL database without Redis', () => {
@@ -193,6 +194,14 @@ twoInstances('attempt limits across two instances on one PostgreSQL database wit
     const wrongCode = answers.filter((a) => a.status === 400).length;
     const tooMany = answers.filter((a) => a.status === 429).length;
     expect({ wrongCode, tooMany }).toEqual({ wrongCode: MAX_FAILED_USER_CODES, tooMany: PARALLEL - MAX_FAILED_USER_CODES });
+  });
+
+  it('parallel polls of one device code spread over both instances, should answer one and slow the others down', async () => {
+    const authorization = await authorizeDevice(servers[0].baseUrl, 'tv', 'api1');
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => poll(servers[i % 2].baseUrl, 'tv', authorization.device_code)));
+    const errors = answers.map((a) => a.body.error);
+    expect(errors.filter((e) => e === 'authorization_pending')).toHaveLength(1);
+    expect(errors.filter((e) => e === 'slow_down')).toHaveLength(19);
   });
 });
 

@@ -23,8 +23,8 @@ export function deviceCodeState(authorization: Pick<DeviceAuthorization, 'expira
 
 /**
  * RFC 8628 §3.4–3.5 device_code grant: the device polls until the user decides. Polling faster
- * than the interval answers slow_down (throttling in the distributed cache, so it holds across
- * instances); the code works once.
+ * than the interval answers slow_down (counted in Redis or the shared database, so it holds
+ * across instances); the code works once.
  */
 @Injectable()
 @GrantType(GRANT_TYPES.deviceCode)
