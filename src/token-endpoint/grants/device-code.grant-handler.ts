@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock';
-import { DistributedCache } from '../../caching/distributed-cache';
 import { DeviceCodeService } from '../../device-flow/device-code.service';
 import type { DeviceAuthorization } from '../../device-flow/device-authorization';
 import { DeviceFlowThrottlingService } from '../../device-flow/device-flow-throttling.service';
 import {
   AccessDeniedError, AuthorizationPendingError, ExpiredTokenError, InvalidGrantError, InvalidRequestError, SlowDownError,
 } from '../../protocol/protocol-errors';
+import { AttemptCounterStore } from '../../stores/attempt-counter.store';
 import { GRANT_TYPES } from '../../stores/models';
 import { UserTokenResponseGenerator } from '../user-token-response.generator';
 import { GrantHandler, GrantType, type TokenRequest, type TokenResponse } from './grant-handler';
@@ -32,7 +32,7 @@ export class DeviceCodeGrantHandler extends GrantHandler {
   constructor(
     private readonly deviceCodes: DeviceCodeService,
     private readonly throttling: DeviceFlowThrottlingService,
-    private readonly cache: DistributedCache,
+    private readonly counters: AttemptCounterStore,
     private readonly responses: UserTokenResponseGenerator,
     private readonly clock: Clock,
   ) {
@@ -60,10 +60,12 @@ export class DeviceCodeGrantHandler extends GrantHandler {
 
     const decision = authorization.data.decision;
     if (!decision?.approved) throw new AuthorizationPendingError();
-    // One-time: of several polls racing on an approved code only one gets the tokens, on any instance.
-    const redeemed = await this.cache.addIfAbsent(`device-flow:redeemed:${authorization.deviceCodeHash}`, '1',
+    // One-time: of several polls racing on an approved code only one gets the tokens, on any
+    // instance: one atomic count where every instance counts (Redis, or the shared database
+    // without it), not a per-process cache, and the removal below cannot tell who won.
+    const redemptions = await this.counters.increment(`device-flow:redeemed:${authorization.deviceCodeHash}`,
       Math.max(authorization.expiration.getTime() - now.getTime(), 1_000));
-    if (!redeemed) throw new InvalidGrantError('the device code has already been used');
+    if (redemptions !== 1) throw new InvalidGrantError('the device code has already been used');
     await this.deviceCodes.remove(authorization);
 
     // No nonce: RFC 8628 has no authorization request to carry one. No resource parameter either.
