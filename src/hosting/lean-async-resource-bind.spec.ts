@@ -1,9 +1,20 @@
 import { AsyncLocalStorage, AsyncResource, executionAsyncId } from 'node:async_hooks';
-import { useLeanAsyncResourceBind } from './lean-async-resource-bind';
+import { NATIVE_BIND, useLeanAsyncResourceBind } from './lean-async-resource-bind';
+
+/** Puts Node's own bind back: an application started earlier in this worker may have replaced it (node:async_hooks is one per process). */
+function restoreNativeBind(): void {
+  const prototype = AsyncResource.prototype as unknown as { bind: unknown; [NATIVE_BIND]?: unknown };
+  if (prototype[NATIVE_BIND] === undefined) return;
+  prototype.bind = prototype[NATIVE_BIND];
+  delete prototype[NATIVE_BIND];
+}
 
 describe('useLeanAsyncResourceBind', () => {
-  const nativeBind = AsyncResource.prototype.bind;
-  afterAll(() => { AsyncResource.prototype.bind = nativeBind; });
+  let nativeBind: typeof AsyncResource.prototype.bind;
+  beforeAll(() => {
+    restoreNativeBind();
+    nativeBind = AsyncResource.prototype.bind;
+  });
 
   it('on this Node (which adds the deprecated asyncResource property), should replace bind with one that adds no such property', () => {
     const before = new AsyncResource('test').bind(() => undefined);
@@ -18,6 +29,17 @@ describe('useLeanAsyncResourceBind', () => {
     const replaced = AsyncResource.prototype.bind;
     useLeanAsyncResourceBind();
     expect(AsyncResource.prototype.bind).toBe(replaced);
+  });
+
+  it('from another copy of the module (each Jest test file loads its own), should keep the first replacement and the native bind it saved', () => {
+    useLeanAsyncResourceBind();
+    const replaced = AsyncResource.prototype.bind;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./lean-async-resource-bind') as typeof import('./lean-async-resource-bind')).useLeanAsyncResourceBind();
+    });
+    expect(AsyncResource.prototype.bind).toBe(replaced);
+    expect((AsyncResource.prototype as unknown as Record<symbol, unknown>)[NATIVE_BIND]).toBe(nativeBind);
   });
 
   describe('the replacement, as Node documents bind', () => {

@@ -20,12 +20,17 @@ import { AsyncResource } from 'node:async_hooks';
  * Idempotent; does nothing on a Node whose `bind` no longer adds the property.
  */
 export function useLeanAsyncResourceBind(): void {
-  const prototype = AsyncResource.prototype as { bind: unknown };
-  if (prototype.bind === leanBind) return;
+  const prototype = AsyncResource.prototype as { bind: unknown; [NATIVE_BIND]?: unknown };
+  // Replaced already, possibly by another copy of this module (each Jest test file loads its own).
+  if (prototype[NATIVE_BIND] !== undefined) return;
   const probe = new AsyncResource('lean-bind-probe', { requireManualDestroy: true });
   if (Object.getOwnPropertyDescriptor(probe.bind(() => undefined), 'asyncResource') === undefined) return;
+  Object.defineProperty(prototype, NATIVE_BIND, { value: prototype.bind, configurable: true, enumerable: false, writable: false });
   prototype.bind = leanBind;
 }
+
+/** Where the replaced `bind` is kept: a registry symbol, the same for every copy of this module. */
+export const NATIVE_BIND = Symbol.for('identity-server.native-async-resource-bind');
 
 function leanBind(this: AsyncResource, fn: unknown, thisArg?: unknown): unknown {
   if (typeof fn !== 'function') {
