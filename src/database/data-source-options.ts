@@ -9,7 +9,7 @@ export function databaseDialect(url: string): DatabaseDialect {
 }
 
 /** How long SQLite waits for another writer's lock before failing (its busy timeout). */
-const SQLITE_BUSY_TIMEOUT_MS = 5000;
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * PostgreSQL bounds (docs/deployment.md, "Outages"), well under HTTP_REQUEST_TIMEOUT so that a
