@@ -106,7 +106,7 @@ describe('removeInBatches', () => {
       while (performance.now() < until) { /* a batch that keeps the thread, like a synchronous driver */ }
       ends.push(performance.now());
       return store.removeExpired(n, b);
-    }, new Date(), 10, load);
+    }, new Date(), 10, { load });
     return starts.slice(1).map((start, i) => start - ends[i]);
   }
 
@@ -125,6 +125,26 @@ describe('removeInBatches', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(99);
     expect(gaps[1]).toBeLessThan(50);
     expect(gaps[2]).toBeGreaterThanOrEqual(54);
+  });
+
+  it('with a time budget, should make the next batches smaller after one that held the thread too long, and larger again after short ones', async () => {
+    const store = fakeStore(200);
+    let perRowMs = 1;
+    await removeInBatches(async (n, b) => {
+      const until = performance.now() + b * perRowMs;
+      while (performance.now() < until) { /* a synchronous batch: 1 ms per row, then none */ }
+      // The rows got cheap: the batches may grow back.
+      if (store.calls.length === 2) perRowMs = 0;
+      return store.removeExpired(n, b);
+    }, new Date(), 20, { load: () => 0, budgetMs: 5 });
+    const sizes = store.calls.map((c) => c.batchSize);
+    // 20 rows took 20 ms: 5 next (about 5 ms). Once fast, doubling back to the batch size, never past it.
+    expect(sizes[0]).toBe(20);
+    expect(sizes[1]).toBeLessThanOrEqual(5);
+    expect(sizes[1]).toBeGreaterThanOrEqual(3);
+    expect(sizes).toContain(20);
+    expect(Math.max(...sizes)).toBe(20);
+    expect(store.left).toBe(0);
   });
 
   it('when nothing is expired, should make one call', async () => {
