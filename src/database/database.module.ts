@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { databaseDialect, dataSourceOptionsFor, sqliteFileOf } from './data-source-options';
 import { DatabaseMigrator, migrateAtStartup } from './database.migrator';
 import { exposedSqliteFilesWarning, prepareSqliteFiles } from './sqlite-files';
+import { SqliteCheckpointHost } from './sqlite-checkpoint.host';
 
 /** Errors worth retrying at start-up: the server is not reachable yet (e.g. still booting). */
 const TRANSIENT_CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', '57P03']);
@@ -122,7 +123,7 @@ async function createMigratedDataSource(options?: DataSourceOptions): Promise<Da
       dataSourceFactory: createMigratedDataSource,
     }),
   ],
-  providers: [DatabaseMigrator],
+  providers: [DatabaseMigrator, SqliteCheckpointHost],
   exports: [DatabaseMigrator],
 })
 export class DatabaseModule {}

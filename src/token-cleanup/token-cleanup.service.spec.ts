@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import type { PersistedGrantStore } from '../stores/persisted-grant.store';
 import type { DeviceFlowStore } from '../stores/device-flow.store';
 import type { ServerSideSessionStore } from '../stores/server-side-session.store';
-import { removeInBatches, TokenCleanupService } from './token-cleanup.service';
+import { removeInBatches, TokenCleanupService, type LoadMeter } from './token-cleanup.service';
 
 class FixedClock extends Clock {
   constructor(private readonly instant: Date) { super(); }
@@ -30,7 +30,7 @@ function fakeStore(expired: number) {
 function service(batchSize: number, grants: number, devices: number, sessions: number, counters = 0) {
   const now = new Date('2026-01-01T00:00:00Z');
   const stores = { grants: fakeStore(grants), devices: fakeStore(devices), sessions: fakeStore(sessions), counters: fakeStore(counters) };
-  const config = { tokenCleanup: { interval: 3_600_000, batchSize } } as unknown as AppConfig;
+  const config = { database: { url: 'sqlite::memory:' }, tokenCleanup: { interval: 3_600_000, batchSize } } as unknown as AppConfig;
   const svc = new TokenCleanupService(
     config,
     new FixedClock(now),
@@ -93,6 +93,58 @@ describe('removeInBatches', () => {
     }, new Date(), 10);
     // Between the end of a full batch and the start of the next: at least its 30 ms (timers may round down by 1 ms).
     for (let i = 1; i < starts.length; i++) expect(starts[i] - ends[i - 1]).toBeGreaterThanOrEqual(29);
+  });
+
+  /** Gaps between the end of one full batch and the start of the next, each batch busy for `busyMs`. */
+  async function gapsWith(load: LoadMeter, busyMs: number): Promise<number[]> {
+    const store = fakeStore(30);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    await removeInBatches(async (n, b) => {
+      starts.push(performance.now());
+      const until = performance.now() + busyMs;
+      while (performance.now() < until) { /* a batch that keeps the thread, like a synchronous driver */ }
+      ends.push(performance.now());
+      return store.removeExpired(n, b);
+    }, new Date(), 10, { load });
+    return starts.slice(1).map((start, i) => start - ends[i]);
+  }
+
+  it('when requests keep the event loop busy, should pause ten times as long as the batch took', async () => {
+    // Fully busy during every pause: the cleanup gets at most a tenth of the event loop.
+    const gaps = await gapsWith(() => 1, 10);
+    expect(gaps).toHaveLength(3);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(99);
+  });
+
+  it('should size each pause by the load measured over the previous pause', async () => {
+    // The meter is read before and after each pause; the first pause assumes a busy server.
+    const readings = [0, 0, 0, 0.5, 0, 0];
+    const gaps = await gapsWith(() => readings.shift() ?? 0, 10);
+    // 10 × the batch, then 1 × (the first pause was idle), then 5.5 × (half busy).
+    expect(gaps[0]).toBeGreaterThanOrEqual(99);
+    expect(gaps[1]).toBeLessThan(50);
+    expect(gaps[2]).toBeGreaterThanOrEqual(54);
+  });
+
+  it('with a time budget, should make the next batches smaller after one that held the thread too long, and larger again after short ones', async () => {
+    const store = fakeStore(200);
+    let perRowMs = 1;
+    await removeInBatches(async (n, b) => {
+      const until = performance.now() + b * perRowMs;
+      while (performance.now() < until) { /* a synchronous batch: 1 ms per row, then none */ }
+      // The rows got cheap: the batches may grow back.
+      if (store.calls.length === 2) perRowMs = 0;
+      return store.removeExpired(n, b);
+    }, new Date(), 20, { load: () => 0, budgetMs: 5 });
+    const sizes = store.calls.map((c) => c.batchSize);
+    // 20 rows took 20 ms: 5 next (about 5 ms). Once fast, doubling back to the batch size, never past it.
+    expect(sizes[0]).toBe(20);
+    expect(sizes[1]).toBeLessThanOrEqual(5);
+    expect(sizes[1]).toBeGreaterThanOrEqual(3);
+    expect(sizes).toContain(20);
+    expect(Math.max(...sizes)).toBe(20);
+    expect(store.left).toBe(0);
   });
 
   it('when nothing is expired, should make one call', async () => {
