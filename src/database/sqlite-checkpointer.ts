@@ -85,6 +85,9 @@ export class SqliteCheckpointer {
     this.stopping = true;
     this.restoreAutocheckpoint();
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Unreferenced, the worker would not keep the process alive until it has exited: a CLI
+    // command awaiting this would end there, with exit code 0 whatever it had to report.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await exited;
   }
