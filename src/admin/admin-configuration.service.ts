@@ -24,7 +24,7 @@ import { AccessTokenValidator } from '../token-issuance/access-token.validator';
 import type { FastifyRequest } from 'fastify';
 import { ProtocolError } from '../protocol/protocol-errors';
 import {
-  AlreadyExistsError, ConfigurationReadOnlyError, InvalidAdminBodyError, PreconditionFailedError,
+  AlreadyExistsError, ConfigurationReadOnlyError, InUseError, InvalidAdminBodyError, PreconditionFailedError,
 } from './admin-errors';
 
 /** The scope an access token needs for the admin API. */
@@ -160,6 +160,7 @@ export class AdminConfigurationService {
       const current = await this.findRow(manager, kind, id);
       if (!current) throw notFound(kind, id);
       checkIfMatch(ifMatch, kind, current);
+      await refuseWhileNamed(manager, kind, id);
       await manager.getRepository(kind.entity).delete({ [kind.key]: id });
     });
     await this.changed(admin, 'delete', kind, id);
@@ -216,6 +217,23 @@ export class AdminConfigurationService {
     this.logger.log({ audit: 'admin_api', adminClientId: admin, action, kind: kind.kind, id }, `admin API: ${admin} ${action}d ${describeKind(kind)} "${id}"`);
     await this.configuration.configurationChanged();
   }
+}
+
+/**
+ * A scope (identity resource or API scope) that a client's `allowedScopes` or an API resource's
+ * `scopes` names stays: deleting it would leave the store in a state the configuration file's rules
+ * refuse (and that `config export` followed by `config import` could not reproduce).
+ */
+async function refuseWhileNamed(manager: EntityManager, kind: Kind, id: string): Promise<void> {
+  if (kind.kind !== 'identityResources' && kind.kind !== 'apiScopes') return;
+  const { clients, resources } = await readConfigurationTables(manager);
+  const usedBy = [
+    ...clients.filter((client) => client.allowedScopes.includes(id)).map((client) => `client "${client.clientId}"`),
+    ...(kind.kind === 'apiScopes'
+      ? resources.apiResources.filter((resource) => resource.scopes.includes(id)).map((resource) => `API resource "${resource.name}"`)
+      : []),
+  ];
+  if (usedBy.length > 0) throw new InUseError(usedBy, `${describeKind(kind)} "${id}"`);
 }
 
 function idOf(parsed: ConfigurationItem): string {

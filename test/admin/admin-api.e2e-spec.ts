@@ -187,7 +187,17 @@ describe('admin API (ADMIN_API_ENABLED=true, CONFIGURATION_STORE=database on SQL
     expect((await call(app, 'GET', '/admin/identity-resources/phone', token)).body).toEqual({ name: 'phone', userClaims: ['phone_number', 'phone_number_verified'] });
     expect((await call(app, 'PUT', '/admin/api-scopes/reports', token, { name: 'reports', displayName: 'All reports' })).body.displayName).toBe('All reports');
 
+    // A scope still named by a client or an API resource stays (the store keeps the file's rules).
+    const inUse = await call(app, 'DELETE', '/admin/api-scopes/reports', token);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body).toMatchObject({ error: 'in_use', usedBy: ['client "reports-job"', 'API resource "urn:reports"'] });
+    expect((await call(app, 'GET', '/admin/api-scopes/reports', token)).status).toBe(200);
+    expect((await clientCredentials(app, 'reports-job', 'reporting-secret-1', 'reports')).status).toBe(200);
+    const profile = await call(app, 'DELETE', '/admin/identity-resources/profile', token);
+    expect(profile.status).toBe(409);
+    expect(profile.body.usedBy).toEqual(['client "web"', 'client "web.consent"', 'client "spa"', 'client "device"']);
     expect((await call(app, 'DELETE', '/admin/clients/reports-job', token)).status).toBe(204);
+    expect((await call(app, 'DELETE', '/admin/api-scopes/reports', token)).body.usedBy).toEqual(['API resource "urn:reports"']);
     expect((await call(app, 'DELETE', '/admin/api-resources/urn%3Areports', token)).status).toBe(204);
     expect((await call(app, 'DELETE', '/admin/api-scopes/reports', token)).status).toBe(204);
     expect((await call(app, 'DELETE', '/admin/identity-resources/phone', token)).status).toBe(204);
