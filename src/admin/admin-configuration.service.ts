@@ -24,7 +24,7 @@ import { AccessTokenValidator } from '../token-issuance/access-token.validator';
 import type { FastifyRequest } from 'fastify';
 import { ProtocolError } from '../protocol/protocol-errors';
 import {
-  AlreadyExistsError, ConfigurationReadOnlyError, InvalidAdminBodyError, PreconditionFailedError,
+  AlreadyExistsError, ConfigurationReadOnlyError, InUseError, InvalidAdminBodyError, PreconditionFailedError,
 } from './admin-errors';
 
 /** The scope an access token needs for the admin API. */
@@ -137,13 +137,21 @@ export class AdminConfigurationService {
   }
 
   async replace(kind: Kind, id: string, body: unknown, ifMatch: string | undefined, admin: string): Promise<AdminItem> {
-    const withKey = body && typeof body === 'object' && !Array.isArray(body) && !(kind.key in body) ? { ...body, [kind.key]: id } : body;
-    let parsed = await this.protectSecrets(await this.validate(kind, withKey));
+    const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+    const withKey = isObject && !(kind.key in body) ? { ...body, [kind.key]: id } : body;
+    // A client without `clientSecrets` (an API resource without `apiSecrets`) keeps the stored
+    // secrets: they are write-only, so an edit of other fields cannot send them back. The client
+    // is validated with a stand-in secret, replaced below by the stored ones.
+    const secretsField = kind.kind === 'clients' ? 'clientSecrets' : kind.kind === 'apiResources' ? 'apiSecrets' : undefined;
+    const keepSecrets = isObject && secretsField !== undefined && !(secretsField in body);
+    const validated = keepSecrets && kind.kind === 'clients' ? { ...(withKey as object), clientSecrets: [{ type: 'SharedSecret', value: STAND_IN_SECRET }] } : withKey;
+    let parsed = await this.protectSecrets(await this.validate(kind, validated));
     if (idOf(parsed) !== id) throw new InvalidAdminBodyError([`${kind.key}: must be "${id}" as in the URL (the ${kind.key} cannot be changed)`]);
     await this.dataSource.transaction(async (manager) => {
       const current = await this.findRow(manager, kind, id);
       if (!current) throw notFound(kind, id);
       checkIfMatch(ifMatch, kind, current);
+      if (keepSecrets) parsed = withStoredSecrets(parsed, kind.fromRow(current as never));
       // A provider replaced without `clientSecret` keeps the stored one (secrets are write-only, so a GET-edit-PUT has none).
       if (parsed.kind === 'externalProviders' && !parsed.item.clientSecret) {
         const stored = kind.fromRow(current as never) as ExternalProvider;
@@ -160,6 +168,7 @@ export class AdminConfigurationService {
       const current = await this.findRow(manager, kind, id);
       if (!current) throw notFound(kind, id);
       checkIfMatch(ifMatch, kind, current);
+      await refuseWhileNamed(manager, kind, id);
       await manager.getRepository(kind.entity).delete({ [kind.key]: id });
     });
     await this.changed(admin, 'delete', kind, id);
@@ -216,6 +225,39 @@ export class AdminConfigurationService {
     this.logger.log({ audit: 'admin_api', adminClientId: admin, action, kind: kind.kind, id }, `admin API: ${admin} ${action}d ${describeKind(kind)} "${id}"`);
     await this.configuration.configurationChanged();
   }
+}
+
+/** Stands for "the stored secrets" while a client sent without `clientSecrets` is validated; no secret hashes to 32 zero bytes. */
+const STAND_IN_SECRET = `sha256:${Buffer.alloc(32).toString('base64')}`;
+
+/** `parsed` with the secrets of `stored`; a confidential client must still have one. */
+function withStoredSecrets(parsed: ConfigurationItem, stored: Item): ConfigurationItem {
+  if (parsed.kind === 'clients') {
+    const { clientSecrets } = stored as Client;
+    if (parsed.item.requireClientSecret && clientSecrets.length === 0) {
+      throw new InvalidAdminBodyError(['clientSecrets: a confidential client (requireClientSecret true) needs at least one secret; the stored client has none, so send one']);
+    }
+    return { kind: 'clients', item: { ...parsed.item, clientSecrets } };
+  }
+  if (parsed.kind === 'apiResources') return { kind: 'apiResources', item: { ...parsed.item, apiSecrets: (stored as ApiResource).apiSecrets } };
+  return parsed;
+}
+
+/**
+ * A scope (identity resource or API scope) that a client's `allowedScopes` or an API resource's
+ * `scopes` names stays: deleting it would leave the store in a state the configuration file's rules
+ * refuse (and that `config export` followed by `config import` could not reproduce).
+ */
+async function refuseWhileNamed(manager: EntityManager, kind: Kind, id: string): Promise<void> {
+  if (kind.kind !== 'identityResources' && kind.kind !== 'apiScopes') return;
+  const { clients, resources } = await readConfigurationTables(manager);
+  const usedBy = [
+    ...clients.filter((client) => client.allowedScopes.includes(id)).map((client) => `client "${client.clientId}"`),
+    ...(kind.kind === 'apiScopes'
+      ? resources.apiResources.filter((resource) => resource.scopes.includes(id)).map((resource) => `API resource "${resource.name}"`)
+      : []),
+  ];
+  if (usedBy.length > 0) throw new InUseError(usedBy, `${describeKind(kind)} "${id}"`);
 }
 
 function idOf(parsed: ConfigurationItem): string {

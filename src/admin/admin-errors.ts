@@ -23,6 +23,17 @@ export class ConfigurationReadOnlyError extends ProtocolError {
   }
 }
 
+/** 409: a scope that clients or API resources still name cannot be deleted (the store would break the file's rules). */
+export class InUseError extends ProtocolError {
+  constructor(readonly usedBy: readonly string[], what: string) {
+    super('in_use', `${what} is still named by ${usedBy.join(', ')}; remove it there first`, 409);
+  }
+
+  override toJSON(): Record<string, string | readonly string[]> {
+    return { ...super.toJSON(), usedBy: this.usedBy };
+  }
+}
+
 /** 412: If-Match names another version than the stored one. */
 export class PreconditionFailedError extends ProtocolError {
   constructor() { super('precondition_failed', 'the item changed since it was read (If-Match does not match its ETag); read it again', 412); }

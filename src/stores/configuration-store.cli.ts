@@ -334,12 +334,13 @@ export const clientsRemoveCommand: CliCommand = {
   name: 'clients remove',
   description: 'remove a client from the database configuration store',
   access: 'writes',
-  options: [],
+  options: [JSON_OPTION],
   arguments: [{ name: 'ID', description: 'the clientId' }],
   async run(app, args, out) {
     return refusing(out, async () => {
       await changeClient(app, args.argv[0], () => undefined);
-      out.line(`Removed client ${args.argv[0]}.`);
+      if (args.json) out.json({ clientId: args.argv[0] });
+      else out.line(`Removed client ${args.argv[0]}.`);
       return 0;
     });
   },
@@ -396,7 +397,7 @@ export const clientsSecretRemoveCommand: CliCommand = {
   name: 'clients secret remove',
   description: 'remove a client secret by its index (as `clients show` lists it)',
   access: 'writes',
-  options: [],
+  options: [JSON_OPTION],
   arguments: [{ name: 'ID', description: 'the clientId' }, { name: 'INDEX', description: 'the secret index from `clients show`' }],
   async run(app, args, out) {
     return refusing(out, async () => {
@@ -408,7 +409,8 @@ export const clientsSecretRemoveCommand: CliCommand = {
         }
         return { ...client, clientSecrets: client.clientSecrets.filter((_, i) => i !== index) };
       });
-      out.line(`Removed secret [${index}] from client ${clientId}.`);
+      if (args.json) out.json({ clientId, index });
+      else out.line(`Removed secret [${index}] from client ${clientId}.`);
       return 0;
     });
   },

@@ -159,6 +159,28 @@ describe('admin API (ADMIN_API_ENABLED=true, CONFIGURATION_STORE=database on SQL
     expect((await clientCredentials(app, 'reporting', 'reporting-secret-2', 'api2')).status).toBe(200);
     expect((await clientCredentials(app, 'reporting', 'reporting-secret-1', 'api1')).status).toBe(401);
 
+    // Left out, the write-only secrets stay: other fields change without knowing the secret.
+    const { clientSecrets: _secrets, ...withoutSecrets } = NEW_CLIENT;
+    const renamed = await call(app, 'PUT', '/admin/clients/reporting', token, { ...withoutSecrets, clientName: 'Renamed', allowedScopes: ['api1', 'api2'] });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toMatchObject({ clientName: 'Renamed', clientSecrets: [{ type: 'SharedSecret' }] });
+    expect(renamed.headers.get('etag')).toBe((await call(app, 'GET', '/admin/clients/reporting', token)).headers.get('etag'));
+    expect((await clientCredentials(app, 'reporting', 'reporting-secret-2', 'api2')).status).toBe(200);
+    // Sent empty, they are gone: a confidential client then needs one.
+    const emptied = await call(app, 'PUT', '/admin/clients/reporting', token, { ...withoutSecrets, clientSecrets: [] });
+    expect(emptied.status).toBe(400);
+    expect(emptied.body.problems).toEqual([expect.stringMatching(/^clientSecrets: a confidential client/)]);
+    const resource = await call(app, 'PUT', '/admin/api-resources/urn%3Aapi1', token, { scopes: ['api1'], displayName: 'API one' });
+    expect(resource.status).toBe(200);
+    expect(resource.body.apiSecrets).toEqual([{ type: 'SharedSecret' }]);
+    const introspection = await fetch(`${app.baseUrl}/connect/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('urn%3Aapi1:api1-secret').toString('base64')}` },
+      body: new URLSearchParams({ token: 'unknown' }).toString(),
+    });
+    expect(introspection.status).toBe(200);
+    expect(await introspection.json()).toEqual({ active: false });
+
     expect((await call(app, 'PUT', '/admin/clients/nobody', token, { ...NEW_CLIENT, clientId: 'nobody' })).status).toBe(404);
 
     const deleted = await call(app, 'DELETE', '/admin/clients/reporting', token);
@@ -187,7 +209,17 @@ describe('admin API (ADMIN_API_ENABLED=true, CONFIGURATION_STORE=database on SQL
     expect((await call(app, 'GET', '/admin/identity-resources/phone', token)).body).toEqual({ name: 'phone', userClaims: ['phone_number', 'phone_number_verified'] });
     expect((await call(app, 'PUT', '/admin/api-scopes/reports', token, { name: 'reports', displayName: 'All reports' })).body.displayName).toBe('All reports');
 
+    // A scope still named by a client or an API resource stays (the store keeps the file's rules).
+    const inUse = await call(app, 'DELETE', '/admin/api-scopes/reports', token);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body).toMatchObject({ error: 'in_use', usedBy: ['client "reports-job"', 'API resource "urn:reports"'] });
+    expect((await call(app, 'GET', '/admin/api-scopes/reports', token)).status).toBe(200);
+    expect((await clientCredentials(app, 'reports-job', 'reporting-secret-1', 'reports')).status).toBe(200);
+    const profile = await call(app, 'DELETE', '/admin/identity-resources/profile', token);
+    expect(profile.status).toBe(409);
+    expect(profile.body.usedBy).toEqual(['client "web"', 'client "web.consent"', 'client "spa"', 'client "device"']);
     expect((await call(app, 'DELETE', '/admin/clients/reports-job', token)).status).toBe(204);
+    expect((await call(app, 'DELETE', '/admin/api-scopes/reports', token)).body.usedBy).toEqual(['API resource "urn:reports"']);
     expect((await call(app, 'DELETE', '/admin/api-resources/urn%3Areports', token)).status).toBe(204);
     expect((await call(app, 'DELETE', '/admin/api-scopes/reports', token)).status).toBe(204);
     expect((await call(app, 'DELETE', '/admin/identity-resources/phone', token)).status).toBe(204);

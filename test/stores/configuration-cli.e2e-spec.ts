@@ -146,7 +146,7 @@ describe('config and clients CLI commands on SQLite (docs/cli.md)', () => {
 
       const text = await ok(['clients', 'secret', 'add', 'm2m', '--value', 'chosen-by-the-operator'], db);
       expect(text).toBe('Added secret [2] to client m2m.\n');
-      await ok(['clients', 'secret', 'remove', 'm2m', '1'], db);
+      expect(JSON.parse(await ok(['clients', 'secret', 'remove', 'm2m', '1', '--json'], db))).toEqual({ clientId: 'm2m', index: 1 });
       store.invalidate();
       expect(await token(server, 'm2m', added.value)).toBe(401);
       expect(await token(server, 'm2m', 'chosen-by-the-operator')).toBe(200);
@@ -154,11 +154,13 @@ describe('config and clients CLI commands on SQLite (docs/cli.md)', () => {
       const badIndex = await cli(['clients', 'secret', 'remove', 'm2m', '7'], db);
       expect({ code: badIndex.code, stderr: badIndex.stderr.trim().split('\n').length }).toEqual({ code: 1, stderr: 1 });
 
+      expect(JSON.parse(await ok(['clients', 'remove', 'spa', '--json'], db))).toEqual({ clientId: 'spa' });
       expect(await ok(['clients', 'remove', 'm2m'], db)).toBe('Removed client m2m.\n');
       store.invalidate();
       expect(await token(server, 'm2m', 'secret')).toBe(401);
       const list = JSON.parse(await ok(['clients', 'list', '--json'], db)) as { clients: Array<{ clientId: string }> };
       expect(list.clients.map((c) => c.clientId)).not.toContain('m2m');
+      expect(list.clients.map((c) => c.clientId)).not.toContain('spa');
     } finally {
       await server.close();
     }

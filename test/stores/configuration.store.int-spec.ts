@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { InMemoryDistributedCache } from '../../src/caching/in-memory-distributed-cache';
 import { loadAppConfig } from '../../src/config/app-config';
-import { ConfigFileClientStore, ConfigFileResourceStore, ConfigurationReloadMetrics, IdentityConfigurationHolder } from '../../src/stores/config-file';
+import {
+  ConfigFileClientStore, ConfigFileExternalProviderStore, ConfigFileResourceStore, ConfigurationReloadMetrics, IdentityConfigurationHolder,
+} from '../../src/stores/config-file';
 import { parseIdentityConfig, type IdentityConfiguration } from '../../src/stores/config-file/identity-config.loader';
 import { ConfigurationClientEntity } from '../../src/stores/typeorm-config/configuration.entities';
 import {
-  CONFIGURATION_RETRY_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmResourceStore,
+  CONFIGURATION_RETRY_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmExternalProviderStore, TypeOrmResourceStore,
 } from '../../src/stores/typeorm-config';
 import { WriteAccess } from '../../src/common/write-access';
 import { FakeClock } from '../support/fakes/fake-clock';
@@ -67,6 +69,15 @@ const RICH_CONFIG = {
     },
   ],
   users: [],
+  // Public clients of their providers: a provider's client secret is protected at seeding, which needs
+  // data protection (test/admin/admin-external-providers.e2e-spec.ts covers it on both databases).
+  externalProviders: [
+    {
+      scheme: 'corp', displayName: 'Corporate SSO', enabled: false, authority: 'https://sso.corp.example', clientId: 'identity',
+      scopes: ['openid', 'email'], claimMappings: { email: 'mail', name: 'displayName' }, autoProvision: true,
+    },
+    { scheme: 'partner', authority: 'https://partner.example/realm', clientId: 'idsrv' },
+  ],
 };
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
@@ -82,7 +93,7 @@ describeEachStoreDatabase('Database configuration store', (database) => {
   }
 
   async function clearTables(): Promise<void> {
-    for (const table of ['configuration_clients', 'configuration_identity_resources', 'configuration_api_scopes', 'configuration_api_resources']) {
+    for (const table of ['configuration_clients', 'configuration_identity_resources', 'configuration_api_scopes', 'configuration_api_resources', 'configuration_external_providers']) {
       await opened.dataSource.query(`DELETE FROM ${table}`);
     }
   }
@@ -97,7 +108,7 @@ describeEachStoreDatabase('Database configuration store', (database) => {
   });
   beforeEach(clearTables);
 
-  it('seeded from the file, should return every client and resource exactly as the file store does, in file order', async () => {
+  it('seeded from the file, should return every client, resource and external provider exactly as the file store does, in file order', async () => {
     const configuration = configurationOn(opened.dataSource);
     await configuration.onModuleInit();
     const clients = new TypeOrmClientStore(configuration);
@@ -107,6 +118,9 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     }
     expect(await clients.findClientById('unknown')).toBeUndefined();
     expect(await new TypeOrmResourceStore(configuration).getAllResources()).toEqual(await new ConfigFileResourceStore(new IdentityConfigurationHolder(file)).getAllResources());
+    const providers = await new TypeOrmExternalProviderStore(configuration).getAll();
+    expect(providers).toEqual(await new ConfigFileExternalProviderStore(new IdentityConfigurationHolder(file)).getAll());
+    expect(providers.map((p) => p.scheme)).toEqual(['corp', 'partner']);
 
     const rich = await clients.findClientById('rich');
     expect(rich?.clientSecrets).toEqual([

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { PersistedGrantStore } from '../../src/stores/persisted-grant.store';
 import { RedisPersistedGrantStore, RedisServerSideSessionStore } from '../../src/stores/redis';
 import { ServerSideSessionStore } from '../../src/stores/server-side-session.store';
+import { persistedGrantKey } from '../../src/token-issuance/token-handle';
 import { approveOnDevicePage, authorizeDevice, DEVICE_GRANT, poll, postForm } from '../interactive/device-helpers';
 import { createInteractiveFixtures, REDIRECT_URI, webClient } from '../interactive/interactive-fixtures';
 import { FormBrowser } from '../support/form-browser';
@@ -126,6 +127,45 @@ describeIfRedis('server with OPERATIONAL_STORE=redis', () => {
     expect(await tokenRequest('web.reference', { grant_type: 'refresh_token', refresh_token: current }))
       .toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
     expect(await introspect(refreshed.json.access_token as string)).toBe(false);
+  });
+
+  it('refresh reuse detection: a rotated token presented again is invalid_grant and revokes its family, the successor included; other families stay', async () => {
+    const { code, verifier } = await codeFor('web');
+    const tokens = await redeem('web', code, verifier);
+    const rotated = await tokenRequest('web', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token as string });
+    expect(rotated.status).toBe(200);
+    const other = await (async () => {
+      const second = await codeFor('web');
+      return (await redeem('web', second.code, second.verifier)).json.refresh_token as string;
+    })();
+
+    expect(await tokenRequest('web', { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token as string }))
+      .toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    expect(await tokenRequest('web', { grant_type: 'refresh_token', refresh_token: rotated.json.refresh_token as string }))
+      .toMatchObject({ status: 400, json: { error: 'invalid_grant' } });
+    expect((await tokenRequest('web', { grant_type: 'refresh_token', refresh_token: other })).status).toBe(200);
+  });
+
+  it('at rest in Redis: handles only as their hashes, payloads only protected (no code, token or personal data in any key or value)', async () => {
+    const { code, verifier } = await codeFor('web.reference');
+    const tokens = await redeem('web.reference', code, verifier);
+    expect(tokens.status).toBe(200);
+    const device = await authorizeDevice(server.baseUrl, 'tv', 'openid profile api1 offline_access');
+    await approveOnDevicePage(new FormBrowser(server.baseUrl), { user_code: device.user_code, verification_uri: device.verification_uri });
+
+    // the grants are there, under the hash of their handle
+    for (const [handle, type] of [[tokens.json.refresh_token, 'refresh_token'], [tokens.json.access_token, 'reference_token']] as const) {
+      expect(await redis.exists(`${prefix}grant:${persistedGrantKey(handle as string, type)}`)).toBe(1);
+    }
+    const dump: string[] = [];
+    for (const key of await keys('*')) {
+      const kind = await redis.type(key);
+      const value = kind === 'hash' ? await redis.hgetall(key) : kind === 'set' ? await redis.smembers(key) : kind === 'string' ? await redis.get(key) : kind;
+      dump.push(`${key} ${JSON.stringify(value)}`);
+    }
+    expect(dump.some((entry) => entry.includes(`${prefix}session:`))).toBe(true);
+    const secrets = [code, tokens.json.refresh_token, tokens.json.access_token, device.device_code, 'Alice Smith', 'alice@example.com'] as string[];
+    expect(dump.flatMap((entry) => secrets.filter((secret) => entry.includes(secret)).map((secret) => `${secret.slice(0, 8)}… in ${entry.slice(0, 120)}`))).toEqual([]);
   });
 
   it('logout removes the server-side session from Redis', async () => {
