@@ -191,6 +191,8 @@ describeIfPostgres('doctor and the deployment indicator: several instances on on
     expect(ids(alone.body.info.deployment?.findings)).not.toContain('in-process-cache-with-several-instances');
 
     const b = await start({});
+    // B counts A once A has been seen since B started (one heartbeat, every 30 s): a row older than that may be a killed predecessor.
+    await a.app.get(InstanceHeartbeatService).beat();
     // The newcomer leaves the load balancer; the first instance lists the conflict and keeps serving alone.
     const down = await ready(b);
     expect(down.status).toBe(503);
@@ -215,6 +217,8 @@ describeIfPostgres('doctor and the deployment indicator: several instances on on
   it('instances with different application names: instances-disagree-on-application-name', async () => {
     const a = await start({});
     const b = await start({ DATA_PROTECTION_APPLICATION_NAME: 'another-application' });
+    // B counts A once A has been seen since B started (one heartbeat, every 30 s): a row older than that may be a killed predecessor.
+    await a.app.get(InstanceHeartbeatService).beat();
     const down = await ready(b);
     expect(down.status).toBe(503);
     expect(find(down.body.error.deployment?.findings, 'instances-disagree-on-application-name')).toMatchObject({ severity: 'error' });
@@ -229,6 +233,8 @@ describeIfPostgres('doctor and the deployment indicator: several instances on on
   it('instances of one application reading different key rings: instances-disagree-on-key-ring', async () => {
     const a = await start({});
     const b = await start({ DATA_PROTECTION_KEY_STORE: 'file', DATA_PROTECTION_KEY_PATH: join(dir, 'dp-keys') });
+    // B counts A once A has been seen since B started (one heartbeat, every 30 s): a row older than that may be a killed predecessor.
+    await a.app.get(InstanceHeartbeatService).beat();
     const down = await ready(b);
     expect(down.status).toBe(503);
     expect(find(down.body.error.deployment?.findings, 'instances-disagree-on-key-ring')).toMatchObject({ severity: 'error', fix: expect.stringContaining('DATA_PROTECTION_KEY_STORE') });

@@ -49,4 +49,31 @@ describe('fleetFindingsForInstance', () => {
     expect(fleetFindingsForInstance(fleet, 'b').map((f) => f.severity)).toEqual(['error', 'error']);
     expect(fleetFindingsForInstance(fleet, 'unknown').map((f) => f.severity)).toEqual(['error', 'error']);
   });
+
+  describe('with a peer not seen since this instance started (a predecessor killed without leaving the registry?)', () => {
+    const at = (time: string) => new Date(`2030-01-01T00:${time}Z`);
+    const dead = instance('dead', { cacheKind: 'in-process', startedAt: at('00:00'), lastSeenAt: at('01:00') });
+    const restarted = instance('new', { cacheKind: 'in-process', startedAt: at('01:20'), lastSeenAt: at('01:21') });
+
+    it('should list the conflict as a warning, saying why, so the restarted instance stays ready', () => {
+      const findings = fleetFindingsForInstance([dead, restarted], 'new');
+      expect(findings.map((f) => [f.id, f.severity])).toEqual([['in-process-cache-with-several-instances', 'warning']]);
+      expect(findings[0].message).toContain('not been seen since this one started');
+    });
+
+    it('once that peer is seen again, should make it an error as before', () => {
+      const alive = { ...dead, lastSeenAt: at('01:30') };
+      expect(fleetFindingsForInstance([alive, restarted], 'new').map((f) => [f.id, f.severity]))
+        .toEqual([['in-process-cache-with-several-instances', 'error']]);
+    });
+
+    it('a conflict with a peer seen since then should stay an error beside it', () => {
+      const gone = { ...dead, cacheKind: 'redis' as const, keyRingId: 'ring-b' };
+      const other = instance('other', { applicationName: 'other', startedAt: at('00:30'), lastSeenAt: at('01:25') });
+      const self = { ...restarted, cacheKind: 'redis' as const };
+      expect(fleetFindingsForInstance([gone, other, self], 'new').map((f) => [f.id, f.severity])).toEqual([
+        ['instances-disagree-on-application-name', 'error'], ['instances-disagree-on-key-ring', 'warning'],
+      ]);
+    });
+  });
 });

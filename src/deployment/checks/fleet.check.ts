@@ -64,6 +64,10 @@ export function fleetFindings(live: readonly InstanceRow[]): DoctorFinding[] {
   return findings;
 }
 
+/** Appended to a finding a server lists as a warning because a peer it needs may be gone. */
+const UNCONFIRMED = ' Some of these instances have not been seen since this one started: possibly one that stopped without leaving '
+  + 'the registry (killed, crashed), whose row expires by itself. This instance reports it as an error once they are seen again.';
+
 /**
  * The same findings as one server's `deployment` indicator should weigh them. An error there
  * takes the instance out of its load balancer, and a fleet-wide error on every instance would
@@ -71,10 +75,25 @@ export function fleetFindings(live: readonly InstanceRow[]): DoctorFinding[] {
  * gets them as warnings and stays ready, and every other instance gets the error: a misconfigured
  * instance joining a healthy fleet leaves the load balancer, the fleet keeps serving, and two
  * instances that cannot share state never serve side by side.
+ *
+ * Only peers seen since this instance started (by the start in its own row) count for errors: a process killed with SIGKILL leaves its row until it expires
+ * (INSTANCE_EXPIRY_MS), and the instance restarted in its place must not leave its load balancer
+ * because of its own dead predecessor. A live peer beats every HEARTBEAT_INTERVAL_MS, so a real
+ * conflict becomes an error within one interval; until then it is listed as a warning.
  */
 export function fleetFindingsForInstance(live: readonly InstanceRow[], selfId: string): DoctorFinding[] {
-  const findings = fleetFindings(live);
-  // listLive orders by start: the first is the incumbent. Not listed (its heartbeat failing): not the incumbent.
+  const self = live.find((row) => row.id === selfId);
+  // Not listed (its heartbeat failing): nothing to date the peers by, and not the incumbent.
+  const confirmed = self ? live.filter((row) => row.id === selfId || row.lastSeenAt.getTime() >= self.startedAt.getTime()) : live;
+  const weighed = weigh(fleetFindings(confirmed), confirmed, selfId);
+  const weighedIds = new Set(weighed.map((finding) => finding.id));
+  const unconfirmed = fleetFindings(live).filter((finding) => !weighedIds.has(finding.id))
+    .map((finding) => ({ ...finding, severity: 'warning' as const, message: `${finding.message}${UNCONFIRMED}` }));
+  return [...weighed, ...unconfirmed];
+}
+
+function weigh(findings: DoctorFinding[], live: readonly InstanceRow[], selfId: string): DoctorFinding[] {
+  // listLive orders by start: the first is the incumbent.
   if (live[0]?.id !== selfId) return findings;
   return findings.map((finding) => ({
     ...finding,
