@@ -61,14 +61,16 @@ export interface KeyListEntry {
   readonly readable: boolean;
 }
 
-/** What `rotate` did: the kids it created, and what the other instances were told. */
+/** What `rotate` did: the kids it created, the algorithms it left alone, and what the other instances were told. */
 export interface RotationResult {
   readonly created: readonly string[];
+  /** algorithms skipped (without --force) because a key of theirs is already announced and waiting */
+  readonly skipped: readonly WaitingKey[];
   /** absent when no notifier is bound (unit specs) */
   readonly notice?: KeySetNotice;
 }
 
-/** `keys rotate` without --force while a key already waits out its propagation time (docs/cli.md). */
+/** `keys rotate` without --force while every algorithm has a key waiting out its propagation time (docs/cli.md). */
 export class KeyAlreadyWaitingError extends Error {
   constructor(readonly waiting: readonly WaitingKey[]) {
     super(`${waiting.map((w) => `${w.alg} key ${w.kid} is already announced and signs from ${w.signsAt.toISOString()}`).join('; ')}: `
@@ -236,9 +238,10 @@ export class KeyManager implements OnModuleInit {
 
   /**
    * `keys rotate`: announce a new key now for every managed algorithm; it signs after the
-   * propagation time. Without `force`, throws KeyAlreadyWaitingError (creating nothing) when an
-   * algorithm already has an announced key waiting — checked inside the lock, so two concurrent
-   * runs cannot both announce one. Tells the other instances.
+   * propagation time. Without `force`, an algorithm that already has an announced key waiting
+   * is skipped (listed in `skipped`), and KeyAlreadyWaitingError is thrown (creating nothing)
+   * when every algorithm has one — checked inside the lock, so two concurrent runs cannot both
+   * announce one. Tells the other instances.
    */
   async rotate(options: { readonly force?: boolean } = {}): Promise<RotationResult> {
     if (!this.enabled) throw new Error('Automatic key management is disabled (KEY_MANAGEMENT_ENABLED=false)');
@@ -248,17 +251,19 @@ export class KeyManager implements OnModuleInit {
       const { rows } = await this.readStore();
       const hold = this.holdReason();
       if (hold) throw hold.keys.length > 0 ? new SigningKeysOnHoldError(hold.keys) : new DependencyUnavailableError('key-ring', hold.ring ?? '');
-      if (!options.force) {
-        const waiting = findWaitingKeys(rows.map((r) => ({ id: r.id, algorithm: r.algorithm, created: r.created })), this.clock.now(), this.options);
-        if (waiting.length > 0) throw new KeyAlreadyWaitingError(waiting);
-      }
+      // A second waiting key of one algorithm would take over from the first as soon as its own
+      // propagation time has passed, so the first would sign briefly or not at all: without
+      // --force, an algorithm that already has a key waiting is left alone.
+      const waiting = options.force ? [] : findWaitingKeys(rows.map((r) => ({ id: r.id, algorithm: r.algorithm, created: r.created })), this.clock.now(), this.options);
+      const toAnnounce = this.options.algorithms.filter((alg) => !waiting.some((w) => w.alg === alg));
+      if (toAnnounce.length === 0) throw new KeyAlreadyWaitingError(waiting);
       const made: string[] = [];
-      for (const alg of this.options.algorithms) made.push(await this.createKey(alg));
-      return made;
+      for (const alg of toAnnounce) made.push(await this.createKey(alg));
+      return { made, skipped: waiting.filter((w) => this.options.algorithms.includes(w.alg as SigningAlgorithm)) };
     });
     this.current = this.buildSet(this.decideReadable((await this.readStore()).readable));
-    const notice = await this.notifier?.keysChanged({ created, deleted: [] });
-    return { created, notice };
+    const notice = await this.notifier?.keysChanged({ created: created.made, deleted: [] });
+    return { created: created.made, skipped: created.skipped, notice };
   }
 
   /**

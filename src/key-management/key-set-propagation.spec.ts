@@ -183,6 +183,21 @@ describe('key-set propagation (KeySetNotifier, KeySetChangeListener, KeyManager.
     expect((await a.manager.rotate()).created).toHaveLength(2);
   });
 
+  it('rotate, when only one algorithm has a key waiting, should announce the others and skip that one', async () => {
+    const f = fleet({ KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256' });
+    const a = await f.instance();
+    f.clock.advance(DAY);
+    const first = await a.manager.rotate();
+    const [waitingRs, waitingEs] = first.created;
+    f.store.rows.delete(waitingEs);
+    const second = await a.manager.rotate();
+    expect(second.skipped).toEqual([{ kid: waitingRs, alg: 'RS256', signsAt: new Date('2030-01-16T00:00:00.000Z') }]);
+    expect(second.created).toHaveLength(1);
+    expect(f.store.rows.get(second.created[0])?.algorithm).toBe('ES256');
+    expect([...f.store.rows.values()].filter((r) => r.algorithm === 'RS256')).toHaveLength(2);
+    expect((await a.manager.rotate({ force: true })).skipped).toEqual([]);
+  });
+
   it('a successor made by the scheduled check counts as waiting too', async () => {
     const f = fleet();
     const a = await f.instance();

@@ -20,11 +20,12 @@ async function context(env: Record<string, string> = {}, clients: Array<Partial<
   const clock = new FakeClock();
   const config = keyConfig(env);
   const notifier = new KeySetNotifier(new InMemoryDistributedCache(clock), clock, config);
-  const manager = new KeyManager(new InMemorySigningKeyStore(), clock, config, new FakeDataProtectionProvider(), undefined, undefined, notifier);
+  const store = new InMemorySigningKeyStore();
+  const manager = new KeyManager(store, clock, config, new FakeDataProtectionProvider(), undefined, undefined, notifier);
   await manager.onModuleInit();
   const services = new Map<unknown, unknown>([[KeyManager, manager], [APP_CONFIG, config], [IDENTITY_CONFIGURATION, { clients }]]);
   const app = { get: (token: unknown) => { if (!services.has(token)) throw new Error('unexpected token'); return services.get(token); } };
-  return { clock, manager, app: app as unknown as INestApplicationContext };
+  return { clock, manager, store, app: app as unknown as INestApplicationContext };
 }
 
 describe('keys CLI', () => {
@@ -74,7 +75,8 @@ describe('keys CLI', () => {
     const first = capture();
     expect(await keysRotateCommand.run(app, { argv: [], json: true }, first)).toBe(0);
     const [doc] = first.documents as Array<Record<string, unknown>>;
-    expect(Object.keys(doc)).toEqual(['keys', 'inJwksBy', 'notified', 'notifiedInstances']);
+    expect(Object.keys(doc)).toEqual(['keys', 'skipped', 'inJwksBy', 'notified', 'notifiedInstances']);
+    expect(doc.skipped).toEqual([]);
     expect(doc).toMatchObject({ inJwksBy: '2030-01-03T00:00:00.000Z', notified: false, notifiedInstances: null });
     const waiting = (doc.keys as Array<{ kid: string }>)[0].kid;
 
@@ -90,6 +92,25 @@ describe('keys CLI', () => {
     expect(await keysRotateCommand.run(app, { argv: [], json: false, options: { force: true } }, forced)).toBe(0);
     expect(forced.lines[0]).toMatch(/^Announced RS256 key /);
     expect(await manager.listKeys()).toHaveLength(3);
+  });
+
+  it('keys rotate, with one algorithm\'s key waiting, should announce the other and say which it skipped', async () => {
+    const { app, manager, store, clock } = await context({ KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256' });
+    clock.advance(DAY);
+    expect(await keysRotateCommand.run(app, { argv: [], json: false }, capture())).toBe(0);
+    const waiting = await manager.listKeys();
+    const rs = waiting.find((k) => k.alg === 'RS256' && k.phase === 'announced');
+    const es = waiting.find((k) => k.alg === 'ES256' && k.phase === 'announced');
+    await store.deleteKey(es?.kid as string);
+
+    const out = capture();
+    expect(await keysRotateCommand.run(app, { argv: [], json: false }, out)).toBe(0);
+    expect(out.errors).toEqual([]);
+    expect(out.lines[0]).toMatch(/^Announced ES256 key [0-9A-F]{32}; it signs from 2030-01-16T00:00:00.000Z\.$/);
+    expect(out.lines[1]).toBe(
+      `Not announcing another RS256 key: ${rs?.kid} is already announced and signs from 2030-01-16T00:00:00.000Z (run \`keys rotate --force\` to announce one anyway).`,
+    );
+    expect((await manager.listKeys()).filter((k) => k.alg === 'RS256' && k.phase === 'announced')).toHaveLength(1);
   });
 
   it('keys plan --json should print the docs/cli.md shape; the text form one step per line', async () => {

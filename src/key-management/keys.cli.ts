@@ -47,7 +47,7 @@ export const keysListCommand: CliCommand = {
 /** `npm run cli -- keys rotate [--force] [--json]` (docs/cli.md): announce a new key per algorithm now. */
 export const keysRotateCommand: CliCommand = {
   name: 'keys rotate',
-  description: 'announce a new signing key now (it signs after the propagation time); refuses while one is already waiting',
+  description: 'announce a new signing key now (it signs after the propagation time); skips an algorithm whose key is already waiting',
   access: 'writes',
   options: [
     { name: 'force', description: 'announce a new key even when one is already announced and waiting' },
@@ -74,6 +74,7 @@ export const keysRotateCommand: CliCommand = {
     if (args.json) {
       out.json({
         keys: keys.map(toJson),
+        skipped: result.skipped.map((w) => ({ kid: w.kid, alg: w.alg, signsAt: w.signsAt.toISOString() })),
         inJwksBy: notice?.everywhereBy.toISOString() ?? null,
         notified: notice?.notified ?? false,
         notifiedInstances: notice?.notified ? notice.receivers ?? null : null,
@@ -82,6 +83,9 @@ export const keysRotateCommand: CliCommand = {
     }
     for (const key of keys) {
       out.line(`Announced ${key.alg} key ${key.kid}; it signs from ${key.nextPhaseAt?.toISOString() ?? 'the next check'}.`);
+    }
+    for (const w of result.skipped) {
+      out.line(`Not announcing another ${w.alg} key: ${w.kid} is already announced and signs from ${w.signsAt.toISOString()} (run \`keys rotate --force\` to announce one anyway).`);
     }
     if (notice) out.line(propagationLine(notice, app.get(APP_CONFIG)));
     return 0;
