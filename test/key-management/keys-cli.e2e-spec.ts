@@ -42,7 +42,7 @@ describe('keys and data-protection CLI commands (docs/cli.md)', () => {
     const rotation = JSON.parse(rotated.stdout) as { keys: Array<Record<string, unknown>>; inJwksBy: string };
     const created = rotation.keys;
     // No REDIS_URL: nobody is notified, running instances see the keys within KEY_MANAGEMENT_KEY_CACHE_DURATION (24h).
-    expect(Object.keys(rotation)).toEqual(['keys', 'inJwksBy', 'notified', 'notifiedInstances']);
+    expect(Object.keys(rotation)).toEqual(['keys', 'skipped', 'inJwksBy', 'notified', 'notifiedInstances']);
     expect(rotation).toMatchObject({ notified: false, notifiedInstances: null });
     expect(Date.parse(rotation.inJwksBy) - Date.parse(String(created[0].created))).toBeGreaterThanOrEqual(24 * 3_600_000);
     expect(created.map((k) => [k.alg, k.phase])).toEqual([['RS256', 'announced'], ['ES256', 'announced']]);
