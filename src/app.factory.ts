@@ -82,8 +82,8 @@ export async function createApp(
     // JSON too, not with Fastify's own body (which names FST_ codes and echoes the path).
     frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const error = new InvalidRequestError('the request URL is malformed');
-      const { contentType, body } = errorBody(error, pathOf(request.url), errorPages, String(request.id));
-      void reply.code(error.status).header('cache-control', 'no-store').type(contentType).send(body);
+      const { contentType, body, headers } = errorBody(error, pathOf(request.url), errorPages, String(request.id));
+      void reply.code(error.status).headers(headers).type(contentType).send(body);
     },
   });
   adapter.getInstance().server.maxHeadersCount = MAX_HEADERS_COUNT;

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendHtml } from '../ui/html-response';
+import { PageLanguage } from '../ui/page-language';
 import { Ui } from '../ui/ui';
 import { ExternalSignInError } from './external-sign-in-errors';
 import { ExternalSignInService, type CallbackParameters } from './external-sign-in.service';
@@ -14,7 +15,9 @@ const MAX_PARAMETER_LENGTH = 8192;
  */
 @Controller()
 export class ExternalSignInController {
-  constructor(@Inject(Ui) private readonly ui: Ui, private readonly signIn: ExternalSignInService) {}
+  constructor(
+    @Inject(Ui) private readonly ui: Ui, private readonly signIn: ExternalSignInService, private readonly language: PageLanguage,
+  ) {}
 
   @Get('account/external')
   async challenge(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -40,7 +43,10 @@ export class ExternalSignInController {
       reply.header('cache-control', 'no-store').redirect(result.returnUrl, 302);
       return;
     }
-    sendHtml(reply, this.ui.messagePage({ title: 'Signed in', message: `You are signed in as ${result.displayName}.` }));
+    const t = this.language.translate(request);
+    sendHtml(reply, this.ui.messagePage({
+      language: this.language.of(request), title: t('login.signedInTitle'), message: t('login.signedInMessage', { user: result.displayName }),
+    }));
   }
 }
 

@@ -38,7 +38,7 @@ export interface ExternalSignInResult {
  * Federation with external OpenID Connect providers (docs/endpoints.md, `/account/external` and
  * `/signin/{scheme}`). The challenge sends the browser to the provider (code flow, PKCE S256,
  * state, nonce); the callback takes the state once, checks the response (RFC 9207 `iss`, the code
- * exchange, the id token's signature, iss, aud, azp, exp and nonce: openid-client), links the
+ * exchange, the id token's signature, iss, aud, exp and nonce: openid-client; azp: here too), links the
  * external subject to a local one (auto-provisioning when the provider allows it) and starts the
  * local session with `idp` = the scheme. Every failure is the error page; no session is started.
  */
@@ -112,6 +112,16 @@ export class ExternalSignInService {
     }
     const idToken = tokens.claims();
     if (!idToken) throw new ExternalSignInError('external_sign_in_failed', `${provider.displayName} sent no id token.`, state.returnUrl, 502);
+    // OIDC Core §3.1.3.7 item 5: an azp names the client the token was issued to. openid-client
+    // compares it only when there are several audiences; one naming another client is refused too.
+    if (idToken.azp !== undefined && idToken.azp !== provider.clientId) {
+      this.logger.warn(`External provider "${provider.scheme}" sent an id token whose azp names another client`);
+      throw new ExternalSignInError(
+        'external_sign_in_failed',
+        `${provider.displayName} did not confirm the sign-in (its answer could not be verified). Go back and try again.`,
+        state.returnUrl, 502,
+      );
+    }
     // OIDC Core §2: sub is at most 255 ASCII characters (the user-link store's column is that wide).
     if (idToken.sub.length === 0 || idToken.sub.length > MAX_EXTERNAL_SUBJECT_LENGTH) {
       this.logger.warn(`External provider "${provider.scheme}" sent an id token whose sub is empty or longer than ${MAX_EXTERNAL_SUBJECT_LENGTH} characters`);

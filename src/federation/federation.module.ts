@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DataProtectionModule } from '../data-protection/data-protection.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { UiModule } from '../ui/ui.module';
 import { ExternalProviderClients } from './external-provider-clients';
 import { ExternalSignInStateStore } from './external-sign-in-state.store';
 import { ExternalSignInController } from './external-sign-in.controller';
@@ -12,7 +13,7 @@ import { ExternalSignOutService } from './external-sign-out.service';
  * The provider list and the user links come from the stores (ExternalProviderStore, UserLinkStore seams).
  */
 @Module({
-  imports: [DataProtectionModule, SessionsModule],
+  imports: [DataProtectionModule, SessionsModule, UiModule],
   controllers: [ExternalSignInController],
   providers: [ExternalProviderClients, ExternalSignInStateStore, ExternalSignInService, ExternalSignOutService],
   exports: [ExternalSignOutService],

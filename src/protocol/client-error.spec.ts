@@ -34,8 +34,10 @@ describe('errorBody', () => {
   const error = new ProtocolError('invalid_request', 'the request is malformed', 400);
 
   it('at a browser\'s page, should be the error page', () => {
-    const { contentType, body } = errorBody(error, '/connect/authorize', undefined, 'req-1');
+    const { contentType, body, headers } = errorBody(error, '/connect/authorize', undefined, 'req-1');
     expect(contentType).toBe('text/html; charset=utf-8');
+    expect(headers).toMatchObject({ 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
+    expect(headers['content-security-policy']).toMatch(/script-src 'none'.*frame-ancestors 'none'/);
     expect(body).toContain('<strong id="error">invalid_request</strong>');
     expect(body).toContain('req-1');
   });
@@ -43,6 +45,7 @@ describe('errorBody', () => {
   it.each([['/connect/token'], [undefined]])('at %p, should be RFC 6749 §5.2 JSON', (path) => {
     expect(errorBody(error, path, undefined, 'req-1')).toEqual({
       contentType: 'application/json', body: '{"error":"invalid_request","error_description":"the request is malformed"}',
+      headers: { 'cache-control': 'no-store' },
     });
   });
 

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { renderErrorPage } from './error-page';
 import type { ErrorPageRenderer } from './error-page-renderer';
+import { PAGE_SECURITY_HEADERS } from './page-security-headers';
 import { isInteractivePath } from './paths';
 import { ProtocolError } from './protocol-errors';
 
@@ -59,14 +60,17 @@ function requestLineTooLong(raw: string): boolean {
   return end === -1 || end > LONG_REQUEST_LINE_BYTES;
 }
 
-/** The body and content type of an error: the error page at a browser's path, RFC 6749 §5.2 JSON elsewhere. */
+/**
+ * The body, content type and headers of an error: the error page at a browser's path (with the
+ * headers of every page: never cached, never framed, no script), RFC 6749 §5.2 JSON elsewhere.
+ */
 export function errorBody(
   error: ProtocolError, path: string | undefined, renderer: ErrorPageRenderer | undefined, requestId: string,
-): { readonly contentType: string; readonly body: string } {
+): { readonly contentType: string; readonly body: string; readonly headers: Readonly<Record<string, string>> } {
   if (path !== undefined && isInteractivePath(path)) {
-    return { contentType: 'text/html; charset=utf-8', body: pageOf(error, renderer, requestId) };
+    return { contentType: 'text/html; charset=utf-8', body: pageOf(error, renderer, requestId), headers: PAGE_SECURITY_HEADERS };
   }
-  return { contentType: 'application/json', body: JSON.stringify(error.toJSON()) };
+  return { contentType: 'application/json', body: JSON.stringify(error.toJSON()), headers: { 'cache-control': 'no-store' } };
 }
 
 function pageOf(error: ProtocolError, renderer: ErrorPageRenderer | undefined, requestId: string): string {
@@ -105,12 +109,12 @@ export function clientErrorHandler(renderer: () => ErrorPageRenderer | undefined
       socket.destroy();
       return;
     }
-    const { contentType, body } = errorBody(answer.error, answer.path, renderer(), randomUUID());
+    const { contentType, body, headers } = errorBody(answer.error, answer.path, renderer(), randomUUID());
     socket.end([
       `HTTP/1.1 ${answer.error.status} ${STATUS_CODES[answer.error.status] ?? 'Error'}`,
       `content-type: ${contentType}`,
       `content-length: ${Buffer.byteLength(body)}`,
-      'cache-control: no-store',
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
       'connection: close',
       '',
       body,

@@ -27,6 +27,12 @@ describe('buildConsentPageModel', () => {
     });
   });
 
+  it('when the client has a logoUri, should carry it for the page; without one, should leave it out', () => {
+    expect(buildConsentPageModel(FORM, aRequest({ client: { clientId: 'web', logoUri: 'https://web.example/logo.svg' } })).clientLogoUri)
+      .toBe('https://web.example/logo.svg');
+    expect(buildConsentPageModel(FORM, aRequest())).not.toHaveProperty('clientLogoUri');
+  });
+
   it('when offline access is asked, should list it last among the API scopes', () => {
     const model = buildConsentPageModel(FORM, aRequest({ offlineAccess: true }));
     expect(model.apiScopes.map((s) => s.name)).toEqual(['api1', 'api2', 'offline_access']);

@@ -45,6 +45,18 @@ describe('DefaultUi', () => {
     expect(ui.loginPage({ ...form, returnUrl: '' })).not.toContain('separator');
   });
 
+  it('the consent page, should name the client in its title and heading and show its logo', () => {
+    const html = ui.consentPage({
+      ...form, action: '/consent', returnUrl: '/connect/authorize/callback?x', clientName: 'Shop <1>', clientLogoUri: 'https://shop.example/logo.png',
+      identityScopes: [{ name: 'openid', displayName: 'openid' }], apiScopes: [], allowRemember: true,
+    });
+    expect(html).toContain('<title>Allow access: Shop &lt;1&gt; – ACME &lt;Login&gt;</title>');
+    expect(html).toContain('<h1>Shop &lt;1&gt; is requesting your permission</h1>');
+    expect(html).toContain('<img src="https://shop.example/logo.png" alt="">');
+    expect(html).toContain('name="decision" value="allow"');
+    expect(html).toContain('name="decision" value="deny"');
+  });
+
   it('the error page, should explain the code in words, show the request id and link back to a known client', () => {
     const html = ui.errorPage({
       error: 'invalid_scope', description: 'scope "x" is unknown', requestId: 'req-1', language: 'de',

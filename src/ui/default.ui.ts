@@ -182,14 +182,6 @@ ${m.requestId ? `<p class="help">${t('error.requestIdHelp')}</p>` : ''}`);
   }
 }
 
-/** A list of links, one per external provider (/account/external?scheme=…). */
-function externalProviderList(m: LoginPageModel): string {
-  const providers = m.externalProviders ?? [];
-  if (providers.length === 0) return '';
-  const items = providers.map((p) => `<li><a class="external-provider" id="external-${e(p.scheme)}" href="${e(p.url)}">Sign in with ${e(p.displayName)}</a></li>`).join('\n');
-  return `\n<h2>Or sign in with</h2>\n<ul>\n${items}\n</ul>`;
-}
-
 function hidden(m: FormModel): string {
   return `<input type="hidden" name="${ANTIFORGERY_FIELD}" value="${e(m.antiforgeryToken)}">`;
 }

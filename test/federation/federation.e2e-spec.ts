@@ -5,9 +5,20 @@ import { FormBrowser, type Page } from '../support/form-browser';
 import { freePort } from '../support/free-port';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { UserLinkStore } from '../../src/stores/user-link.store';
+import { translator } from '../../src/ui/i18n';
 import {
   provider, REDIRECT_URI, scratchDir, TamperingProxy, writeDownstreamConfig, writeUpstreamConfig, writeUpstreamKey,
 } from './federation-fixtures';
+
+/** The relying party's page after a logout (its postLogoutRedirectUris at the downstream servers). */
+const POST_LOGOUT_REDIRECT_URI = 'http://127.0.0.1:5002/signed-out';
+
+/** fetch as a browser set to German sends it. */
+const german: typeof fetch = (input, init) => {
+  const headers = new Headers(init?.headers);
+  headers.set('accept-language', 'de-DE,de;q=0.9');
+  return fetch(input, { ...init, headers });
+};
 
 /**
  * Federation end to end: a second instance of this server is the upstream OpenID provider. The
@@ -50,9 +61,10 @@ describe('federation with an external OpenID provider (a second server upstream)
       // its own key prefix and channels in the shared Redis, whatever else runs alongside
       DATA_PROTECTION_APPLICATION_NAME: `idsrv-federation-${randomBytes(6).toString('hex')}`,
     };
-    downstreamA = await startTestApp({ PORT: String(portA), CONFIG_FILE: writeDownstreamConfig(scratch.dir, 'a.json', providers), ...shared });
+    const web = { postLogoutRedirectUris: [POST_LOGOUT_REDIRECT_URI] };
+    downstreamA = await startTestApp({ PORT: String(portA), CONFIG_FILE: writeDownstreamConfig(scratch.dir, 'a.json', providers, web), ...shared });
     if (redisUrl) {
-      downstreamB = await startTestApp({ PORT: String(portB), CONFIG_FILE: writeDownstreamConfig(scratch.dir, 'b.json', providers), ...shared });
+      downstreamB = await startTestApp({ PORT: String(portB), CONFIG_FILE: writeDownstreamConfig(scratch.dir, 'b.json', providers, web), ...shared });
     }
   });
 
@@ -99,6 +111,8 @@ describe('federation with an external OpenID provider (a second server upstream)
     readonly callbackUrl: string;
     /** the state parameter the downstream sent upstream */
     readonly upstreamState: string;
+    /** the authorization request the downstream sent upstream */
+    readonly upstreamRequest: URL;
   }
 
   async function signInUpstream(scheme: string, username = 'alice', button?: { name: string; value: string }): Promise<AtCallback> {
@@ -119,10 +133,10 @@ describe('federation with an external OpenID provider (a second server upstream)
       ? await up.submit(upstreamLogin, {}, button)
       : await up.submit(upstreamLogin, { username, password: username });
     if (!answered.redirectedTo) throw new Error(`the upstream did not send the browser back: ${answered.status}\n${answered.body.slice(0, 400)}`);
-    return { started, down, up, callbackUrl: answered.redirectedTo, upstreamState };
+    return { started, down, up, callbackUrl: answered.redirectedTo, upstreamState, upstreamRequest: authorize };
   }
 
-  let lastTokens: { access_token: string; refresh_token?: string } | undefined;
+  let lastTokens: { access_token: string; refresh_token?: string; id_token?: string } | undefined;
 
   async function redeem(started: Started, page: Page): Promise<Record<string, unknown>> {
     if (!page.redirectedTo) throw new Error(`expected a redirect to the relying party, got ${page.status} at ${page.url}:\n${page.body.slice(0, 600)}`);
@@ -147,6 +161,13 @@ describe('federation with an external OpenID provider (a second server upstream)
     const first = await signInUpstream('corp');
     expect(first.upstreamState.length).toBeGreaterThan(20);
     expect(first.upstreamState.length).toBeLessThan(100);
+    // The request upstream: code flow with PKCE S256 and a nonce, answered at /signin/{scheme}.
+    const upstreamRequest = first.upstreamRequest.searchParams;
+    expect(upstreamRequest.get('response_type')).toBe('code');
+    expect(upstreamRequest.get('code_challenge_method')).toBe('S256');
+    expect(upstreamRequest.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(upstreamRequest.get('nonce')?.length).toBeGreaterThanOrEqual(22);
+    expect(upstreamRequest.get('redirect_uri')).toBe(`${downstreamA.baseUrl}/signin/corp`);
     expect(new URL(first.callbackUrl).pathname).toBe('/signin/corp');
     const firstToken = await redeem(first.started, await first.down.get(first.callbackUrl));
     expect(firstToken).toMatchObject({ idp: 'corp', email: 'alice@corp.example', name: 'Alice Upstream' });
@@ -218,16 +239,33 @@ describe('federation with an external OpenID provider (a second server upstream)
     expect(done.body).toContain('You are signed in as Alice Upstream');
   });
 
+  it('the signed-in page (no returnUrl) should speak the browser\'s language', async () => {
+    const down = new FormBrowser(downstreamA.baseUrl, german);
+    const challenge = await down.get('/account/external?scheme=corp');
+    const up = new FormBrowser(upstream.baseUrl);
+    const answered = await up.submit(await up.get(challenge.redirectedTo ?? ''), { username: 'alice', password: 'alice' });
+    const done = await down.get(answered.redirectedTo ?? '');
+    expect(done.status).toBe(200);
+    expect(done.body).toContain('<html lang="de">');
+    expect(done.body).toContain(`<title>${translator('de')('login.signedInTitle')} – Identity</title>`);
+    expect(done.body).toContain(translator('de')('login.signedInMessage', { user: 'Alice Upstream' }));
+  });
+
   it.each([
     ['a wrong nonce', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, nonce: 'not-the-nonce' }) }],
     ['a wrong aud', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, aud: 'someone-else' }) }],
     ['an id token signed by another key', { kind: 'other-key' as const }],
     ['several audiences without azp', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, aud: [String(c.aud), 'someone-else'], azp: undefined }) }],
+    ['an azp naming another client', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, azp: 'someone-else' }) }],
+    ['another issuer', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, iss: 'https://other-issuer.example' }) }],
+    ['an expired id token', { kind: 'claims' as const, change: (c: Record<string, unknown>) => ({ ...c, iat: Number(c.iat) - 7200, exp: Number(c.iat) - 3600 }) }],
   ])('%s should end on the error page with no session', async (_what, tampering) => {
     proxy.tampering = tampering;
     const at = await signInUpstream('corp-proxy');
-    expectErrorPage(await at.down.get(at.callbackUrl), at.down, /could not be verified/);
-    expect(await downstreamA.app.get(UserLinkStore).find('corp-proxy', 'up-2')).toBeUndefined();
+    const page = await at.down.get(at.callbackUrl);
+    expectErrorPage(page, at.down, /could not be verified/);
+    expect(page.body).toContain(translator('en')('error.explain.external_sign_in_failed'));
+    expect(await downstreamA.app.get(UserLinkStore).find('corp-proxy', 'up-1')).toBeUndefined();
   });
 
   it('an id token whose sub is longer than 255 characters should end on the error page, not a database error', async () => {
@@ -289,6 +327,28 @@ describe('federation with an external OpenID provider (a second server upstream)
     const signedOut = await at.down.get(back.redirectedTo ?? '');
     expect(signedOut.status).toBe(200);
     expect(signedOut.body).toContain('signed out');
+  });
+
+  it('RP-initiated logout (a valid id_token_hint) of a user signed in through the provider should sign out there too, then offer the way back to the client', async () => {
+    const at = await signInUpstream('corp');
+    await redeem(at.started, await at.down.get(at.callbackUrl));
+    const idTokenHint = lastTokens?.id_token ?? '';
+    expect(at.down.cookies.has('idsrv')).toBe(true);
+
+    const endSessionUrl = new URL('/connect/endsession', downstreamA.baseUrl);
+    endSessionUrl.search = new URLSearchParams({ id_token_hint: idTokenHint, post_logout_redirect_uri: POST_LOGOUT_REDIRECT_URI, state: 'rp-state' }).toString();
+    const leaving = await at.down.get(endSessionUrl.href);
+    expect(at.down.cookies.has('idsrv')).toBe(false);
+    if (!leaving.redirectedTo) throw new Error(`expected a redirect to the provider's end_session_endpoint, got ${leaving.status}`);
+    const atProvider = new URL(leaving.redirectedTo);
+    expect(`${atProvider.origin}${atProvider.pathname}`).toBe(`${upstream.baseUrl}/connect/endsession`);
+    expect(atProvider.searchParams.get('post_logout_redirect_uri')).toBe(`${downstreamA.baseUrl}/account/logout`);
+
+    const back = await at.up.get(atProvider.href);
+    expect(at.up.cookies.has('idsrv')).toBe(false);
+    const signedOut = await at.down.get(back.redirectedTo ?? '');
+    expect(signedOut.status).toBe(200);
+    expect(signedOut.body).toContain(`id="post-logout-redirect" href="${POST_LOGOUT_REDIRECT_URI}?state=rp-state"`);
   });
 
   (redisUrl ? it : it.skip)('a sign-in started on instance A should finish on instance B (shared Redis)', async () => {

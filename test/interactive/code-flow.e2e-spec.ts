@@ -13,7 +13,10 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
   let server: TestApp;
 
   beforeAll(async () => {
-    server = await startTestAppWithFixtures(createInteractiveFixtures([webClient('web.no-pkce', { requirePkce: false })]), { KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256' });
+    server = await startTestAppWithFixtures(createInteractiveFixtures([
+      webClient('web.no-pkce', { requirePkce: false }),
+      webClient('web.logo', { requireConsent: true, clientName: 'Logo Shop', logoUri: 'https://shop.example/logo.svg' }),
+    ]), { KEY_MANAGEMENT_SIGNING_ALGORITHMS: 'RS256,ES256' });
   });
 
   afterAll(() => server?.close());
@@ -540,6 +543,18 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     expect(params.get('iss')).toBe(server.baseUrl);
     expect(params.get('code')).toBeNull();
     expect(browser.cookies.has('idsrv')).toBe(false);
+  });
+
+  it('login and consent, when the client has a name and a logoUri, should show both on each page', async () => {
+    const started = await start('web.logo');
+    const browser = new FormBrowser(server.baseUrl);
+    const loginPage = await browser.get(started.url.toString());
+    expect(loginPage.body).toContain('to continue to <strong>Logo Shop</strong>');
+    expect(loginPage.body).toContain('<img src="https://shop.example/logo.svg" alt="">');
+    const consentPage = await logIn(browser, loginPage);
+    expect(consentPage.url).toContain('/consent');
+    expect(consentPage.body).toContain('<title>Allow access: Logo Shop – Identity</title>');
+    expect(consentPage.body).toContain('<img src="https://shop.example/logo.svg" alt="">');
   });
 
   it('login, when the password is wrong, should show the form again with an error and no session', async () => {

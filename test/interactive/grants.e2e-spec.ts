@@ -83,11 +83,23 @@ describe('grants page (/grants)', () => {
   });
 
   it('pages and the error page, should carry the security headers; the stylesheet is cacheable', async () => {
-    const { grants } = await signedIn('alice');
+    const { browser, grants } = await signedIn('alice');
     const error = await fetch(`${server.baseUrl}/connect/authorize?client_id=a&client_id=b`, { headers: { 'accept-language': 'de' } });
     expect(error.status).toBe(400);
     expect(await error.text()).toContain('<html lang="de">');
-    for (const headers of [grants.headers, error.headers]) {
+    // Every other page: device code entry and confirmation, logout, signed out, a message page, login.
+    const deviceConfirmation = await browser.submit(await browser.get((await authorizeDevice(server.baseUrl, 'tv', 'api1')).verification_uri_complete), {});
+    expect(deviceConfirmation.body).toContain('name="decision" value="allow"');
+    const logout = await browser.get('/account/logout');
+    expect(logout.body).toContain('name="decision" value="logout"');
+    const signedOut = await browser.submit(logout, {}, { name: 'decision', value: 'logout' });
+    expect(signedOut.body).toContain('id="close-window"');
+    const login = await browser.get('/account/login');
+    const cancelled = await browser.submit(login, {}, { name: 'button', value: 'cancel' });
+    expect(cancelled.body).toContain('<h1>Sign-in cancelled</h1>');
+    const pages = [grants, deviceConfirmation, logout, signedOut, login, cancelled, await browser.get('/device')];
+    for (const page of pages) expect(page.headers.get('content-type')).toContain('text/html');
+    for (const headers of [...pages.map((p) => p.headers), error.headers]) {
       expect(headers.get('content-security-policy')).toMatch(/script-src 'none'.*frame-ancestors 'none'/);
       expect(headers.get('x-frame-options')).toBe('DENY');
       expect(headers.get('referrer-policy')).toBe('no-referrer');

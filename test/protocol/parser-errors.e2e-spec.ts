@@ -27,6 +27,11 @@ describe('parser-level errors', () => {
   function expectPage(answer: RawAnswer, status: number, description: string): void {
     expect(answer.status).toBe(status);
     expect(answer.head).toMatch(/\r\ncontent-type: text\/html/i);
+    // a page like the others: never cached, never framed, no script, no referrer
+    expect(answer.head).toMatch(/\r\ncache-control: no-store\r\n/i);
+    expect(answer.head).toMatch(/\r\ncontent-security-policy: [^\r]*script-src 'none'[^\r]*frame-ancestors 'none'/i);
+    expect(answer.head).toMatch(/\r\nx-frame-options: DENY\r\n/i);
+    expect(answer.head).toMatch(/\r\nreferrer-policy: no-referrer\r\n/i);
     // the default page's error code element (its markup is the Ui's; the id is the stable part)
     expect(answer.body).toMatch(/id="error">invalid_request</);
     expect(answer.body).toContain(description);
@@ -50,6 +55,7 @@ describe('parser-level errors', () => {
     ['a 20 KB URL', `GET /connect/authorize?q=${'b'.repeat(20 * 1024)} HTTP/1.1\r\n${CLOSE}\r\n`, 414, 'the request URL is too long'],
     ['an HTTP version that does not exist', `GET /device HTTP/3.1\r\n${CLOSE}\r\n`, 505, 'the HTTP version is not supported'],
     ['an HTTP/1.1 request without Host', 'GET /connect/endsession HTTP/1.1\r\nConnection: close\r\n\r\n', 400, 'the Host header is missing'],
+    ['a percent-encoding error in the provider callback path', `GET /signin/%zz HTTP/1.1\r\n${CLOSE}\r\n`, 400, 'the request URL is malformed'],
     ['malformed JSON', `POST /account/login HTTP/1.1\r\n${CLOSE}Content-Type: application/json\r\nContent-Length: 5\r\n\r\n{abc `, 400, 'the request is malformed'],
     ['a repeated form field', `POST /account/login HTTP/1.1\r\n${CLOSE}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\na=1&a=2`, 400, 'the field a must appear once'],
   ])('%s at a browser page, should answer the error page', async (_, request, status, description) => {

@@ -22,7 +22,8 @@ describe('page catalogues (src/ui/i18n)', () => {
 
   it('the error page, should explain each standard error code and fall back for others', () => {
     for (const code of ['invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope',
-      'server_error', 'temporarily_unavailable', 'login_required', 'invalid_client', 'consent_required', 'interaction_required']) {
+      'server_error', 'temporarily_unavailable', 'login_required', 'invalid_client', 'consent_required', 'interaction_required',
+      'external_sign_in_failed']) {
       expect(errorExplanationKey(code)).toBe(`error.explain.${code}`);
     }
     expect(errorExplanationKey('made_up')).toBe('error.explain.default');

@@ -95,5 +95,6 @@ export const de: Catalogue = {
   'error.explain.interaction_required': 'Sie müssen sich anmelden oder eine Frage beantworten, bevor die Anwendung fortfahren kann.',
   'error.explain.invalid_request_uri': 'Der Anmeldelink ist abgelaufen oder wurde bereits verwendet. Bitte kehren Sie zur Anwendung zurück und versuchen Sie es erneut.',
   'error.explain.not_found': 'Diese Seite existiert nicht.',
+  'error.explain.external_sign_in_failed': 'Die Anmeldung beim anderen Anbieter konnte nicht abgeschlossen werden. Gehen Sie zurück zur Anmeldung und versuchen Sie es erneut, oder melden Sie sich auf andere Weise an.',
   'error.explain.default': 'Die Anfrage konnte nicht abgeschlossen werden. Bitte kehren Sie zur Anwendung zurück und versuchen Sie es erneut.',
 };

@@ -96,6 +96,7 @@ export const en = {
   'error.explain.interaction_required': 'You need to sign in or answer a question before the application can continue.',
   'error.explain.invalid_request_uri': 'The sign-in link has expired or was already used. Please return to the application and try again.',
   'error.explain.not_found': 'This page does not exist.',
+  'error.explain.external_sign_in_failed': 'The sign-in at the other provider could not be completed. Go back to sign in and try again, or sign in another way.',
   'error.explain.default': 'The request could not be completed. Please return to the application and try again.',
 } as const;
 
