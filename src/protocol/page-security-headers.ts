@@ -2,7 +2,8 @@
  * The headers of every HTML page (login, consent, device, grants, the error page): never cached
  * (pages carry anti-forgery tokens and user data), never framed (clickjacking), no script at all,
  * styles and images only from this server (images also from https: for client logos), and no
- * referrer leaking the query string to the client's logo host.
+ * referrer leaking the query string to the client's logo host. The authorization endpoint's
+ * form_post answer has its own set (src/authorize/authorize-response.ts): one hashed script, framable.
  */
 export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',

@@ -152,6 +152,29 @@ describeIfChromium('the external-provider browser suite')('an external-provider 
       await context.close();
     }, 30_000);
 
+    it('sign in through the provider from our own login page, with no client waiting: the "signed in" page names the person', async () => {
+      // A person who opens the login page directly (a bookmark): no returnUrl, the provider's button all the same.
+      const context = await browser.newContext({ locale, viewport: { width: 1000, height: 800 } });
+      const page = await context.newPage();
+      await page.goto(`${downstream.baseUrl}/account/login`);
+      expect(await page.locator('#client').count()).toBe(0);
+      await toUpstreamLogin(page);
+
+      await page.getByLabel(t('login.username')).fill(username);
+      await page.getByLabel(t('login.password')).fill(username);
+      // The upstream remembers the consent given in the sign-in above, so the browser comes straight back.
+      await Promise.all([
+        page.waitForURL((url) => url.origin === downstream.baseUrl && url.pathname === '/signin/corp'),
+        page.getByRole('button', { name: t('login.submit') }).click(),
+      ]);
+      const displayName = username === 'alice' ? 'Alice Upstream' : 'Bob Upstream';
+      await expectVisible(page.getByRole('heading', { name: t('login.signedInTitle') }));
+      await expectVisible(page.getByText(t('login.signedInMessage', { user: displayName })));
+      await inspect(page, 'federation-signed-in', downstream.baseUrl, `${t('login.signedInTitle')} – ACME Identity`);
+      expect((await context.cookies(downstream.baseUrl)).some((c) => c.name === 'idsrv')).toBe(true);
+      await context.close();
+    }, 30_000);
+
     it('Cancel on the provider\'s login page (access_denied) ends on our error page, whose "Back to sign in" leads to the login page', async () => {
       // Both login pages were inspected in the sign-in above.
       const { page } = await atDownstreamLogin();
@@ -174,7 +197,7 @@ describeIfChromium('the external-provider browser suite')('an external-provider 
       await Promise.all([page.waitForURL((url) => url.pathname === '/account/login'), back.click()]);
       await expectVisible(page.locator('#client', { hasText: 'Demo Shop' }));
       await expectVisible(page.getByRole('link', { name: t('login.external', { provider: 'Corporate SSO' }) }));
-      expect(checked).toEqual(['federation-login', 'federation-upstream-login', 'federation-upstream-consent', 'federation-cancelled']);
+      expect(checked).toEqual(['federation-login', 'federation-upstream-login', 'federation-upstream-consent', 'federation-signed-in', 'federation-cancelled']);
       await page.context().close();
     }, 30_000);
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { Clock } from '../../src/common/clock';
@@ -489,7 +490,45 @@ describe('authorization code flow (openid-client, HTML forms)', () => {
     expect(form.action).toBe(REDIRECT_URI);
     expect(form.method).toBe('post');
     expect(form.fields).toMatchObject({ state: started.state, iss: server.baseUrl, code: expect.any(String) });
+    expectFormPostPageRules(page);
+    // The code is the one the client redeems.
+    const tokens = await client.authorizationCodeGrant(started.config, new URL(`${REDIRECT_URI}?${new URLSearchParams(form.fields)}`), {
+      pkceCodeVerifier: started.verifier, expectedState: started.state, expectedNonce: started.nonce, idTokenExpected: true,
+    });
+    expect(tokens.claims()?.sub).toBe('1');
   });
+
+  it('authorize, with response_mode=form_post and an error (prompt=none, nobody signed in), should post the error under the same page rules', async () => {
+    const started = await start('web', { response_mode: 'form_post', prompt: 'none' });
+    const page = await new FormBrowser(server.baseUrl).get(started.url.toString());
+    expect(page.status).toBe(200);
+    const [form] = parseForms(page.body);
+    expect(form.action).toBe(REDIRECT_URI);
+    expect(form.fields).toMatchObject({ error: 'login_required', state: started.state, iss: server.baseUrl });
+    expect(form.fields.code).toBeUndefined();
+    expectFormPostPageRules(page);
+  });
+
+  /**
+   * The form_post page's headers and markup: one inline script, allowed by its SHA-256 hash in the
+   * CSP (computed here from the script in the body), no inline event handler, nothing else loaded,
+   * not cached, no referrer, a submit button for browsers without script. It may be framed (a
+   * hidden iframe renews tokens silently): no frame-ancestors, no X-Frame-Options.
+   */
+  function expectFormPostPageRules(page: Page): void {
+    const scripts = [...page.body.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+    expect(scripts).toHaveLength(1);
+    expect(page.body.match(/<script/g)).toHaveLength(1);
+    const hash = createHash('sha256').update(scripts[0], 'utf8').digest('base64');
+    expect(page.headers.get('content-security-policy')).toBe(`default-src 'none'; script-src 'sha256-${hash}'; base-uri 'none'`);
+    expect(page.body).not.toMatch(/\son[a-z]+\s*=/i);
+    expect(page.body).toMatch(/<noscript>[\s\S]*<button type="submit">[\s\S]*<\/noscript>/);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('x-frame-options')).toBeNull();
+  }
 
   it('id token, when the client allows only ES256, should be signed with ES256', async () => {
     const { started, page } = await codeFor('web.es256');

@@ -28,6 +28,10 @@ class WithExternalProviderUi extends DefaultUi {
 describeIfChromium('the page suite')('default pages in a real browser (Chromium): a person\'s way through, axe-core, both languages', () => {
   let receiver: Server;
   let clientBase: string;
+  /** What the client received through form_post, in order. */
+  const posted: { path: string; fields: Record<string, string> }[] = [];
+  /** The authorization request the client's /app page loads in its hidden iframe. */
+  let silentRenewUrl = 'about:blank';
   let server: TestApp;
   let browser: Browser;
   // Real time, jumped ahead where the device would wait its polling interval.
@@ -36,6 +40,23 @@ describeIfChromium('the page suite')('default pages in a real browser (Chromium)
   beforeAll(async () => {
     // The client: a redirect target, a signed-out landing page and the client's logo.
     receiver = createServer((request, response) => {
+      if (request.method === 'POST') {
+        // A form_post answer: recorded with its fields, then a page like any redirect target's.
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          posted.push({ path: request.url ?? '', fields: Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) });
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          response.end('<!doctype html><html lang="en"><title>Shop</title><h1>Back at the shop</h1></html>');
+        });
+        return;
+      }
+      if (request.url === '/app') {
+        // The client's own page, renewing its tokens silently in a hidden iframe.
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(`<!doctype html><html lang="en"><title>Shop</title><h1>Shop</h1><iframe hidden title="renew" src="${escapeAttribute(silentRenewUrl)}"></iframe></html>`);
+        return;
+      }
       if (request.url === '/logo.svg') {
         response.writeHead(200, { 'content-type': 'image/svg+xml' });
         response.end('<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" rx="10" fill="#e4572e"/></svg>');
@@ -54,6 +75,7 @@ describeIfChromium('the page suite')('default pages in a real browser (Chromium)
         redirectUris: [`${clientBase}/signin-oidc`],
         postLogoutRedirectUris: [`${clientBase}/`],
       }),
+      webClient('pages.formpost', { redirectUris: [`${clientBase}/signin-oidc`] }),
       {
         clientId: 'pages.tv', clientName: 'Living-room TV', logoUri: `${clientBase}/logo.svg`, requireClientSecret: false,
         allowedGrantTypes: [DEVICE_GRANT], allowedScopes: ['openid', 'profile', 'api1'],
@@ -164,6 +186,21 @@ describeIfChromium('the page suite')('default pages in a real browser (Chromium)
       expect(await poll(server.baseUrl, 'pages.tv', authorization.device_code)).toMatchObject({ status: 200 });
     }, 30_000);
 
+    it('deny a device: after the code and the confirmation page, "No, deny" ends on the denied page and the device is refused', async () => {
+      const authorization = await authorizeDevice(server.baseUrl, 'pages.tv', 'openid api1');
+      await page.goto(`${server.baseUrl}/device`);
+      await page.getByLabel(t('device.code')).fill(authorization.user_code);
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('device.submit') }).click()]);
+      await expectVisible(page.getByRole('heading', { name: t('deviceConfirm.heading', { client: 'Living-room TV' }) }));
+      expect(await page.locator('#user-code').textContent()).toBe(authorization.user_code);
+
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('deviceConfirm.deny') }).click()]);
+      await expectVisible(page.getByRole('heading', { name: t('device.deniedTitle') }));
+      await expectVisible(page.getByText(t('device.deniedMessage', { client: 'Living-room TV' })));
+      await inspect('device-denied', t('device.deniedTitle'));
+      expect(await poll(server.baseUrl, 'pages.tv', authorization.device_code)).toMatchObject({ status: 400, body: { error: 'access_denied' } });
+    }, 30_000);
+
     it('the grants page lists what the shop holds; revoking it makes its refresh token refused', async () => {
       await page.goto(`${server.baseUrl}/grants`);
       const shop = page.locator('li.grant', { hasText: 'Demo Shop' });
@@ -202,10 +239,146 @@ describeIfChromium('the page suite')('default pages in a real browser (Chromium)
       await page.goto(`${server.baseUrl}/grants`);
       expect(new URL(page.url()).pathname).toBe('/account/login');
       expect(new URL(page.url()).searchParams.get('returnUrl')).toBe('/grants');
+    }, 30_000);
+
+    it('someone who granted nothing sees an empty /grants; signing out with no client says the window can be closed', async () => {
+      // At the login page /grants sent us to: Bob has never allowed any application.
+      await page.goto(`${server.baseUrl}/grants`);
+      await page.getByLabel(t('login.username')).fill('bob');
+      await page.getByLabel(t('login.password')).fill('bob');
+      await Promise.all([page.waitForURL((url) => url.pathname === '/grants'), page.getByRole('button', { name: t('login.submit') }).click()]);
+      await expectVisible(page.locator('#no-grants', { hasText: t('grants.none') }));
+      expect(await page.locator('li.grant').count()).toBe(0);
+      await inspect('grants-empty', t('grants.title'));
+
+      // A sign-out that no client asked for: no way back to offer.
+      await page.goto(`${server.baseUrl}/connect/endsession`);
+      expect(new URL(page.url()).pathname).toBe('/account/logout');
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('logout.submit') }).click()]);
+      await expectVisible(page.getByRole('heading', { name: t('loggedOut.heading') }));
+      await expectVisible(page.locator('#close-window', { hasText: t('loggedOut.close') }));
+      expect(await page.getByRole('link', { name: t('loggedOut.returnTo', { client: t('loggedOut.theApplication') }) }).count()).toBe(0);
+      expect(await page.locator('#post-logout-redirect').count()).toBe(0);
+      await inspect('signed-out-close', t('loggedOut.title'));
+    }, 30_000);
+
+    it('Cancel on a login page no client asked for ends on the "sign-in cancelled" page, with no session', async () => {
+      await page.goto(`${server.baseUrl}/account/login`);
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: t('login.cancel') }).click()]);
+      expect(new URL(page.url()).pathname).toBe('/account/login');
+      await expectVisible(page.getByRole('heading', { name: t('login.cancelledTitle') }));
+      await expectVisible(page.getByText(t('login.cancelledMessage')));
+      await inspect('sign-in-cancelled', t('login.cancelledTitle'));
+      expect((await page.context().cookies(server.baseUrl)).some((c) => c.name === 'idsrv')).toBe(false);
       expect(checked).toEqual(['login', 'login-error', 'consent', 'device-code', 'device-code-error', 'device-confirm', 'device-connected',
-        'grants', 'grants-revoked', 'error', 'logout', 'signed-out']);
+        'device-denied', 'grants', 'grants-revoked', 'error', 'logout', 'signed-out', 'grants-empty', 'signed-out-close', 'sign-in-cancelled']);
     }, 30_000);
   });
 
   const refreshTokens = new Map<string, string>();
+
+  describe('response_mode=form_post: the page submits itself under its CSP (script allowed by hash only)', () => {
+    const redirectUri = (): string => `${clientBase}/signin-oidc`;
+    const secret = { authorization: `Basic ${Buffer.from('pages.formpost:secret').toString('base64')}` };
+
+    /** An authorization request of pages.formpost with PKCE, answered by form_post. */
+    function authorizeUrl(state: string, extra: Record<string, string> = {}): { url: string; verifier: string } {
+      const verifier = randomBytes(32).toString('base64url');
+      const url = new URL('/connect/authorize', server.baseUrl);
+      url.search = new URLSearchParams({
+        client_id: 'pages.formpost', response_type: 'code', response_mode: 'form_post', redirect_uri: redirectUri(),
+        scope: 'openid api1', state, nonce: 'n', code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+        ...extra,
+      }).toString();
+      return { url: url.toString(), verifier };
+    }
+
+    /** The posts the client received after the first `before`, awaited up to 10 s for `count` of them. */
+    async function postsSince(before: number, count: number): Promise<{ path: string; fields: Record<string, string> }[]> {
+      const deadline = Date.now() + 10_000;
+      while (posted.length < before + count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return posted.slice(before);
+    }
+
+    /** Every form_post page the browser received, with its CSP; every CSP complaint in the console. */
+    function watch(page: Page): { formPostPages: { url: string; csp: string | undefined; xfo: string | undefined }[]; cspErrors: string[] } {
+      const seen = { formPostPages: [] as { url: string; csp: string | undefined; xfo: string | undefined }[], cspErrors: [] as string[] };
+      page.on('response', (response) => {
+        const headers = response.headers();
+        if (new URL(response.url()).pathname.startsWith('/connect/authorize') && response.status() === 200 && /text\/html/.test(headers['content-type'] ?? '')) {
+          seen.formPostPages.push({ url: response.url(), csp: headers['content-security-policy'], xfo: headers['x-frame-options'] });
+        }
+      });
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) seen.cspErrors.push(message.text());
+      });
+      return seen;
+    }
+
+    const formPostCsp = /^default-src 'none'; script-src 'sha256-[A-Za-z0-9+/]{43}='; base-uri 'none'$/;
+
+    it('after the sign-in, the form_post page posts the code to the client by itself, and the code is redeemed', async () => {
+      const context = await browser.newContext({ locale: 'en-US' });
+      const page = await context.newPage();
+      const seen = watch(page);
+      const before = posted.length;
+      const { url, verifier } = authorizeUrl('fp-1');
+      await page.goto(url);
+      await page.getByLabel('Username').fill('alice');
+      await page.getByLabel('Password').fill('alice');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const signedIn = await postsSince(before, 1);
+      // A script the CSP refuses (a wrong hash) shows here first, by the browser's own words.
+      expect(seen.cspErrors).toEqual([]);
+      expect(signedIn).toHaveLength(1);
+      await expectVisible(page.getByRole('heading', { name: 'Back at the shop' }));
+      expect(page.url()).toBe(redirectUri());
+      const [post] = signedIn;
+      expect(post.path).toBe('/signin-oidc');
+      expect(post.fields).toMatchObject({ state: 'fp-1', iss: server.baseUrl, code: expect.any(String) });
+      // It came through the form_post page, under its CSP: no script but the hashed one.
+      expect(seen.formPostPages).toHaveLength(1);
+      expect(seen.formPostPages[0].csp).toMatch(formPostCsp);
+      const tokens = await postForm(server.baseUrl, '/connect/token', {
+        grant_type: 'authorization_code', code: post.fields.code, redirect_uri: redirectUri(), code_verifier: verifier,
+      }, secret);
+      expect(tokens.status).toBe(200);
+
+      // Silent renew: the client's page loads prompt=none in a hidden iframe; the framed form_post page posts a new code.
+      silentRenewUrl = authorizeUrl('fp-silent', { prompt: 'none' }).url;
+      await page.goto(`${clientBase}/app`);
+      const renewed = await postsSince(before + 1, 1);
+      expect(seen.cspErrors).toEqual([]);
+      expect(renewed).toHaveLength(1);
+      expect(renewed[0].path).toBe('/signin-oidc');
+      expect(renewed[0].fields).toMatchObject({ state: 'fp-silent', iss: server.baseUrl, code: expect.any(String) });
+      expect(renewed[0].fields.error).toBeUndefined();
+      expect(page.url()).toBe(`${clientBase}/app`);
+      expect(seen.formPostPages).toHaveLength(2);
+      expect(seen.formPostPages[1].xfo).toBeUndefined();
+      expect(seen.formPostPages[1].csp).toMatch(formPostCsp);
+      await context.close();
+    }, 30_000);
+
+    it('with scripts off, the form_post page shows a button that posts the answer (here login_required for prompt=none)', async () => {
+      const context = await browser.newContext({ locale: 'en-US', javaScriptEnabled: false });
+      const page = await context.newPage();
+      const before = posted.length;
+      await page.goto(authorizeUrl('fp-noscript', { prompt: 'none' }).url);
+      expect(posted.length).toBe(before);
+      await page.screenshot({ path: join(SCREENSHOTS, 'form-post-noscript.png'), fullPage: true });
+      await Promise.all([
+        page.waitForURL((current) => current.toString() === redirectUri()),
+        page.getByRole('button', { name: 'Continue' }).click(),
+      ]);
+      const posts = await postsSince(before, 1);
+      expect(posts).toHaveLength(1);
+      expect(posts[0]).toMatchObject({ path: '/signin-oidc', fields: { error: 'login_required', state: 'fp-noscript', iss: server.baseUrl } });
+      await context.close();
+    }, 30_000);
+  });
 });
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
