@@ -10,6 +10,8 @@ import { ConfigurationClientEntity } from '../../src/stores/typeorm-config/confi
 import {
   CONFIGURATION_RETRY_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmExternalProviderStore, TypeOrmResourceStore,
 } from '../../src/stores/typeorm-config';
+import { readConfigurationVersion } from '../../src/stores/typeorm-config/configuration-tables';
+import { CreateConfigurationVersion1795420000900 } from '../../migrations/1795420000900-create-configuration-version';
 import { WriteAccess } from '../../src/common/write-access';
 import { FakeClock } from '../support/fakes/fake-clock';
 import { describeEachStoreDatabase, type OpenedDatabase } from '../support/store-databases';
@@ -86,10 +88,15 @@ describeEachStoreDatabase('Database configuration store', (database) => {
   let opened: OpenedDatabase;
   let file: IdentityConfiguration;
   const extra: DataSource[] = [];
+  /** every instance a test started: stopped after it (their version poll with them) */
+  const started: DatabaseConfiguration[] = [];
 
+  /** An instance with its own in-process distributed cache: no message reaches another one. */
   function configurationOn(dataSource: DataSource, clock = new FakeClock(), env: Record<string, string> = {}): DatabaseConfiguration {
     const config = loadAppConfig({ CONFIGURATION_STORE: 'database', ...env });
-    return new DatabaseConfiguration(dataSource, config, file, clock, new InMemoryDistributedCache(clock), new ConfigurationReloadMetrics());
+    const configuration = new DatabaseConfiguration(dataSource, config, file, clock, new InMemoryDistributedCache(clock), new ConfigurationReloadMetrics());
+    started.push(configuration);
+    return configuration;
   }
 
   async function clearTables(): Promise<void> {
@@ -107,6 +114,9 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     await opened?.close();
   });
   beforeEach(clearTables);
+  afterEach(async () => {
+    for (const configuration of started.splice(0)) await configuration.onModuleDestroy();
+  });
 
   it('seeded from the file, should return every client, resource and external provider exactly as the file store does, in file order', async () => {
     const configuration = configurationOn(opened.dataSource);
@@ -213,6 +223,9 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     await cli.onModuleInit();
     expect(await cli.findClient('m2m')).toBeUndefined();
     await expect(cli.seedIfEmpty()).rejects.toThrow('read-only');
+    const version = await readConfigurationVersion(opened.dataSource);
+    await expect(cli.configurationChanged()).rejects.toThrow('read-only');
+    expect(await readConfigurationVersion(opened.dataSource)).toBe(version);
     const [{ count }] = await opened.dataSource.query('SELECT COUNT(*) AS count FROM configuration_clients') as [{ count: string | number }];
     expect(Number(count)).toBe(0);
 
@@ -229,5 +242,93 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     } finally {
       await opened.dataSource.query('ALTER TABLE configuration_api_scopes_away RENAME TO configuration_api_scopes');
     }
+  });
+  describe('configuration version (another process changed the store, no Redis)', () => {
+    /** A started instance whose timer is stopped: the test calls checkVersion() itself. */
+    async function startedWithoutTimer(clock: FakeClock): Promise<{ configuration: DatabaseConfiguration; reads: () => number }> {
+      const configuration = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' });
+      await configuration.onModuleInit();
+      await configuration.onModuleDestroy();
+      let count = 0;
+      configuration.onReload(() => { count += 1; });
+      return { configuration, reads: () => count };
+    }
+
+    it('seeding, should raise the version once; a store already seeded, should not raise it', async () => {
+      const before = await readConfigurationVersion(opened.dataSource);
+      await configurationOn(opened.dataSource).onModuleInit();
+      expect(await readConfigurationVersion(opened.dataSource)).toBe(before! + 1);
+      await configurationOn(opened.dataSource).onModuleInit();
+      expect(await readConfigurationVersion(opened.dataSource)).toBe(before! + 1);
+    });
+
+    it('a change announced by another instance, should be read at the next version check, and an unchanged version should read no table', async () => {
+      const clock = new FakeClock();
+      const { configuration: b, reads } = await startedWithoutTimer(clock);
+      const a = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' });
+      await a.onModuleInit();
+
+      await b.checkVersion();
+      expect(reads()).toBe(0);
+
+      await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+      const version = await readConfigurationVersion(opened.dataSource);
+      await a.configurationChanged();
+      expect(await readConfigurationVersion(opened.dataSource)).toBe(version! + 1);
+      // B's copy is fresh (5m) and A's message stays in A's process.
+      expect((await b.findClient('m2m'))?.enabled).toBe(true);
+
+      await b.checkVersion();
+      expect((await b.findClient('m2m'))?.enabled).toBe(false);
+      expect(reads()).toBe(1);
+      // Checked again with nothing changed: no second read.
+      await b.checkVersion();
+      await b.checkVersion();
+      expect(reads()).toBe(1);
+    });
+
+    it('a row changed by hand without raising the version, should wait for CONFIGURATION_CACHE_DURATION as before', async () => {
+      const clock = new FakeClock();
+      const { configuration, reads } = await startedWithoutTimer(clock);
+      await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+      await configuration.checkVersion();
+      expect(reads()).toBe(0);
+      expect((await configuration.findClient('m2m'))?.enabled).toBe(true);
+    });
+
+    it('the version unreadable, should keep the copy serving without an error, and see a later change once readable', async () => {
+      const clock = new FakeClock();
+      const { configuration, reads } = await startedWithoutTimer(clock);
+      await opened.dataSource.query('ALTER TABLE configuration_version RENAME TO configuration_version_away');
+      try {
+        await configuration.checkVersion();
+        expect(reads()).toBe(0);
+        expect(configuration.status().outage).toBeUndefined();
+        expect((await configuration.findClient('m2m'))?.enabled).toBe(true);
+      } finally {
+        await opened.dataSource.query('ALTER TABLE configuration_version_away RENAME TO configuration_version');
+      }
+      await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+      const writer = configurationOn(opened.dataSource, clock);
+      await writer.configurationChanged();
+      await configuration.checkVersion();
+      expect((await configuration.findClient('m2m'))?.enabled).toBe(false);
+    });
+
+    it('migration 1795420000900, should create the table with version 0 and drop it again', async () => {
+      const migration = new CreateConfigurationVersion1795420000900();
+      const runner = opened.dataSource.createQueryRunner();
+      try {
+        await migration.down(runner);
+        expect(await runner.hasTable('configuration_version')).toBe(false);
+        await migration.up(runner);
+        expect(await readConfigurationVersion(opened.dataSource)).toBe(0);
+        await configurationOn(opened.dataSource).configurationChanged();
+        await configurationOn(opened.dataSource).configurationChanged();
+        expect(await readConfigurationVersion(opened.dataSource)).toBe(2);
+      } finally {
+        await runner.release();
+      }
+    });
   });
 });
