@@ -8,7 +8,7 @@ import {
 import { parseIdentityConfig, type IdentityConfiguration } from '../../src/stores/config-file/identity-config.loader';
 import { ConfigurationClientEntity } from '../../src/stores/typeorm-config/configuration.entities';
 import {
-  CONFIGURATION_RETRY_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmExternalProviderStore, TypeOrmResourceStore,
+  CONFIGURATION_RETRY_MS, CONFIGURATION_VERSION_POLL_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmExternalProviderStore, TypeOrmResourceStore,
 } from '../../src/stores/typeorm-config';
 import { readConfigurationVersion } from '../../src/stores/typeorm-config/configuration-tables';
 import { CreateConfigurationVersion1795420000900 } from '../../migrations/1795420000900-create-configuration-version';
@@ -92,9 +92,11 @@ describeEachStoreDatabase('Database configuration store', (database) => {
   const started: DatabaseConfiguration[] = [];
 
   /** An instance with its own in-process distributed cache: no message reaches another one. */
-  function configurationOn(dataSource: DataSource, clock = new FakeClock(), env: Record<string, string> = {}): DatabaseConfiguration {
+  function configurationOn(
+    dataSource: DataSource, clock = new FakeClock(), env: Record<string, string> = {}, cache = new InMemoryDistributedCache(clock),
+  ): DatabaseConfiguration {
     const config = loadAppConfig({ CONFIGURATION_STORE: 'database', ...env });
-    const configuration = new DatabaseConfiguration(dataSource, config, file, clock, new InMemoryDistributedCache(clock), new ConfigurationReloadMetrics());
+    const configuration = new DatabaseConfiguration(dataSource, config, file, clock, cache, new ConfigurationReloadMetrics());
     started.push(configuration);
     return configuration;
   }
@@ -244,15 +246,57 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     }
   });
   describe('configuration version (another process changed the store, no Redis)', () => {
-    /** A started instance whose timer is stopped: the test calls checkVersion() itself. */
-    async function startedWithoutTimer(clock: FakeClock): Promise<{ configuration: DatabaseConfiguration; reads: () => number }> {
-      const configuration = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' });
-      await configuration.onModuleInit();
-      await configuration.onModuleDestroy();
+    /**
+     * A started instance (listening on `cache`) whose version timer is held by the test: it checks
+     * the version when the test calls checkVersion(), never on its own.
+     */
+    async function startedWithoutTimer(clock: FakeClock, cache = new InMemoryDistributedCache(clock)): Promise<{
+      configuration: DatabaseConfiguration; reads: () => number; timer: { every: number; unref: jest.Mock };
+    }> {
+      const configuration = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' }, cache);
+      const timer = { every: 0, unref: jest.fn() };
+      const setIntervalSpy = jest.spyOn(global, 'setInterval').mockImplementation(((_: () => void, every: number) => {
+        timer.every = every;
+        return timer;
+      }) as unknown as typeof setInterval);
+      try {
+        await configuration.onModuleInit();
+      } finally {
+        setIntervalSpy.mockRestore();
+      }
       let count = 0;
       configuration.onReload(() => { count += 1; });
-      return { configuration, reads: () => count };
+      return { configuration, reads: () => count, timer: timer as { every: number; unref: jest.Mock } };
     }
+
+    it('a server, should check the version every CONFIGURATION_VERSION_POLL_MS on a timer that keeps no process alive and stops at shutdown', async () => {
+      const { configuration, timer } = await startedWithoutTimer(new FakeClock());
+      expect(CONFIGURATION_VERSION_POLL_MS).toBe(2_000);
+      expect(timer.every).toBe(CONFIGURATION_VERSION_POLL_MS);
+      expect(timer.unref).toHaveBeenCalled();
+      const clearIntervalSpy = jest.spyOn(global, 'clearInterval');
+      try {
+        await configuration.onModuleDestroy();
+        expect(clearIntervalSpy).toHaveBeenCalledWith(timer);
+      } finally {
+        clearIntervalSpy.mockRestore();
+      }
+    });
+
+    it('with a message that arrived (Redis), the version check after it should read no table again: one read per change', async () => {
+      const clock = new FakeClock();
+      const shared = new InMemoryDistributedCache(clock);
+      const { configuration: b, reads } = await startedWithoutTimer(clock, shared);
+      const a = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' }, shared);
+      await a.onModuleInit();
+      await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+      await a.configurationChanged();
+      for (let i = 0; i < 100 && reads() === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(reads()).toBe(1);
+      expect((await b.findClient('m2m'))?.enabled).toBe(false);
+      await b.checkVersion();
+      expect(reads()).toBe(1);
+    });
 
     it('seeding, should raise the version once; a store already seeded, should not raise it', async () => {
       const before = await readConfigurationVersion(opened.dataSource);
