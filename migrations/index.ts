@@ -12,6 +12,7 @@ import { AddClientLogoUri1795420000700 } from './1795420000700-add-client-logo-u
 import { AddClientRefreshTokenReuseInterval1795420000800 } from './1795420000800-add-client-refresh-token-reuse-interval';
 import { DropSessionDisplayName1795420000801 } from './1795420000801-drop-session-display-name';
 import { CreateAttemptCounters1795420000850 } from './1795420000850-create-attempt-counters';
+import { CreateConfigurationVersion1795420000900 } from './1795420000900-create-configuration-version';
 
 /**
  * Every schema migration, for SQLite and PostgreSQL alike (each branches on the driver where
@@ -32,4 +33,5 @@ export const MIGRATIONS: ReadonlyArray<new () => MigrationInterface> = [
   AddClientRefreshTokenReuseInterval1795420000800,
   DropSessionDisplayName1795420000801,
   CreateAttemptCounters1795420000850,
+  CreateConfigurationVersion1795420000900,
 ];

@@ -24,8 +24,9 @@ import { apiResourceToRow, clientToRow, externalProviderToRow, rowToClient, scop
 /*
  * `config import|export` and `clients …` (docs/cli.md): the configuration store from the command
  * line. The writing commands need CONFIGURATION_STORE=database; after each write they call
- * DatabaseConfiguration.configurationChanged(), which tells running servers (through Redis when
- * REDIS_URL is set) to re-read the tables.
+ * DatabaseConfiguration.configurationChanged(), which raises the store's version (every running
+ * server polls it) and, when REDIS_URL is set, also publishes `configuration-changed`: the servers
+ * re-read the tables within seconds either way.
  */
 
 /** A refusal the command prints as its one line on stderr (exit 1). */

@@ -346,6 +346,51 @@ describeIfPostgres('admin API on PostgreSQL', () => {
   }, 60_000);
 });
 
+describeIfPostgres('admin API on two instances sharing PostgreSQL without Redis', () => {
+  it('a client created, rotated and deleted through A, should be effective on B within 5 s (the configuration version, no message)', async () => {
+    const database = await createTestDatabase();
+    const env = {
+      ADMIN_API_ENABLED: 'true',
+      CONFIGURATION_STORE: 'database',
+      DATABASE_URL: database.url,
+      // No Redis: A's configuration-changed message stays in A's process.
+      REDIS_URL: '',
+      // Long enough that only the configuration version can explain a change seen on B within 5 s.
+      CONFIGURATION_CACHE_DURATION: '1h',
+      DATA_PROTECTION_APPLICATION_NAME: `idsrv-admin-${randomUUID()}`,
+      ISSUER_URI: 'https://id.example',
+    };
+    const [a, b] = await Promise.all([startTestAppWithFixtures(adminFixtures(), env), startTestAppWithFixtures(adminFixtures(), env)]);
+    const status = async (app: TestApp, secret: string): Promise<number | string> => {
+      const answer = await clientCredentials(app, 'reporting', secret, 'api1');
+      return answer.status === 200 ? 200 : `${answer.status} ${String(answer.body.error)}`;
+    };
+    const within5s = async (probe: () => Promise<number | string>, expected: number | string): Promise<void> => {
+      let last: number | string | undefined;
+      await waitFor(String(expected), async () => (last = await probe()) === expected, 5_000, 50).catch(() => undefined);
+      expect(last).toEqual(expected);
+    };
+    try {
+      const token = await adminToken(a);
+      expect(await status(b, 'reporting-secret-1')).toBe('401 invalid_client');
+      expect((await call(a, 'POST', '/admin/clients', token, NEW_CLIENT)).status).toBe(201);
+      await within5s(() => status(b, 'reporting-secret-1'), 200);
+
+      const rotated = { ...NEW_CLIENT, clientSecrets: [{ type: 'SharedSecret', value: 'reporting-secret-2' }] };
+      expect((await call(a, 'PUT', '/admin/clients/reporting', token, rotated)).status).toBe(200);
+      await within5s(() => status(b, 'reporting-secret-1'), '401 invalid_client');
+      expect(await status(b, 'reporting-secret-2')).toBe(200);
+
+      expect((await call(a, 'DELETE', '/admin/clients/reporting', token)).status).toBe(204);
+      await within5s(() => status(b, 'reporting-secret-2'), '401 invalid_client');
+    } finally {
+      await a.close();
+      await b.close();
+      await database.drop();
+    }
+  }, 60_000);
+});
+
 const describeIfPostgresAndRedis = process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL ? describe : describe.skip;
 
 /** Each text that contains one of `secrets`, with which (its first characters) — empty when none does. */

@@ -8,8 +8,10 @@ import {
 import { parseIdentityConfig, type IdentityConfiguration } from '../../src/stores/config-file/identity-config.loader';
 import { ConfigurationClientEntity } from '../../src/stores/typeorm-config/configuration.entities';
 import {
-  CONFIGURATION_RETRY_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmExternalProviderStore, TypeOrmResourceStore,
+  CONFIGURATION_RETRY_MS, CONFIGURATION_VERSION_POLL_MS, DatabaseConfiguration, TypeOrmClientStore, TypeOrmExternalProviderStore, TypeOrmResourceStore,
 } from '../../src/stores/typeorm-config';
+import { readConfigurationVersion } from '../../src/stores/typeorm-config/configuration-tables';
+import { CreateConfigurationVersion1795420000900 } from '../../migrations/1795420000900-create-configuration-version';
 import { WriteAccess } from '../../src/common/write-access';
 import { FakeClock } from '../support/fakes/fake-clock';
 import { describeEachStoreDatabase, type OpenedDatabase } from '../support/store-databases';
@@ -86,10 +88,17 @@ describeEachStoreDatabase('Database configuration store', (database) => {
   let opened: OpenedDatabase;
   let file: IdentityConfiguration;
   const extra: DataSource[] = [];
+  /** every instance a test started: stopped after it (their version poll with them) */
+  const started: DatabaseConfiguration[] = [];
 
-  function configurationOn(dataSource: DataSource, clock = new FakeClock(), env: Record<string, string> = {}): DatabaseConfiguration {
+  /** An instance with its own in-process distributed cache: no message reaches another one. */
+  function configurationOn(
+    dataSource: DataSource, clock = new FakeClock(), env: Record<string, string> = {}, cache = new InMemoryDistributedCache(clock),
+  ): DatabaseConfiguration {
     const config = loadAppConfig({ CONFIGURATION_STORE: 'database', ...env });
-    return new DatabaseConfiguration(dataSource, config, file, clock, new InMemoryDistributedCache(clock), new ConfigurationReloadMetrics());
+    const configuration = new DatabaseConfiguration(dataSource, config, file, clock, cache, new ConfigurationReloadMetrics());
+    started.push(configuration);
+    return configuration;
   }
 
   async function clearTables(): Promise<void> {
@@ -107,6 +116,9 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     await opened?.close();
   });
   beforeEach(clearTables);
+  afterEach(async () => {
+    for (const configuration of started.splice(0)) await configuration.onModuleDestroy();
+  });
 
   it('seeded from the file, should return every client, resource and external provider exactly as the file store does, in file order', async () => {
     const configuration = configurationOn(opened.dataSource);
@@ -213,6 +225,9 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     await cli.onModuleInit();
     expect(await cli.findClient('m2m')).toBeUndefined();
     await expect(cli.seedIfEmpty()).rejects.toThrow('read-only');
+    const version = await readConfigurationVersion(opened.dataSource);
+    await expect(cli.configurationChanged()).rejects.toThrow('read-only');
+    expect(await readConfigurationVersion(opened.dataSource)).toBe(version);
     const [{ count }] = await opened.dataSource.query('SELECT COUNT(*) AS count FROM configuration_clients') as [{ count: string | number }];
     expect(Number(count)).toBe(0);
 
@@ -229,5 +244,135 @@ describeEachStoreDatabase('Database configuration store', (database) => {
     } finally {
       await opened.dataSource.query('ALTER TABLE configuration_api_scopes_away RENAME TO configuration_api_scopes');
     }
+  });
+  describe('configuration version (another process changed the store, no Redis)', () => {
+    /**
+     * A started instance (listening on `cache`) whose version timer is held by the test: it checks
+     * the version when the test calls checkVersion(), never on its own.
+     */
+    async function startedWithoutTimer(clock: FakeClock, cache = new InMemoryDistributedCache(clock)): Promise<{
+      configuration: DatabaseConfiguration; reads: () => number; timer: { every: number; unref: jest.Mock };
+    }> {
+      const configuration = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' }, cache);
+      const timer = { every: 0, unref: jest.fn() };
+      const setIntervalSpy = jest.spyOn(global, 'setInterval').mockImplementation(((_: () => void, every: number) => {
+        timer.every = every;
+        return timer;
+      }) as unknown as typeof setInterval);
+      try {
+        await configuration.onModuleInit();
+      } finally {
+        setIntervalSpy.mockRestore();
+      }
+      let count = 0;
+      configuration.onReload(() => { count += 1; });
+      return { configuration, reads: () => count, timer: timer as { every: number; unref: jest.Mock } };
+    }
+
+    it('a server, should check the version every CONFIGURATION_VERSION_POLL_MS on a timer that keeps no process alive and stops at shutdown', async () => {
+      const { configuration, timer } = await startedWithoutTimer(new FakeClock());
+      expect(CONFIGURATION_VERSION_POLL_MS).toBe(2_000);
+      expect(timer.every).toBe(CONFIGURATION_VERSION_POLL_MS);
+      expect(timer.unref).toHaveBeenCalled();
+      const clearIntervalSpy = jest.spyOn(global, 'clearInterval');
+      try {
+        await configuration.onModuleDestroy();
+        expect(clearIntervalSpy).toHaveBeenCalledWith(timer);
+      } finally {
+        clearIntervalSpy.mockRestore();
+      }
+    });
+
+    it('with a message that arrived (Redis), the version check after it should read no table again: one read per change', async () => {
+      const clock = new FakeClock();
+      const shared = new InMemoryDistributedCache(clock);
+      const { configuration: b, reads } = await startedWithoutTimer(clock, shared);
+      const a = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' }, shared);
+      await a.onModuleInit();
+      await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+      await a.configurationChanged();
+      for (let i = 0; i < 100 && reads() === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(reads()).toBe(1);
+      expect((await b.findClient('m2m'))?.enabled).toBe(false);
+      await b.checkVersion();
+      expect(reads()).toBe(1);
+    });
+
+    it('seeding, should raise the version once; a store already seeded, should not raise it', async () => {
+      const before = await readConfigurationVersion(opened.dataSource);
+      await configurationOn(opened.dataSource).onModuleInit();
+      expect(await readConfigurationVersion(opened.dataSource)).toBe(before! + 1);
+      await configurationOn(opened.dataSource).onModuleInit();
+      expect(await readConfigurationVersion(opened.dataSource)).toBe(before! + 1);
+    });
+
+    it('a change announced by another instance, should be read at the next version check, and an unchanged version should read no table', async () => {
+      const clock = new FakeClock();
+      const { configuration: b, reads } = await startedWithoutTimer(clock);
+      const a = configurationOn(opened.dataSource, clock, { CONFIGURATION_CACHE_DURATION: '5m' });
+      await a.onModuleInit();
+
+      await b.checkVersion();
+      expect(reads()).toBe(0);
+
+      await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+      const version = await readConfigurationVersion(opened.dataSource);
+      await a.configurationChanged();
+      expect(await readConfigurationVersion(opened.dataSource)).toBe(version! + 1);
+      // B's copy is fresh (5m) and A's message stays in A's process.
+      expect((await b.findClient('m2m'))?.enabled).toBe(true);
+
+      await b.checkVersion();
+      expect((await b.findClient('m2m'))?.enabled).toBe(false);
+      expect(reads()).toBe(1);
+      // Checked again with nothing changed: no second read.
+      await b.checkVersion();
+      await b.checkVersion();
+      expect(reads()).toBe(1);
+    });
+
+    it('a row changed by hand without raising the version, should wait for CONFIGURATION_CACHE_DURATION as before', async () => {
+      const clock = new FakeClock();
+      const { configuration, reads } = await startedWithoutTimer(clock);
+      await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+      await configuration.checkVersion();
+      expect(reads()).toBe(0);
+      expect((await configuration.findClient('m2m'))?.enabled).toBe(true);
+    });
+
+    it('the version unreadable, should keep the copy serving without an error, and see a later change once readable', async () => {
+      const clock = new FakeClock();
+      const { configuration, reads } = await startedWithoutTimer(clock);
+      await opened.dataSource.query('ALTER TABLE configuration_version RENAME TO configuration_version_away');
+      try {
+        await configuration.checkVersion();
+        expect(reads()).toBe(0);
+        expect(configuration.status().outage).toBeUndefined();
+        expect((await configuration.findClient('m2m'))?.enabled).toBe(true);
+      } finally {
+        await opened.dataSource.query('ALTER TABLE configuration_version_away RENAME TO configuration_version');
+      }
+      await opened.dataSource.getRepository(ConfigurationClientEntity).update({ clientId: 'm2m' }, { enabled: false });
+      const writer = configurationOn(opened.dataSource, clock);
+      await writer.configurationChanged();
+      await configuration.checkVersion();
+      expect((await configuration.findClient('m2m'))?.enabled).toBe(false);
+    });
+
+    it('migration 1795420000900, should create the table with version 0 and drop it again', async () => {
+      const migration = new CreateConfigurationVersion1795420000900();
+      const runner = opened.dataSource.createQueryRunner();
+      try {
+        await migration.down(runner);
+        expect(await runner.hasTable('configuration_version')).toBe(false);
+        await migration.up(runner);
+        expect(await readConfigurationVersion(opened.dataSource)).toBe(0);
+        await configurationOn(opened.dataSource).configurationChanged();
+        await configurationOn(opened.dataSource).configurationChanged();
+        expect(await readConfigurationVersion(opened.dataSource)).toBe(2);
+      } finally {
+        await runner.release();
+      }
+    });
   });
 });

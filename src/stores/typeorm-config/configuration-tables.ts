@@ -2,8 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Client, ExternalProvider, Resources } from '../models';
 import {
   ConfigurationApiResourceEntity, ConfigurationApiScopeEntity, ConfigurationClientEntity, ConfigurationExternalProviderEntity,
-  ConfigurationIdentityResourceEntity, type ConfigurationApiResourceRow, type ConfigurationClientRow,
-  type ConfigurationExternalProviderRow, type ConfigurationScopeRow,
+  ConfigurationIdentityResourceEntity, ConfigurationVersionEntity, type ConfigurationApiResourceRow, type ConfigurationClientRow,
+  type ConfigurationExternalProviderRow, type ConfigurationScopeRow, type ConfigurationVersionRow,
 } from './configuration.entities';
 import {
   apiResourceToRow, clientToRow, externalProviderToRow, rowToApiResource, rowToClient, rowToExternalProvider, rowToScope, scopeToRow,
@@ -63,4 +63,35 @@ export async function insertConfiguration(
   if (rows.apiScopes.length > 0) await manager.getRepository(ConfigurationApiScopeEntity).insert(rows.apiScopes);
   if (rows.apiResources.length > 0) await manager.getRepository(ConfigurationApiResourceEntity).insert(rows.apiResources);
   if (rows.externalProviders.length > 0) await manager.getRepository(ConfigurationExternalProviderEntity).insert(rows.externalProviders);
+}
+
+/** The one row of `configuration_version`. */
+const VERSION_ROW = 1;
+
+/** The store's version (one indexed read of one row); undefined when its row is missing. */
+export async function readConfigurationVersion(dataSource: DataSource | EntityManager): Promise<number | undefined> {
+  const manager = 'manager' in dataSource ? dataSource.manager : dataSource;
+  const row = await manager.getRepository<ConfigurationVersionRow>(ConfigurationVersionEntity).findOneBy({ id: VERSION_ROW });
+  return row?.version;
+}
+
+/**
+ * Raises the store's version by one (in `manager`'s transaction when it has one) and returns the
+ * new version. The update takes the row's lock, so concurrent changes each get their own number.
+ */
+export async function raiseConfigurationVersion(dataSource: DataSource | EntityManager, now: Date): Promise<number> {
+  const run = async (manager: EntityManager): Promise<number> => {
+    const repository = manager.getRepository<ConfigurationVersionRow>(ConfigurationVersionEntity);
+    const updated = await repository.createQueryBuilder().update()
+      .set({ version: () => 'version + 1', changedAt: now })
+      .where('id = :id', { id: VERSION_ROW })
+      .execute();
+    // The migration inserts the row; this restores one removed by hand.
+    if (!updated.affected) await repository.insert({ id: VERSION_ROW, version: 1, changedAt: now });
+    const version = await readConfigurationVersion(manager);
+    if (version === undefined) throw new Error('configuration_version has no row after raising it');
+    return version;
+  };
+  if ('manager' in dataSource) return dataSource.transaction(run);
+  return dataSource.queryRunner?.isTransactionActive ? run(dataSource) : dataSource.transaction(run);
 }

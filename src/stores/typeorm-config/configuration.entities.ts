@@ -157,8 +157,31 @@ export const ConfigurationExternalProviderEntity = new EntitySchema<Configuratio
   },
 });
 
+export interface ConfigurationVersionRow {
+  /** always 1: the table has one row */
+  id: number;
+  /** raised by one at each change of the tables through the admin API, the CLI or seeding */
+  version: number;
+  /** when `version` was last raised; null before the first change */
+  changedAt: Date | null;
+}
+
+/**
+ * The store's version (migration 1795420000900): servers poll it to learn of a change made by
+ * another process, which needs no Redis. A row changed by hand does not raise it.
+ */
+export const ConfigurationVersionEntity = new EntitySchema<ConfigurationVersionRow>({
+  name: 'ConfigurationVersion',
+  tableName: 'configuration_version',
+  columns: {
+    id: { name: 'id', type: 'integer', primary: true },
+    version: { name: 'version', type: 'integer' },
+    changedAt: { name: 'changed_at', type: Date, nullable: true },
+  },
+});
+
 /** Entities of the database configuration store, registered with TypeOrmModule.forFeature. */
 export const CONFIGURATION_STORE_ENTITIES = [
   ConfigurationClientEntity, ConfigurationIdentityResourceEntity, ConfigurationApiScopeEntity, ConfigurationApiResourceEntity,
-  ConfigurationExternalProviderEntity,
+  ConfigurationExternalProviderEntity, ConfigurationVersionEntity,
 ];

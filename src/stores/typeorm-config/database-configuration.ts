@@ -16,7 +16,9 @@ import { IDENTITY_CONFIGURATION } from '../config-file/identity-configuration.pr
 import type { IdentityConfiguration } from '../config-file/identity-config.loader';
 import type { Client } from '../models';
 import type { ConfigurationSnapshot } from './configuration-rows';
-import { configurationTablesEmpty, insertConfiguration, readConfigurationTables } from './configuration-tables';
+import {
+  configurationTablesEmpty, insertConfiguration, raiseConfigurationVersion, readConfigurationTables, readConfigurationVersion,
+} from './configuration-tables';
 
 /** The channel every instance listens on for configuration changes (prefixed with the application name in Redis). */
 export const CONFIGURATION_CHANGED_CHANNEL = 'configuration-changed';
@@ -29,6 +31,13 @@ const SEED_MUTEXES = new WeakMap<DataSource, ProcessMutex>();
 
 /** While the database is unreachable, how often a read tries it again (the last good copy serves meanwhile). */
 export const CONFIGURATION_RETRY_MS = 5_000;
+
+/**
+ * How often a server reads the store's version (`configuration_version`) and re-reads the tables
+ * when it moved: a change made by another process reaches this one within about this long, with
+ * or without Redis (whose message is usually faster).
+ */
+export const CONFIGURATION_VERSION_POLL_MS = 2_000;
 
 /** What `/health` says about the configuration store (docs/health.md). */
 export interface ConfigurationStoreStatus {
@@ -48,8 +57,11 @@ interface Loaded {
  * The database configuration store's cache (CONFIGURATION_STORE=database, docs/deployment.md,
  * "Configuration in the database"). Each instance keeps one snapshot of every client and
  * resource for CONFIGURATION_CACHE_DURATION, so the token endpoint reads no table per request.
- * `configurationChanged()` (for the admin API and CLI, after they write) re-reads here and tells
- * every instance through the distributed cache (`configuration-changed`), which re-reads at once.
+ * `configurationChanged()` (for the admin API and CLI, after they write) raises the store's
+ * version in `configuration_version`, re-reads here and tells every instance through the
+ * distributed cache (`configuration-changed`), which re-reads at once. Every server also reads
+ * that version every CONFIGURATION_VERSION_POLL_MS and re-reads the tables when it moved: that
+ * carries a change from another process without Redis, and one whose message was lost with it.
  * When the database cannot be read the last good copy keeps serving; that is logged once and
  * shown in `/health` details.
  */
@@ -64,6 +76,12 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
   private outage?: { since: Date; reason: string };
   private unsubscribe?: Unsubscribe;
   private readonly reloadListeners = new Set<() => void>();
+  /** the store's version read just before the tables of the copy serving */
+  private loadedVersion?: number;
+  private pollTimer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  /** configurationChanged() calls under way: their own re-read follows, the poll waits */
+  private changing = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -91,9 +109,14 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
       onMissedMessages: () => this.reloadQuietly('the connection to Redis was lost and is back'),
     });
     await this.refresh();
+    this.pollTimer = setInterval(() => { this.polling ??= this.checkVersion().finally(() => { this.polling = undefined; }); }, CONFIGURATION_VERSION_POLL_MS);
+    this.pollTimer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    await this.polling;
     await this.unsubscribe?.();
     this.unsubscribe = undefined;
   }
@@ -108,18 +131,50 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Call after changing the configuration tables (admin API, CLI): re-reads them here and tells
-   * every other instance to re-read (within seconds with REDIS_URL; without it, other processes
-   * see the change when their cache expires). Never throws for a failed notice; it is logged.
+   * Call after changing the configuration tables (admin API, CLI): raises the store's version,
+   * which every server polls (they re-read within CONFIGURATION_VERSION_POLL_MS), publishes
+   * `configuration-changed` (with REDIS_URL, other instances re-read at once), and re-reads here.
+   * Never throws for a failed notice; it is logged.
    */
   async configurationChanged(): Promise<void> {
-    this.expiresAt = 0;
+    this.writeAccess?.assertWritable('raise the configuration version');
+    this.changing += 1;
     try {
-      await this.cache.publish(CONFIGURATION_CHANGED_CHANNEL, JSON.stringify({ origin: this.origin }));
-    } catch (error) {
-      this.logger.warn(`Could not tell other instances that the configuration changed (${describe(error)}): they show the change within CONFIGURATION_CACHE_DURATION`);
+      this.expiresAt = 0;
+      try {
+        await raiseConfigurationVersion(this.dataSource, this.clock.now());
+      } catch (error) {
+        this.logger.warn(`Could not raise the configuration version (${describe(error)}): instances not told through Redis show the change within CONFIGURATION_CACHE_DURATION`);
+      }
+      try {
+        await this.cache.publish(CONFIGURATION_CHANGED_CHANNEL, JSON.stringify({ origin: this.origin }));
+      } catch (error) {
+        this.logger.warn(`Could not publish configuration-changed (${describe(error)}): other instances see the change when they next read the configuration version`);
+      }
+      await this.refresh();
+    } finally {
+      this.changing -= 1;
     }
-    await this.refresh();
+  }
+
+  /**
+   * Reads the store's version and re-reads the tables when it moved since the copy serving was
+   * read (the timer calls it every CONFIGURATION_VERSION_POLL_MS; tests call it directly). Quiet
+   * when the version cannot be read: an outage is reported by the reads themselves.
+   */
+  async checkVersion(): Promise<void> {
+    // A read under way or a change of this process brings its own version; during an outage the
+    // last good copy serves and reads retry on their own.
+    if (this.inFlight || this.changing > 0 || this.outage || !this.loaded) return;
+    let version: number | undefined;
+    try {
+      version = await readConfigurationVersion(this.dataSource);
+    } catch (error) {
+      this.logger.debug(`Could not read the configuration version: ${describe(error)}`);
+      return;
+    }
+    if (version === this.loadedVersion || this.inFlight || this.changing > 0) return;
+    await this.reloadQuietly(`its version moved from ${String(this.loadedVersion)} to ${String(version)}`);
   }
 
   /**
@@ -160,9 +215,12 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
 
   private async read(): Promise<Loaded> {
     try {
+      // The version first: a change committed after it is read raises it again, so the poll re-reads.
+      const version = await readConfigurationVersion(this.dataSource);
       const snapshot = await readConfigurationTables(this.dataSource);
       const now = this.clock.now();
       this.loaded = { snapshot, clientsById: new Map(snapshot.clients.map((c) => [c.clientId, c])), loadedAt: now };
+      this.loadedVersion = version;
       this.expiresAt = now.getTime() + this.config.configuration.cacheDuration;
       this.metrics.recordLoaded();
       for (const listener of this.reloadListeners) listener();
@@ -218,6 +276,7 @@ export class DatabaseConfiguration implements OnModuleInit, OnModuleDestroy {
     const seed = () => this.dataSource.transaction(async (manager) => {
       if (!await configurationTablesEmpty(manager)) return false;
       await insertConfiguration(manager, this.file.clients, this.file, externalProviders);
+      await raiseConfigurationVersion(manager, this.clock.now());
       return true;
     });
     let mutex = SEED_MUTEXES.get(this.dataSource);
