@@ -27,8 +27,11 @@ export class ProtocolExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const reply = ctx.getResponse<FastifyReply>();
-    const request = ctx.getRequest<FastifyRequest>();
+    this.respond(exception, ctx.getRequest<FastifyRequest>(), ctx.getResponse<FastifyReply>());
+  }
+
+  /** Answers `exception` on `reply`; also called by the routes Nest's router does not serve (the token endpoint). */
+  respond(exception: unknown, request: FastifyRequest, reply: FastifyReply): void {
     // The client went away (a body answered 408 by the server, a reset): nobody to answer, and
     // its ECONNRESET is not an outage.
     if (request.raw?.socket?.destroyed) return;

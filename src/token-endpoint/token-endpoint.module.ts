@@ -10,8 +10,9 @@ import { ClientCredentialsGrantHandler } from './grants/client-credentials.grant
 import { DeviceCodeGrantHandler } from './grants/device-code.grant-handler';
 import { GRANT_HANDLERS, grantTypeOf, type GrantHandler } from './grants/grant-handler';
 import { RefreshTokenGrantHandler } from './grants/refresh-token.grant-handler';
-import { TokenController } from './token.controller';
 import { TokenEndpointMetrics } from './token-endpoint.metrics';
+import { TokenEndpoint } from './token.endpoint';
+import { ProtocolModule } from '../protocol/protocol.module';
 import { UserTokenResponseGenerator } from './user-token-response.generator';
 
 /** The grants this server ships, in the order discovery lists them. */
@@ -56,13 +57,13 @@ export class TokenEndpointModule {
     return {
       module: TokenEndpointModule,
       imports: [
-        ClientAuthenticationModule, ResourcesModule, TokenIssuanceModule, DeviceFlowModule, AuthorizeModule,
+        ClientAuthenticationModule, ResourcesModule, TokenIssuanceModule, DeviceFlowModule, AuthorizeModule, ProtocolModule,
         ...(options.imports ?? []),
       ],
-      controllers: [TokenController],
       providers: [
         UserTokenResponseGenerator,
         TokenEndpointMetrics,
+        TokenEndpoint,
         ...handlers,
         { provide: GRANT_HANDLERS, inject: handlers, useFactory: (...instances: GrantHandler[]): GrantHandler[] => instances },
       ],
