@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ClientAuthenticationModule } from '../client-authentication/client-authentication.module';
+import { ProtocolModule } from '../protocol/protocol.module';
 import { TokenIssuanceModule } from '../token-issuance/token-issuance.module';
-import { IntrospectionController } from './introspection.controller';
+import { IntrospectionEndpoint } from './introspection.endpoint';
 import { IntrospectionService } from './introspection.service';
 
 @Module({
-  imports: [ClientAuthenticationModule, TokenIssuanceModule],
-  controllers: [IntrospectionController],
-  providers: [IntrospectionService],
+  imports: [ClientAuthenticationModule, TokenIssuanceModule, ProtocolModule],
+  providers: [IntrospectionService, IntrospectionEndpoint],
 })
 export class IntrospectionModule {}

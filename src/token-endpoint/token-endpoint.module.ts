@@ -4,6 +4,7 @@ import { ClientAuthenticationModule } from '../client-authentication/client-auth
 import { DeviceFlowModule } from '../device-flow/device-flow.module';
 import { ResourcesModule } from '../resources/resources.module';
 import { SupportedGrantTypes } from '../protocol/grant-types';
+import { ProtocolModule } from '../protocol/protocol.module';
 import { TokenIssuanceModule } from '../token-issuance/token-issuance.module';
 import { AuthorizationCodeGrantHandler } from './grants/authorization-code.grant-handler';
 import { ClientCredentialsGrantHandler } from './grants/client-credentials.grant-handler';
@@ -12,7 +13,6 @@ import { GRANT_HANDLERS, grantTypeOf, type GrantHandler } from './grants/grant-h
 import { RefreshTokenGrantHandler } from './grants/refresh-token.grant-handler';
 import { TokenEndpointMetrics } from './token-endpoint.metrics';
 import { TokenEndpoint } from './token.endpoint';
-import { ProtocolModule } from '../protocol/protocol.module';
 import { UserTokenResponseGenerator } from './user-token-response.generator';
 
 /** The grants this server ships, in the order discovery lists them. */

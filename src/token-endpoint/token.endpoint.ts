@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientAuthenticator } from '../client-authentication/client-authenticator';
 import { readFormParameters, setNoStoreHeaders } from '../client-authentication/back-channel-request';
 import { getRequestOrigin, type RequestOrigin } from '../hosting/request-origin';
+import { addDirectPostRoute } from '../protocol/direct-route';
 import { ENDPOINT_PATHS } from '../protocol/paths';
 import { ProtocolExceptionFilter } from '../protocol/protocol-exception.filter';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../protocol/protocol-errors';
@@ -14,15 +15,8 @@ import { TokenEndpointMetrics } from './token-endpoint.metrics';
  * `POST /connect/token` (RFC 6749 §3.2) as a list of small steps: no-store, form parameters
  * without duplicates, grant_type present, client authenticated, grant known and allowed for the
  * client, then the grant's handler — which knows nothing of the others. Issued tokens are
- * counted here (docs/metrics.md).
- *
- * The busiest route of the server is served by Fastify directly rather than through a Nest
- * controller, as Duende serves its protocol endpoints from lean endpoint handlers rather than MVC
- * controllers: Nest's router (parameter decorators, pipes, the interceptor chain, the response
- * controller) cost some 15 µs of the 150–170 µs of CPU a `client_credentials` ES256 request
- * takes. Nothing else changes: the same Fastify instance parses the form within the body limit and
- * runs the global hooks (request origin, HTTP metrics, the token metrics' onSend), and errors
- * are answered by the same ProtocolExceptionFilter as every other route.
+ * counted here (docs/metrics.md). Served by Fastify directly, not through Nest's router: see
+ * addDirectPostRoute.
  */
 @Injectable()
 export class TokenEndpoint implements OnModuleInit {
@@ -39,19 +33,7 @@ export class TokenEndpoint implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    // The admin CLI runs an application context without HTTP: no route to add then.
-    const adapter = this.adapterHost.httpAdapter;
-    if (!adapter) return;
-    adapter.getInstance<FastifyInstance>().post(ENDPOINT_PATHS.token, (request, reply) => this.serve(request, reply));
-  }
-
-  private async serve(request: FastifyRequest, reply: FastifyReply): Promise<TokenResponse | FastifyReply> {
-    try {
-      return await this.token(request, reply, getRequestOrigin(request));
-    } catch (error: unknown) {
-      this.errors.respond(error, request, reply);
-      return reply;
-    }
+    addDirectPostRoute(this.adapterHost, ENDPOINT_PATHS.token, this.errors, (request, reply) => this.token(request, reply, getRequestOrigin(request)));
   }
 
   async token(request: FastifyRequest, reply: FastifyReply, origin: RequestOrigin): Promise<TokenResponse> {
