@@ -55,6 +55,12 @@ describe('README: five-minute walk-through of a browser login', () => {
     const [nodeVerifier, nodeChallenge] = (await shell(`${nodePkce}\necho "$VERIFIER"; echo "$CHALLENGE"`)).trim().split('\n');
     expect(nodeVerifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(nodeChallenge).toBe(challengeOf(nodeVerifier));
+    // One verifier in 64 begins with "-": neither challenge line may take it for an option.
+    const dashed = '-u9kdlrvF2DIGk9NyFDHGuiYEogalCvbnakp5BMsWRo';
+    for (const block of [pkce, nodePkce]) {
+      const challengeLine = block.split('\n').find((line) => line.startsWith('CHALLENGE=')) as string;
+      expect((await shell(`VERIFIER='${dashed}'\n${challengeLine}\necho "$CHALLENGE"`)).trim()).toBe(challengeOf(dashed));
+    }
 
     // Step 2: the browser — the Sign in page for the web client, alice/alice, no consent, code at the redirect URI.
     const browser = new FormBrowser(app.baseUrl);
