@@ -76,8 +76,9 @@ const UNCONFIRMED = ' Some of these instances have not been seen since this one 
  * instance joining a healthy fleet leaves the load balancer, the fleet keeps serving, and two
  * instances that cannot share state never serve side by side.
  *
- * Only peers seen since this instance started (by the start in its own row) count for errors: a process killed with SIGKILL leaves its row until it expires
- * (INSTANCE_EXPIRY_MS), and the instance restarted in its place must not leave its load balancer
+ * Only peers seen since this instance started (by the start in its own row) count for errors: a
+ * process killed with SIGKILL leaves its row until it expires (INSTANCE_EXPIRY_MS), and the
+ * instance restarted in its place must not leave its load balancer
  * because of its own dead predecessor. A live peer beats every HEARTBEAT_INTERVAL_MS, so a real
  * conflict becomes an error within one interval; until then it is listed as a warning.
  */
