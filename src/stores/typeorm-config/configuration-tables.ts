@@ -76,11 +76,11 @@ export async function readConfigurationVersion(dataSource: DataSource | EntityMa
 }
 
 /**
- * Raises the store's version by one (in `manager`'s transaction when it has one) and returns the
- * new version. The update takes the row's lock, so concurrent changes each get their own number.
+ * Raises the store's version by one (in `manager`'s transaction when it has one). The update takes
+ * the row's lock, so concurrent changes each move it.
  */
-export async function raiseConfigurationVersion(dataSource: DataSource | EntityManager, now: Date): Promise<number> {
-  const run = async (manager: EntityManager): Promise<number> => {
+export async function raiseConfigurationVersion(dataSource: DataSource | EntityManager, now: Date): Promise<void> {
+  const run = async (manager: EntityManager): Promise<void> => {
     const repository = manager.getRepository<ConfigurationVersionRow>(ConfigurationVersionEntity);
     const updated = await repository.createQueryBuilder().update()
       .set({ version: () => 'version + 1', changedAt: now })
@@ -88,9 +88,6 @@ export async function raiseConfigurationVersion(dataSource: DataSource | EntityM
       .execute();
     // The migration inserts the row; this restores one removed by hand.
     if (!updated.affected) await repository.insert({ id: VERSION_ROW, version: 1, changedAt: now });
-    const version = await readConfigurationVersion(manager);
-    if (version === undefined) throw new Error('configuration_version has no row after raising it');
-    return version;
   };
   if ('manager' in dataSource) return dataSource.transaction(run);
   return dataSource.queryRunner?.isTransactionActive ? run(dataSource) : dataSource.transaction(run);
