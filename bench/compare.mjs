@@ -17,8 +17,10 @@
 // BENCH_OIDC_PROVIDER_DIR=/tmp/op, or `npm i --no-save oidc-provider@9` in the project.
 // Without it the comparison runs against the bare signer only.
 //
-// Settings: BENCH_DURATION (seconds per run, default 5), BENCH_WARMUP (seconds, once per
-// scenario and server, default 2), BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 2),
+// Settings: BENCH_DURATION (seconds per run, default 3), BENCH_WARMUP (seconds, once per
+// scenario and server, default 2), BENCH_CONNECTIONS (default 32), BENCH_ROUNDS (default 6:
+// on a shared 2-core machine single rounds of ES256 ranged from 0.66 to 1.46 of the bare signer,
+// so a median of a few pairs still swung by 0.25 between runs; more and shorter pairs settle it),
 // BENCH_ONLY (comma list of scenario-name prefixes), BENCH_DATABASE_URL (this server on
 // PostgreSQL instead of SQLite), BENCH_NODE_OPTIONS (extra node flags for this server, e.g.
 // --cpu-prof, to profile it under the same load).
@@ -29,10 +31,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_CONFIG, FORM, basic, cpuMicros, freePort, importOidcProvider, median, memoryKiB, postForm, startServer, stopProcess, waitForHttp } from './lib.mjs';
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
 const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ? process.env.BENCH_NODE_OPTIONS.split(' ').filter(Boolean) : [];
 
